@@ -1,0 +1,43 @@
+# One task runner for people and CI. `make help` lists the targets.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: help setup demo test test-slow lint typecheck check bench clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(UV):
+	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
+
+setup: | $(UV)  ## create .venv from the lock file
+	$(UV) sync --frozen --quiet
+
+demo: setup  ## the main job: generate a synthetic city, run it, write demo/report.html
+	$(VENV)/bin/xinyong demo --no-serve
+
+test: setup  ## the default (fast) test suite, as CI runs it
+	./scripts/ensure-postgres.sh
+	$(PY) -m pytest -m "not slow" -q
+
+test-slow: setup  ## slow and load tests only
+	./scripts/ensure-postgres.sh
+	$(PY) -m pytest -m slow -q
+
+lint: setup  ## ruff
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
+typecheck: setup  ## mypy strict on the package
+	$(VENV)/bin/mypy
+
+check: lint typecheck test  ## everything CI-worthy
+
+bench: setup  ## benchmarks (not tests): figures and ratios against baselines, into bench/results.json
+	$(PY) -m xinyong.adapters.batch.bench
+	$(PY) -m xinyong.world.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo/xinyong.db

@@ -1,0 +1,56 @@
+"""Options shared by every command, declared once."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from xinyong.core.timeutil import now, parse_instant
+
+DbOpt = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="XINYONG_DB",
+        help="Store: a file path (embedded SQLite) or a database URL.",
+    ),
+]
+DEFAULT_DB = "./xinyong.db"
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", help="Moment to evaluate (ISO date or date-time, UTC); default now."),
+]
+KnownAtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--known-at",
+        help="Use only what was recorded by this moment; default: the same as --at.",
+    ),
+]
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def instant(value: str | None, option: str) -> datetime:
+    if value is None:
+        return now()
+    try:
+        return parse_instant(value)
+    except ValueError as e:
+        fail(f"{option}: {e}")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -1,0 +1,86 @@
+"""``xinyong schemes``: list, show and validate schemes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from xinyong.adapters.cli.options import JsonOpt, fail, out, print_json
+from xinyong.adapters.schemes_io import all_presets, load_scheme, load_scheme_file
+from xinyong.core.errors import SchemeError
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("list")
+def list_command(as_json: JsonOpt = False) -> None:
+    """List the preset schemes.
+
+    Example: xinyong schemes list --json
+    """
+    rows = [
+        {
+            "name": s.name,
+            "kind": s.kind,
+            "title": s.meta.title,
+            "versions": [str(v.effective_from) for v in s.versions],
+            "lists": sorted({lst.id for v in s.versions for lst in v.lists}),
+            "unverified_parameters": len(s.unverified()),
+        }
+        for s in all_presets().values()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    t = Table("name", "kind", "title", "versions", "lists", "unverified", title="Preset schemes")
+    for r in rows:
+        t.add_row(
+            r["name"],
+            r["kind"],
+            r["title"],
+            ", ".join(r["versions"]),
+            ", ".join(r["lists"]),
+            str(r["unverified_parameters"]),
+        )
+    out.print(t)
+
+
+@app.command("show")
+def show_command(name: Annotated[str, typer.Argument(help="Preset name or .toml path.")]) -> None:
+    """Print a scheme as JSON, with its unverified parameters.
+
+    Example: xinyong schemes show rongcheng
+    """
+    try:
+        s = load_scheme(name)
+    except SchemeError as e:
+        fail(str(e))
+    data = s.model_dump(mode="json")
+    data["unverified_parameters"] = s.unverified()
+    print_json(data)
+
+
+@app.command("validate")
+def validate_command(files: Annotated[list[Path], typer.Argument(help="Scheme files.")]) -> None:
+    """Validate scheme files strictly; exit 1 on the first invalid one.
+
+    Example: xinyong schemes validate my-scheme.toml
+    """
+    bad = 0
+    for f in files:
+        try:
+            s = load_scheme_file(f)
+        except SchemeError as e:
+            out.print(f"[red]✗[/] {e}", highlight=False)
+            bad += 1
+            continue
+        out.print(
+            f"[green]✓[/] {f}: {s.kind} scheme {s.name!r}, {len(s.versions)} version(s), "
+            f"{len(s.unverified())} unverified parameter(s)",
+            highlight=False,
+        )
+    if bad:
+        raise typer.Exit(1)

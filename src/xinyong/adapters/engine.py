@@ -1,0 +1,49 @@
+"""The engine over a store: fetch a subject's credit file, then call the pure core."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from xinyong.adapters.store.port import RecordStore
+
+from xinyong.adapters.schemes_io import all_memoranda, all_presets
+from xinyong.core.errors import XinyongError
+from xinyong.core.evaluate import SubjectView, check_gate, evaluate_subject
+from xinyong.core.sanctions import Decision, Memorandum, gates_of
+from xinyong.core.scoring.engine import AnyScheme, score_subject
+from xinyong.core.scoring.result import ScoreResult
+
+
+class UnknownGate(XinyongError):
+    pass
+
+
+@dataclass
+class Engine:
+    store: RecordStore
+    schemes: dict[str, AnyScheme] = field(default_factory=all_presets)
+    memoranda: Sequence[Memorandum] = field(default_factory=all_memoranda)
+
+    def view(self, subject: str, at: datetime, known_at: datetime | None = None) -> SubjectView:
+        records = self.store.records_for(subject)
+        return evaluate_subject(self.schemes, subject, records, at, known_at)
+
+    def score(
+        self, subject: str, scheme: AnyScheme, at: datetime, known_at: datetime | None = None
+    ) -> ScoreResult:
+        return score_subject(scheme, subject, self.store.records_for(subject), at, known_at)
+
+    def gates(self) -> dict[str, str]:
+        return gates_of(self.memoranda)
+
+    def check(
+        self, gate: str, subject: str, at: datetime, known_at: datetime | None = None
+    ) -> Decision:
+        gates = self.gates()
+        if gate not in gates:
+            raise UnknownGate(
+                f"no gate {gate!r} in the memoranda loaded; known gates: {', '.join(sorted(gates))}"
+            )
+        return check_gate(self.memoranda, self.view(subject, at, known_at), gate)

@@ -1,0 +1,103 @@
+"""One subject under every configured scheme and memorandum: the engine's pure entry point.
+
+Everything the CLI, the HTTP service and the golden cases show about a subject comes from
+here: scores with explanations, list entries (and refused listings), and gate decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from xinyong.core.lists import ListEntry, NotListed, list_entries
+from xinyong.core.records import Record
+from xinyong.core.sanctions import Decision, Memorandum, decide
+from xinyong.core.scoring.engine import AnyScheme, NoVersionInForce, score_subject
+from xinyong.core.scoring.result import ScoreResult
+
+
+def age_on(subject: str, day: date) -> int | None:
+    """Age of a person on ``day`` from the birth date in their resident identity number."""
+    from xinyong.core.codes import check
+
+    c = check(subject)
+    if c.kind != "resident" or not c.valid:
+        return None
+    born = date.fromisoformat(str(c.fields["birth_date"]))
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectView:
+    subject: str
+    at: datetime
+    known_at: datetime
+    scores: dict[str, ScoreResult]
+    entries: list[ListEntry]
+    refused: list[NotListed]
+
+    def in_force(self) -> list[ListEntry]:
+        return [e for e in self.entries if e.in_force(self.at)]
+
+    def score_of(self, scheme: str) -> int | None:
+        r = self.scores.get(scheme)
+        return r.score if r is not None else None
+
+
+def evaluate_subject(
+    schemes: Mapping[str, AnyScheme],
+    subject: str,
+    records: Sequence[Record],
+    at: datetime,
+    known_at: datetime | None = None,
+) -> SubjectView:
+    """Score and list ``subject`` under each scheme (schemes not yet in force are skipped)."""
+    known_at = at if known_at is None else known_at
+    mine = [r for r in records if r.subject == subject]
+    scores: dict[str, ScoreResult] = {}
+    entries: list[ListEntry] = []
+    refused: list[NotListed] = []
+    for name, scheme in schemes.items():
+        try:
+            result = score_subject(scheme, subject, mine, at, known_at)
+        except NoVersionInForce:
+            continue
+        scores[name] = result
+        got, no = list_entries(
+            scheme,
+            subject,
+            mine,
+            at,
+            known_at,
+            age_on=age_on,
+            score=result.score,
+            grade=result.grade,
+        )
+        entries.extend(got)
+        refused.extend(no)
+    entries.sort(key=lambda e: (e.since, e.scheme, e.list_id))
+    return SubjectView(subject, at, known_at, scores, entries, refused)
+
+
+def check_gate(memoranda: Sequence[Memorandum], view: SubjectView, gate: str) -> Decision:
+    scores = {name: r.score for name, r in view.scores.items()}
+    return decide(memoranda, gate, view.subject, view.at, view.entries, scores)
+
+
+def view_to_dict(view: SubjectView) -> dict[str, Any]:
+    return {
+        "subject": view.subject,
+        "lists_in_force": [e.to_dict() for e in view.in_force()],
+        "list_history": [e.to_dict() for e in view.entries],
+        "not_listed": [
+            {
+                "list": n.list_id,
+                "record_id": n.record_id,
+                "reason": n.reason,
+                "legal_basis": n.legal_basis,
+            }
+            for n in view.refused
+        ],
+    }

@@ -1,0 +1,371 @@
+"""Who is on which red or black list, since when, until when, and why.
+
+:func:`list_entries` returns every entry (past, present, future-ending) that one subject has
+under one scheme, as known at ``known_at`` and looking at acts up to ``at``. An entry is
+*in force* at ``at`` when ``since <= at`` and (``until`` is None or ``at < until``).
+
+Entry kinds (see :mod:`xinyong.core.schemes.lists`):
+
+* record entries start when the listing record occurred and last for their term, extended by
+  extension records (whole years within the allowed range) and ended by the first removal
+  record (referring to the listing, or to none) or by an expiry record of the listing;
+* threshold entries start at the record that completes ``count`` within ``window`` and last
+  ``term`` from the latest qualifying record (overlapping triggers merge into one entry);
+* grade and score entries hold while the condition holds at ``at`` (no term: they end when
+  the grade or score changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from xinyong.core.records import Effective, Record, resolve
+from xinyong.core.schemes.lists import (
+    UNTIL_REMOVAL,
+    GradeEntry,
+    ListDef,
+    RecordEntry,
+    ScoreEntry,
+    ThresholdEntry,
+)
+from xinyong.core.timeutil import Duration, iso
+
+AgeOn = Callable[[str, date], int | None]
+"""Age in whole years of a subject on a day, or None when the subject is not a person."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntry:
+    scheme: str
+    list_id: str
+    title: str
+    polarity: str
+    since: datetime
+    until: datetime | None
+    cause: dict[str, Any]
+    legal_basis: str
+    term: str | None
+    objection: dict[str, str]
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def in_force(self, at: datetime) -> bool:
+        return self.since <= at and (self.until is None or at < self.until)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scheme": self.scheme,
+            "list": self.list_id,
+            "title": self.title,
+            "polarity": self.polarity,
+            "since": iso(self.since),
+            "until": iso(self.until) if self.until else None,
+            "term": self.term,
+            "cause": self.cause,
+            "legal_basis": self.legal_basis,
+            "events": self.events,
+            "how_to_object": self.objection,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NotListed:
+    """A listing record that did not produce an entry, and why (an exclusion applied)."""
+
+    list_id: str
+    record_id: str
+    reason: str
+    legal_basis: str
+
+
+def _objection(lst: ListDef) -> dict[str, str]:
+    o = lst.objection
+    return {
+        "body": o.body,
+        "how": o.how,
+        "decision_within": o.decision_within,
+        "reconsideration": o.reconsideration,
+    }
+
+
+def _refers(r: Record, listing: Record) -> bool:
+    return r.refers_to is None or r.refers_to == listing.id
+
+
+def record_entries(
+    scheme: str,
+    lst: ListDef,
+    entry: RecordEntry,
+    effective: Sequence[Effective],
+    at: datetime,
+    age_on: AgeOn,
+) -> tuple[list[ListEntry], list[NotListed]]:
+    entries: list[ListEntry] = []
+    refused: list[NotListed] = []
+    known = [e for e in effective if e.record.occurred_at <= at]
+    for e in known:
+        listing = e.record
+        if listing.category not in entry.categories:
+            continue
+        detail = (
+            str(listing.details.get(entry.term_detail, "")) if entry.term_detail is not None else ""
+        )
+        exclusion = _excluded(lst, listing, detail, known, age_on)
+        if exclusion is not None:
+            refused.append(exclusion)
+            continue
+        if entry.term_detail is not None:
+            if detail not in entry.terms:
+                refused.append(
+                    NotListed(
+                        lst.id,
+                        listing.id,
+                        f"detail {entry.term_detail}={detail!r} is not one of "
+                        f"{sorted(entry.terms)}; the listing has no term",
+                        entry.legal_basis,
+                    )
+                )
+                continue
+            term: Duration | str = entry.terms[detail]
+        else:
+            term = entry.term if entry.term is not None else UNTIL_REMOVAL
+        since = listing.occurred_at
+        until = term.after(since) if isinstance(term, Duration) else None
+        events: list[dict[str, Any]] = []
+        if lst.extension is not None and until is not None:
+            for x in known:
+                r = x.record
+                if r.category not in lst.extension.categories or not _refers(r, listing):
+                    continue
+                if r.occurred_at < since or r.occurred_at >= until:
+                    continue
+                years = r.details.get(lst.extension.detail)
+                if (
+                    not isinstance(years, int)
+                    or isinstance(years, bool)
+                    or not (lst.extension.min_years <= years <= lst.extension.max_years)
+                ):
+                    events.append(
+                        {
+                            "event": "extension refused",
+                            "record_id": r.id,
+                            "reason": f"{lst.extension.detail} must be a whole number "
+                            f"{lst.extension.min_years}-{lst.extension.max_years}",
+                        }
+                    )
+                    continue
+                until = Duration(years=years).after(until)
+                events.append(
+                    {
+                        "event": "extended",
+                        "record_id": r.id,
+                        "years": years,
+                        "at": iso(r.occurred_at),
+                        "legal_basis": r.legal_basis,
+                    }
+                )
+        for x in known:
+            r = x.record
+            if not any(r.category in rm.categories for rm in lst.removals):
+                continue
+            if not _refers(r, listing) or r.occurred_at < since:
+                continue
+            if until is None or r.occurred_at < until:
+                until = r.occurred_at
+                events.append(
+                    {
+                        "event": "removed",
+                        "record_id": r.id,
+                        "category": r.category,
+                        "at": iso(r.occurred_at),
+                        "legal_basis": r.legal_basis,
+                    }
+                )
+            break
+        if e.ends_at is not None and (until is None or e.ends_at < until):
+            until = e.ends_at
+            events.append({"event": "expired", "at": iso(e.ends_at), "by": list(e.amended_by)})
+        cause = {
+            "kind": "record",
+            "record_id": listing.id,
+            "category": listing.category,
+            "source": listing.source,
+            "record_basis": listing.legal_basis,
+            "evidence": listing.evidence,
+        }
+        if entry.term_detail is not None:
+            cause[entry.term_detail] = detail
+        entries.append(
+            ListEntry(
+                scheme,
+                lst.id,
+                lst.title,
+                lst.polarity,
+                since,
+                until,
+                cause,
+                entry.legal_basis,
+                str(term),
+                _objection(lst),
+                events,
+            )
+        )
+    return entries, refused
+
+
+def _excluded(
+    lst: ListDef, listing: Record, detail: str, known: Sequence[Effective], age_on: AgeOn
+) -> NotListed | None:
+    for ex in lst.exclusions:
+        if ex.detail_values and detail not in ex.detail_values:
+            continue
+        if ex.kind == "minor":
+            age = age_on(listing.subject, listing.occurred_at.date())
+            if age is not None and age < 18:
+                return NotListed(
+                    lst.id, listing.id, f"{ex.description} (age {age})", ex.legal_basis
+                )
+        else:
+            for x in known:
+                r = x.record
+                if r.category in ex.categories and r.refers_to == listing.id:
+                    return NotListed(
+                        lst.id, listing.id, f"{ex.description} (record {r.id})", ex.legal_basis
+                    )
+    return None
+
+
+def threshold_entries(
+    scheme: str,
+    lst: ListDef,
+    entry: ThresholdEntry,
+    effective: Sequence[Effective],
+    at: datetime,
+) -> list[ListEntry]:
+    hits = [
+        e for e in effective if e.record.category in entry.categories and e.record.occurred_at <= at
+    ]
+    hits.sort(key=lambda e: (e.record.occurred_at, e.record.id))
+    count = entry.count.value
+    out: list[ListEntry] = []
+    current: dict[str, Any] | None = None
+    for i, e in enumerate(hits):
+        t = e.record.occurred_at
+        start = entry.window.before(t)
+        window = [
+            h
+            for h in hits[: i + 1]
+            if h.record.occurred_at > start and (h.ends_at is None or h.ends_at > t)
+        ]
+        if len(window) < count:
+            continue
+        end = entry.term.after(t)
+        if current is not None and t < current["until"]:
+            current["until"] = max(current["until"], end)
+            current["records"] = sorted({*current["records"], *(h.record.id for h in window)})
+            continue
+        if current is not None:
+            out.append(_threshold_entry(scheme, lst, entry, current))
+        current = {"since": t, "until": end, "records": [h.record.id for h in window]}
+    if current is not None:
+        out.append(_threshold_entry(scheme, lst, entry, current))
+    return out
+
+
+def _threshold_entry(
+    scheme: str, lst: ListDef, entry: ThresholdEntry, c: dict[str, Any]
+) -> ListEntry:
+    cause = {
+        "kind": "threshold",
+        "rule": entry.description,
+        "count": entry.count.value,
+        "window": str(entry.window),
+        "record_ids": c["records"],
+    }
+    return ListEntry(
+        scheme,
+        lst.id,
+        lst.title,
+        lst.polarity,
+        c["since"],
+        c["until"],
+        cause,
+        entry.legal_basis,
+        str(entry.term),
+        _objection(lst),
+    )
+
+
+def state_entry(
+    scheme: str,
+    lst: ListDef,
+    entry: GradeEntry | ScoreEntry,
+    score: int | None,
+    grade: str | None,
+    since: datetime,
+) -> ListEntry | None:
+    """A grade/score entry in force at the moment scored (``since`` = that moment)."""
+    if isinstance(entry, GradeEntry):
+        if grade is None or grade not in entry.grades:
+            return None
+        cause: dict[str, Any] = {"kind": "grade", "grade": grade, "rule": entry.description}
+    else:
+        if score is None:
+            return None
+        if entry.at_least is not None and score < entry.at_least.value:
+            return None
+        if entry.below is not None and score >= entry.below.value:
+            return None
+        cause = {"kind": "score", "score": score, "rule": entry.description}
+    return ListEntry(
+        scheme,
+        lst.id,
+        lst.title,
+        lst.polarity,
+        since,
+        None,
+        cause,
+        lst.legal_basis,
+        None,
+        _objection(lst),
+    )
+
+
+def list_entries(
+    scheme: Any,
+    subject: str,
+    records: Iterable[Record],
+    at: datetime,
+    known_at: datetime | None = None,
+    *,
+    age_on: AgeOn,
+    score: int | None = None,
+    grade: str | None = None,
+) -> tuple[list[ListEntry], list[NotListed]]:
+    """All entries of ``subject`` under ``scheme``'s lists in the version in force at ``at``.
+
+    Grade/score entries need the subject's ``score``/``grade`` at ``at`` (from the scorer).
+    """
+    known_at = at if known_at is None else known_at
+    version = scheme.version_at(at.date())
+    if version is None:
+        return [], []
+    effective, _ = resolve([r for r in records if r.subject == subject], known_at)
+    out: list[ListEntry] = []
+    refused: list[NotListed] = []
+    for lst in version.lists:
+        for entry in lst.entries:
+            if isinstance(entry, RecordEntry):
+                got, no = record_entries(scheme.name, lst, entry, effective, at, age_on)
+                out.extend(got)
+                refused.extend(no)
+            elif isinstance(entry, ThresholdEntry):
+                out.extend(threshold_entries(scheme.name, lst, entry, effective, at))
+            else:
+                st = state_entry(scheme.name, lst, entry, score, grade, at)
+                if st is not None:
+                    out.append(st)
+    out.sort(key=lambda x: (x.since, x.list_id))
+    return out, refused

@@ -1,0 +1,289 @@
+"""Credit-file records and how corrections, revocations and expiries resolve.
+
+A record is one attributed fact about one subject. Records are never changed: a correction,
+a revocation or an expiry is a new record whose ``refers_to`` names the original (an
+``active`` record of the same subject). What the system believes at a moment ``known_at`` is
+obtained by :func:`resolve`, which only looks at records recorded by then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from xinyong.core.errors import InvalidRecord
+from xinyong.core.timeutil import iso, parse_instant
+
+DetailValue = str | int | float | bool
+
+
+class Status(StrEnum):
+    """What a record does."""
+
+    ACTIVE = "active"  # an original fact
+    CORRECTION = "correction"  # replaces the content of the record it refers to
+    REVOCATION = "revocation"  # the referred record is void (as if never made)
+    EXPIRY = "expiry"  # the referred record stops counting at this record's occurred_at
+
+
+SEVERITIES = ("minor", "general", "serious")
+
+FIELDS = (
+    "id",
+    "subject",
+    "category",
+    "occurred_at",
+    "recorded_at",
+    "source",
+    "legal_basis",
+    "evidence",
+    "amount",
+    "severity",
+    "status",
+    "refers_to",
+    "details",
+)
+REQUIRED = ("id", "subject", "category", "occurred_at", "recorded_at", "source", "legal_basis")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One attributed fact about one subject (a person's or organisation's credit code)."""
+
+    id: str
+    subject: str
+    category: str
+    occurred_at: datetime
+    recorded_at: datetime
+    source: str
+    legal_basis: str
+    evidence: str = ""
+    amount: float | None = None
+    severity: str | None = None
+    status: Status = Status.ACTIVE
+    refers_to: str | None = None
+    details: Mapping[str, DetailValue] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form; times as canonical ISO text."""
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "category": self.category,
+            "occurred_at": iso(self.occurred_at),
+            "recorded_at": iso(self.recorded_at),
+            "source": self.source,
+            "legal_basis": self.legal_basis,
+            "evidence": self.evidence,
+            "amount": self.amount,
+            "severity": self.severity,
+            "status": self.status.value,
+            "refers_to": self.refers_to,
+            "details": dict(sorted(self.details.items())),
+        }
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON form: equal content, equal hash."""
+        text = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, row: int | None = None) -> Record:
+        """Build and validate a record from loosely typed input (JSON object or CSV row).
+
+        Raises :class:`InvalidRecord` naming the row and field on the first problem found.
+        """
+        unknown = sorted(set(data) - set(FIELDS))
+        if unknown:
+            raise InvalidRecord(
+                f"unknown field(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(FIELDS)}",
+                field=unknown[0],
+                row=row,
+            )
+
+        def text(name: str, required: bool) -> str:
+            v = data.get(name)
+            if v is None or (isinstance(v, str) and not v.strip()):
+                if required:
+                    raise InvalidRecord("missing; this field is required", field=name, row=row)
+                return ""
+            if not isinstance(v, str):
+                raise InvalidRecord(f"must be text, got {type(v).__name__}", field=name, row=row)
+            return v.strip()
+
+        def instant(name: str) -> datetime:
+            raw = text(name, True)
+            try:
+                return parse_instant(raw)
+            except ValueError as e:
+                raise InvalidRecord(str(e), field=name, row=row) from None
+
+        amount_raw = data.get("amount")
+        amount: float | None
+        if amount_raw is None or amount_raw == "":
+            amount = None
+        elif isinstance(amount_raw, bool):
+            raise InvalidRecord("must be a number, got a boolean", field="amount", row=row)
+        else:
+            try:
+                amount = float(amount_raw)
+            except (TypeError, ValueError):
+                raise InvalidRecord(
+                    f"must be a number, got {amount_raw!r}", field="amount", row=row
+                ) from None
+            if amount != amount or amount in (float("inf"), float("-inf")):
+                raise InvalidRecord("must be a finite number", field="amount", row=row)
+
+        severity = text("severity", False) or None
+        if severity is not None and severity not in SEVERITIES:
+            raise InvalidRecord(
+                f"{severity!r} is not a severity; use one of {', '.join(SEVERITIES)}",
+                field="severity",
+                row=row,
+            )
+        status_raw = text("status", False) or "active"
+        try:
+            status = Status(status_raw)
+        except ValueError:
+            raise InvalidRecord(
+                f"{status_raw!r} is not a status; use one of "
+                + ", ".join(s.value for s in Status),
+                field="status",
+                row=row,
+            ) from None
+        details = _details(data.get("details"), row)
+        record = cls(
+            id=text("id", True),
+            subject=text("subject", True).upper(),
+            category=text("category", True),
+            occurred_at=instant("occurred_at"),
+            recorded_at=instant("recorded_at"),
+            source=text("source", True),
+            legal_basis=text("legal_basis", True),
+            evidence=text("evidence", False),
+            amount=amount,
+            severity=severity,
+            status=status,
+            refers_to=text("refers_to", False) or None,
+            details=details,
+        )
+        record.check(row=row)
+        return record
+
+    def check(self, *, row: int | None = None) -> None:
+        """Rules that hold for a record on its own (cross-record rules live in the store)."""
+        if self.occurred_at > self.recorded_at:
+            raise InvalidRecord(
+                f"occurred_at {iso(self.occurred_at)} is after recorded_at "
+                f"{iso(self.recorded_at)}; a fact cannot be recorded before it happened",
+                field="occurred_at",
+                row=row,
+            )
+        if self.refers_to is not None and self.refers_to == self.id:
+            raise InvalidRecord("a record cannot refer to itself", field="refers_to", row=row)
+        if self.status is not Status.ACTIVE and self.refers_to is None:
+            raise InvalidRecord(
+                f"a {self.status.value} must name the record it applies to in refers_to",
+                field="refers_to",
+                row=row,
+            )
+
+    def with_content_of(self, correction: Record) -> Record:
+        """This record as a correction says it should have read (id and subject kept)."""
+        return replace(
+            self,
+            category=correction.category,
+            occurred_at=correction.occurred_at,
+            legal_basis=correction.legal_basis,
+            evidence=correction.evidence,
+            amount=correction.amount,
+            severity=correction.severity,
+            details=correction.details,
+        )
+
+
+def _details(raw: Any, row: int | None) -> dict[str, DetailValue]:
+    if raw is None or raw == "":
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise InvalidRecord(
+                f"must be a JSON object, e.g. {{\"ground\": 1}}: {e.msg}",
+                field="details",
+                row=row,
+            ) from None
+    if not isinstance(raw, Mapping):
+        raise InvalidRecord("must be an object of simple values", field="details", row=row)
+    out: dict[str, DetailValue] = {}
+    for k, v in raw.items():
+        if not isinstance(k, str) or not isinstance(v, str | int | float | bool):
+            raise InvalidRecord(
+                f"entry {k!r} must map a name to text, a number or a boolean",
+                field="details",
+                row=row,
+            )
+        out[k] = v
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """A record as the system believes it at some ``known_at``, after its amendments."""
+
+    record: Record  # content after the latest correction, id of the original
+    ends_at: datetime | None  # set by an expiry record
+    amended_by: tuple[str, ...]  # ids of corrections/expiries applied, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class Voided:
+    record: Record
+    revoked_by: str
+
+
+def resolve(
+    records: Iterable[Record], known_at: datetime
+) -> tuple[list[Effective], list[Voided]]:
+    """Apply corrections, revocations and expiries known by ``known_at``.
+
+    Order of application: by ``recorded_at``, then id. The latest correction wins; a
+    revocation voids the record whatever else happened; the earliest expiry ends it.
+    The result is sorted by (occurred_at, id) and does not depend on input order.
+    """
+    known = sorted(
+        (r for r in records if r.recorded_at <= known_at), key=lambda r: (r.recorded_at, r.id)
+    )
+    originals: dict[str, Record] = {r.id: r for r in known if r.status is Status.ACTIVE}
+    content: dict[str, Record] = dict(originals)
+    ends: dict[str, datetime] = {}
+    amended: dict[str, list[str]] = {}
+    revoked: dict[str, str] = {}
+    for r in known:
+        if r.status is Status.ACTIVE or r.refers_to not in originals:
+            continue
+        target = r.refers_to
+        if r.status is Status.CORRECTION:
+            content[target] = originals[target].with_content_of(r)
+            amended.setdefault(target, []).append(r.id)
+        elif r.status is Status.REVOCATION:
+            revoked.setdefault(target, r.id)
+        elif r.status is Status.EXPIRY:
+            if target not in ends or r.occurred_at < ends[target]:
+                ends[target] = r.occurred_at
+            amended.setdefault(target, []).append(r.id)
+    effective = [
+        Effective(content[i], ends.get(i), tuple(amended.get(i, ())))
+        for i in originals
+        if i not in revoked
+    ]
+    effective.sort(key=lambda e: (e.record.occurred_at, e.record.id))
+    voided = [Voided(content[i], by) for i, by in revoked.items()]
+    voided.sort(key=lambda v: (v.record.occurred_at, v.record.id))
+    return effective, voided

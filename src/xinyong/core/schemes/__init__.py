@@ -1,0 +1,19 @@
+"""Schemes as data: the declarative models a scheme file is validated against."""
+
+from xinyong.core.schemes.model import (
+    ListsScheme,
+    PointsScheme,
+    Scheme,
+    ScorecardScheme,
+    TiersScheme,
+    parse_scheme,
+)
+
+__all__ = [
+    "ListsScheme",
+    "PointsScheme",
+    "Scheme",
+    "ScorecardScheme",
+    "TiersScheme",
+    "parse_scheme",
+]

@@ -1,0 +1,129 @@
+"""Red and black list definitions: how one gets on a list, for how long, and how one gets off.
+
+Entry rules (``entries``), one of:
+
+* ``grade``     while the subject's grade is one of ``grades`` (e.g. Rongcheng D: black);
+* ``score``     while the score is ``at_least`` / ``below`` a value;
+* ``threshold`` ``count`` records of ``categories`` within ``window`` list the subject for
+                ``term`` from the last of them (e.g. five traffic violations in a year);
+* ``record``    a list-creating record (a court's listing decision) lists the subject from its
+                ``occurred_at`` for ``term``, or a term chosen by one of its details
+                (``term_detail`` = "ground" with ``terms`` per ground; "until-removal" = no
+                fixed term).
+
+Extension records add whole years within [min_years, max_years]; removal events end an
+entry; exclusions stop an entry from being made (minors; security given under ground 1).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictInt, model_validator
+
+from xinyong.core.schemes.params import DurationField, IntParam, Strict
+
+UNTIL_REMOVAL = "until-removal"
+
+
+class GradeEntry(Strict):
+    kind: Literal["grade"]
+    grades: list[str]
+    description: str = ""
+
+
+class ScoreEntry(Strict):
+    kind: Literal["score"]
+    at_least: IntParam | None = None
+    below: IntParam | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> ScoreEntry:
+        if self.at_least is None and self.below is None:
+            raise ValueError("a score entry needs at_least or below")
+        return self
+
+
+class ThresholdEntry(Strict):
+    kind: Literal["threshold"]
+    categories: list[str]
+    count: IntParam
+    window: DurationField
+    term: DurationField
+    legal_basis: str
+    description: str = ""
+    source: str | None = None
+
+
+class RecordEntry(Strict):
+    kind: Literal["record"]
+    categories: list[str]
+    term: DurationField | Literal["until-removal"] | None = None
+    term_detail: str | None = None
+    """Name of the record detail that chooses the term (e.g. 'ground')."""
+    terms: dict[str, DurationField | Literal["until-removal"]] = {}
+    legal_basis: str
+    description: str = ""
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _terms(self) -> RecordEntry:
+        if self.term_detail is None and self.term is None:
+            raise ValueError("give a term, or term_detail with terms")
+        if self.term_detail is not None and not self.terms:
+            raise ValueError("term_detail needs terms (one per detail value)")
+        return self
+
+
+Entry = Annotated[
+    GradeEntry | ScoreEntry | ThresholdEntry | RecordEntry, Field(discriminator="kind")
+]
+
+
+class Extension(Strict):
+    categories: list[str]
+    detail: str = "years"
+    min_years: StrictInt = 1
+    max_years: StrictInt = 3
+    legal_basis: str
+    description: str = ""
+
+
+class Exclusion(Strict):
+    kind: Literal["minor", "record"]
+    categories: list[str] = []
+    """For kind 'record': a record of these categories referring to the listing prevents it."""
+    detail_values: list[str] = []
+    """Only for listing records whose term_detail value is one of these (e.g. ground '1')."""
+    legal_basis: str
+    description: str
+
+
+class Removal(Strict):
+    categories: list[str]
+    legal_basis: str
+    description: str
+    relisting_bar: DurationField | None = None
+    """After this removal, no new listing on the same creditor's request within this period."""
+
+
+class Objection(Strict):
+    body: str
+    """Who decides (e.g. the enforcing court)."""
+    how: str
+    decision_within: str
+    reconsideration: str = ""
+
+
+class ListDef(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    title: str
+    polarity: Literal["red", "black"]
+    legal_basis: str
+    entries: list[Entry]
+    extension: Extension | None = None
+    exclusions: list[Exclusion] = []
+    removals: list[Removal] = []
+    published_fields: list[str] = []
+    objection: Objection
