@@ -151,8 +151,7 @@ class Record:
             status = Status(status_raw)
         except ValueError:
             raise InvalidRecord(
-                f"{status_raw!r} is not a status; use one of "
-                + ", ".join(s.value for s in Status),
+                f"{status_raw!r} is not a status; use one of " + ", ".join(s.value for s in Status),
                 field="status",
                 row=row,
             ) from None
@@ -215,7 +214,7 @@ def _details(raw: Any, row: int | None) -> dict[str, DetailValue]:
             raw = json.loads(raw)
         except json.JSONDecodeError as e:
             raise InvalidRecord(
-                f"must be a JSON object, e.g. {{\"ground\": 1}}: {e.msg}",
+                f'must be a JSON object, e.g. {{"ground": 1}}: {e.msg}',
                 field="details",
                 row=row,
             ) from None
@@ -248,9 +247,7 @@ class Voided:
     revoked_by: str
 
 
-def resolve(
-    records: Iterable[Record], known_at: datetime
-) -> tuple[list[Effective], list[Voided]]:
+def resolve(records: Iterable[Record], known_at: datetime) -> tuple[list[Effective], list[Voided]]:
     """Apply corrections, revocations and expiries known by ``known_at``.
 
     Order of application: by ``recorded_at``, then id. The latest correction wins; a

@@ -189,5 +189,3 @@ def referenced_schemes(memoranda: Sequence[Memorandum]) -> set[str]:
             if m.score is not None:
                 out.add(m.score.scheme)
     return out
-
-

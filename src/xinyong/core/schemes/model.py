@@ -306,7 +306,9 @@ def parse_scheme(
 def format_validation_error(e: ValidationError, origin: str) -> str:
     lines = [f"{origin}: {e.error_count()} problem(s)"]
     for err in e.errors():
-        loc = [str(p) for p in err["loc"] if p not in KINDS]
+        loc = [str(p) for p in err["loc"]]
+        if loc and loc[0] in KINDS:
+            loc = loc[1:]  # the discriminator tag pydantic puts first
         path = ""
         for part in loc:
             path += f"[{part}]" if part.isdigit() else (f".{part}" if path else part)

@@ -36,7 +36,12 @@ class Param(Strict):
 def _param(v: Any) -> Any:
     if isinstance(v, int) and not isinstance(v, bool):
         return {"value": v}
-    return v
+    if isinstance(v, dict | Param):
+        return v
+    raise ValueError(
+        f'expected an integer or a table {{ value = N, confidence = "V"|"S"|"U", '
+        f'source = "id", note = "..." }}, got {v!r}'
+    )
 
 
 IntParam = Annotated[Param, BeforeValidator(_param)]

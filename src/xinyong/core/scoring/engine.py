@@ -68,7 +68,13 @@ def contributions(
             continue
         rule = v.rule_for(r.category)
         if rule is None:
-            ignored.append(_ignored(r, f"no rule for this category in version {v.effective_from}"))
+            ignored.append(
+                _ignored(
+                    r,
+                    f"no points rule for this category in version {v.effective_from}"
+                    " (it may still act through an override or a list)",
+                )
+            )
             continue
         expires = rule.validity.after(r.occurred_at)
         note = ""
