@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from stdnum.cn import ric
-
 from schemes_inline import META
+from xinyong.core.codes import make_resident_id
 from xinyong.core.evaluate import age_on, check_gate, evaluate_subject
 from xinyong.core.records import Record
 from xinyong.core.sanctions import parse_memorandum
 from xinyong.core.schemes import parse_scheme
 
 ADULT = "11010519491231002X"
-_body = "110105" + "20150601" + "004"
-MINOR = _body + ric.calc_check_digit(_body)
+MINOR = make_resident_id("110105", date(2015, 6, 1), 4)
 
 OBJECTION = {"body": "the court", "how": "in writing", "decision_within": "15 days"}
 LISTS: dict[str, Any] = {
@@ -140,15 +138,18 @@ def test_ground_one_until_removal_and_minor_and_security_exclusions() -> None:
     removed = view(
         [listing, rec("P", "court.performance", "2021-03-01", refers_to="L")], "2021-04-01"
     )
-    assert removed.in_force() == [] and removed.entries[0].until == when("2021-03-01")
+    assert removed.in_force() == []
+    assert removed.entries[0].until == when("2021-03-01")
     secured = view(
         [listing, rec("S", "court.security_given", "2020-01-01", refers_to="L")], "2020-02-01"
     )
-    assert secured.entries == [] and "security given" in secured.refused[0].reason
+    assert secured.entries == []
+    assert "security given" in secured.refused[0].reason
     minor = rec("M", "court.listing_decision", "2024-01-01", subject=MINOR, details={"ground": "2"})
     assert age_on(MINOR, when("2024-01-01").date()) == 8
     v = view([minor], "2024-02-01", subject=MINOR)
-    assert v.entries == [] and v.refused[0].reason.startswith("minors")
+    assert v.entries == []
+    assert v.refused[0].reason.startswith("minors")
 
 
 def test_threshold_lists_on_third_violation_within_window() -> None:

@@ -118,7 +118,8 @@ def test_resolve_respects_known_at() -> None:
     effective, _ = resolve(records, datetime(2024, 2, 5, tzinfo=UTC))
     assert [e.record.id for e in effective] == ["a"]
     effective, voided = resolve(records, datetime(2024, 2, 10, tzinfo=UTC))
-    assert effective == [] and [v.revoked_by for v in voided] == ["a1"]
+    assert effective == []
+    assert [v.revoked_by for v in voided] == ["a1"]
 
 
 def test_resolve_does_not_depend_on_input_order() -> None:

@@ -115,7 +115,8 @@ def test_rule_version_by_occurrence_and_bands_by_moment() -> None:
     res = score_subject(scheme, S, recs, at("2024-05-01"))
     points = {i.record_id: i.points for i in res.items}
     assert points == {"old": -5, "new": -50}
-    assert res.base == 900 and res.version == "2024-03-01"
+    assert res.base == 900
+    assert res.version == "2024-03-01"
     with pytest.raises(NoVersionInForce, match="first version starts on 2020-01-01"):
         score_subject(scheme, S, recs, at("2019-05-01"))
 
