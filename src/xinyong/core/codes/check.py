@@ -6,8 +6,10 @@ How the kind is decided, after normalising (strip, upper case):
 * 15 digits: a first-generation resident number (invalid: it must be converted);
 * 18 characters of which the first 17 are digits and the last is a digit or X: the code
   could be either kind (USCCs can be all digits). It is read both ways; the reading that
-  is valid wins (the resident reading wins if, by coincidence, both are); if
-  neither is, the reading with fewer problems wins, and a tie gives kind None with both
+  is valid wins; if both are (a coincidence of check characters), the resident reading
+  wins unless the code starts with 9 (market-regulation USCCs are far more common than
+  foreigners' permanent residence IDs), and the reason notes the ambiguity; if neither
+  is valid, the reading with fewer problems wins, and a tie gives kind None with both
   explanations;
 * any other 18-character code: an organisation code (resident numbers have no letters
   other than a final X);
@@ -30,7 +32,7 @@ from xinyong.core.codes.organisation import (
     organisation_problems,
     shipped_allow_list,
 )
-from xinyong.core.codes.resident import resident_problems
+from xinyong.core.codes.resident import FOREIGN_PERMANENT_RESIDENT_MARK, resident_problems
 
 __all__ = ["CodeCheck", "Kind", "check", "check_organisation", "check_resident", "normalise"]
 
@@ -42,7 +44,8 @@ class CodeCheck:
     """The verdict on one code.
 
     ``reason`` is None for a valid code, except for an allow-listed code that does not
-    conform, where it says what was overridden.
+    conform, where it says what was overridden, and for a code valid as both kinds, where
+    it notes the ambiguity.
     """
 
     code: str
@@ -109,6 +112,18 @@ def check_organisation(code: str, *, allow: Iterable[str] = ()) -> CodeCheck:
     return _organisation(code, _allowed(code, allow))[0]
 
 
+def _both_valid(resident: CodeCheck, organisation: CodeCheck) -> CodeCheck:
+    """Both readings conform (about 1 in 341 valid all-digit codes). A leading 9 is far more
+    often a market-regulation USCC than a foreigner's permanent residence ID; otherwise a
+    citizen's number is assumed. The reason says so."""
+    if resident.code.startswith(FOREIGN_PERMANENT_RESIDENT_MARK):
+        chosen, other = organisation, "resident identity number"
+    else:
+        chosen, other = resident, "unified social credit code"
+    note = f"ambiguous: also a valid {other}; read as the more likely kind"
+    return CodeCheck(chosen.code, chosen.kind, True, note, chosen.fields)
+
+
 def check(code: str, *, allow: Iterable[str] = (), today: date | None = None) -> CodeCheck:
     """Check a resident identity number or a unified social credit code.
 
@@ -133,9 +148,11 @@ def check(code: str, *, allow: Iterable[str] = (), today: date | None = None) ->
     if not could_be_resident:
         return _organisation(code, False)[0]
     resident, n_resident = _resident(code, day)
+    organisation, n_organisation = _organisation(code, False)
+    if resident.valid and organisation.valid:
+        return _both_valid(resident, organisation)
     if resident.valid:
         return resident
-    organisation, n_organisation = _organisation(code, False)
     if organisation.valid:
         return organisation
     if n_resident != n_organisation:

@@ -124,8 +124,7 @@ AUTHORITIES: dict[str, Authority] = {
     "6": Authority(
         "tourism (旅游)",
         {
-            "1": "representative office of a foreign tourism authority "
-            "(外国旅游部门常驻代表机构)",
+            "1": "representative office of a foreign tourism authority (外国旅游部门常驻代表机构)",
             "2": "representative office of a Hong Kong, Macao or Taiwan tourism authority "
             "(港澳台地区旅游部门常驻内地(大陆)代表机构)",
             "9": "other (其他)",
@@ -152,8 +151,7 @@ AUTHORITIES: dict[str, Authority] = {
         },
     ),
     "A": Authority(
-        "Central Military Commission reform and establishment office "
-        "(中央军委改革和编制办公室)",
+        "Central Military Commission reform and establishment office (中央军委改革和编制办公室)",
         {"1": "military public institution (军队事业单位)", "9": "other (其他)"},
     ),
     "N": Authority(
@@ -235,9 +233,7 @@ def organisation_problems(code: str) -> tuple[list[str], dict[str, object]]:
         fields["region_name"] = region_name(region)
     else:
         fields["region_name"] = None
-        problems.append(
-            f"division code {region} at positions 3-8 must be 6 digits (GB/T 2260)"
-        )
+        problems.append(f"division code {region} at positions 3-8 must be 6 digits (GB/T 2260)")
     fields["org_code"] = code[8:17]
     expected_org = org_code_check_char(code[8:16])
     if code[16] != expected_org:
@@ -275,4 +271,4 @@ def parse_allow_list(lines: Iterable[str], *, source: str = "allow-list") -> fro
 def shipped_allow_list() -> frozenset[str]:
     """The allow-list shipped with the package (``xinyong/data/pilot_codes.txt``)."""
     text = resources.files("xinyong.data").joinpath(PILOT_CODES_RESOURCE).read_text("utf-8")
-    return parse_allow_list(text.splitlines(), source=PILOT_CODES_RESOURCE)
+    return parse_allow_list(text.splitlines(), source=f"xinyong/data/{PILOT_CODES_RESOURCE}")

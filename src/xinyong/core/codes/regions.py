@@ -39,7 +39,9 @@ __all__ = [
 
 # Names the table uses for aggregate rows, not for real places ("the districts of the city",
 # "the counties", "the city area", "county-level units directly under the province").
-PLACEHOLDER_NAMES = frozenset({"市辖区", "县", "市区", "省直辖县级行政单位", "自治区直辖县级行政单位"})
+PLACEHOLDER_NAMES = frozenset(
+    {"市辖区", "县", "市区", "省直辖县级行政单位", "自治区直辖县级行政单位"}
+)
 
 _PERIOD = re.compile(r"^\[(?P<start>\d*)-(?P<end>\d*)\](?P<name>.+)$")
 
@@ -97,7 +99,9 @@ def _parse_history(text: str) -> tuple[NamePeriod, ...]:
         else:
             start, end = m.group("start"), m.group("end")
             periods.append(
-                NamePeriod(m.group("name"), int(start) if start else None, int(end) if end else None)
+                NamePeriod(
+                    m.group("name"), int(start) if start else None, int(end) if end else None
+                )
             )
     return tuple(periods)
 

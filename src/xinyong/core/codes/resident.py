@@ -51,6 +51,7 @@ __all__ = [
     "CHECK_CHARS",
     "EARLIEST_BIRTH",
     "EXTRA_PROVINCE_PREFIXES",
+    "FOREIGN_PERMANENT_RESIDENT_MARK",
     "WEIGHTS",
     "age_on",
     "birth_date",
@@ -99,11 +100,9 @@ def birth_date(code: str) -> date:
     """Birth date (positions 7-14). Raises ValueError when it is not a real date."""
     code = _require_18(code)
     try:
-        return ric.get_birth_date(code)  # type: ignore[no-any-return]
+        return ric.get_birth_date(code)
     except ValidationError:  # stdnum's InvalidComponent
-        raise ValueError(
-            f"birth date {code[6:14]} at positions 7-14 is not a real date"
-        ) from None
+        raise ValueError(f"birth date {code[6:14]} at positions 7-14 is not a real date") from None
 
 
 def sex(code: str) -> str:
@@ -192,8 +191,7 @@ def resident_problems(code: str, *, today: date) -> tuple[list[str], dict[str, o
         fields["birth_date"] = born.isoformat()
         if born < EARLIEST_BIRTH:
             problems.append(
-                f"birth date {code[6:14]} at positions 7-14 is before "
-                f"{EARLIEST_BIRTH.isoformat()}"
+                f"birth date {code[6:14]} at positions 7-14 is before {EARLIEST_BIRTH.isoformat()}"
             )
         elif born > today:
             problems.append(
