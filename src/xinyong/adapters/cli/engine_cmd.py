@@ -46,8 +46,8 @@ def _engine(db: str) -> Engine:
         fail(f"no store at {db!r}; ingest records first (xinyong ingest FILE --db {db})")
     try:
         return Engine(open_store(db))
-    except XinyongError as e:
-        fail(str(e))
+    except XinyongError as exc:
+        fail(str(exc))
 
 
 def score_command(
@@ -70,8 +70,8 @@ def score_command(
         engine = _engine(db)
         result = engine.score(code, s, t, k)
         view = engine.view(code, t, k)
-    except (XinyongError, NoVersionInForce) as e:
-        fail(str(e))
+    except (XinyongError, NoVersionInForce) as exc:
+        fail(str(exc))
     data = result.to_dict()
     data["lists_in_force"] = [e.to_dict() for e in view.in_force() if e.scheme == s.name]
     if as_json:
@@ -124,8 +124,8 @@ def lists_command(
     k = instant(known_at, "--known-at") if known_at else t
     try:
         view = _engine(db).view(code, t, k)
-    except XinyongError as e:
-        fail(str(e))
+    except XinyongError as exc:
+        fail(str(exc))
     data = view_to_dict(view)
     if as_json:
         print_json(data)
@@ -162,8 +162,8 @@ def check_command(
     k = instant(known_at, "--known-at") if known_at else t
     try:
         decision = _engine(db).check(gate, code, t, k)
-    except XinyongError as e:
-        fail(str(e))
+    except XinyongError as exc:
+        fail(str(exc))
     if as_json:
         print_json(decision.to_dict())
         return
@@ -215,7 +215,7 @@ def rescore_command(
         s = load_scheme(scheme)
         frame = _engine(db).store.frame()
         result = score_population(s, frame, t, k)
-    except (XinyongError, NoVersionInForce) as e:
-        fail(str(e))
+    except (XinyongError, NoVersionInForce) as exc:
+        fail(str(exc))
     result.write_parquet(output)
     err.print(f"scored {result.height:,} subjects from {frame.height:,} records -> {output}")
