@@ -1,0 +1,64 @@
+"""The append-only credit-file store: a tiny port (:class:`RecordStore`) and its backends.
+
+``open_store("credit.db")`` or ``open_store("sqlite:///credit.db")`` opens (creating and
+migrating if needed) a SQLite file; a ``postgresql://`` URL will go to the same
+:class:`SqlRecordStore` once that backend's append-only guard exists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xinyong.adapters.store.port import (
+    DEFAULT_FRAME_COLUMNS,
+    FRAME_SCHEMA,
+    AppendResult,
+    Known,
+    Problem,
+    RecordStore,
+)
+from xinyong.adapters.store.sql import SqlRecordStore
+from xinyong.core.errors import XinyongError
+
+__all__ = [
+    "DEFAULT_FRAME_COLUMNS",
+    "FRAME_SCHEMA",
+    "AppendResult",
+    "Known",
+    "Problem",
+    "RecordStore",
+    "SqlRecordStore",
+    "open_store",
+    "store_url",
+]
+
+_SCHEMES = ("sqlite",)  # add "postgresql" with its migration guard
+
+
+def store_url(url_or_path: str) -> str:
+    """The database URL for a plain file path or a URL (``sqlite:///...``).
+
+    Raises :class:`XinyongError` for an unsupported URL scheme or a missing parent folder.
+    """
+    text = url_or_path.strip()
+    if "://" in text:
+        scheme = text.split("://", 1)[0].split("+", 1)[0].lower()
+        if scheme not in _SCHEMES:
+            raise XinyongError(
+                f"unsupported store URL {text!r}; use a file path or a URL starting with "
+                + " or ".join(f"{s}://" for s in _SCHEMES)
+            )
+        return text
+    if text in ("", ":memory:"):
+        return "sqlite://"
+    path = Path(text).expanduser()
+    if not path.parent.is_dir():
+        raise XinyongError(
+            f"cannot create store {str(path)!r}: folder {str(path.parent)!r} does not exist"
+        )
+    return "sqlite:///" + path.as_posix()
+
+
+def open_store(url_or_path: str) -> RecordStore:
+    """Open the store at a file path or database URL (created and migrated if needed)."""
+    return SqlRecordStore(store_url(url_or_path))

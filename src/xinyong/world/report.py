@@ -1,0 +1,341 @@
+"""A self-contained HTML report of a run: every figure is a PNG embedded as a data URI.
+
+The file needs nothing but itself: no scripts, no style sheets, no fonts or images from
+the network, and no links out. Figures (matplotlib, Agg backend):
+
+1. score and grade distribution over time;
+2. list sizes over time;
+3. denials per gate;
+4. share on a black list by income decile;
+5. wrongful listings and denials caused by data errors;
+6. objections that would be needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+FIGURES = (
+    ("grades", "Score and grade distribution over time"),
+    ("lists", "List sizes over time"),
+    ("gates", "Denials per gate"),
+    ("deciles", "Share on a black list by income decile"),
+    ("wrongful", "Wrongful listings and denials caused by data errors"),
+    ("objections", "Objections that would be needed"),
+)
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
+    return plt
+
+
+def _png(fig: Any) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    _plt().close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _integers(*axes: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _empty(ax: Any, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def fig_grades(metrics: Mapping[str, pl.DataFrame], final_scores: Mapping[str, np.ndarray]) -> str:
+    plt = _plt()
+    grades = metrics["grades"]
+    schemes = grades["scheme"].unique(maintain_order=True).to_list() if grades.height else []
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    left, right = axes
+    if not schemes:
+        _empty(left, "no scored scheme")
+        _empty(right, "no scores")
+        return _png(fig)
+    name = schemes[0]
+    g = grades.filter(pl.col("scheme") == name)
+    wide = g.pivot(on="grade", index="month", values="residents", sort_columns=False).sort("month")
+    months = wide["month"].to_numpy()
+    order = g.sort("rank")["grade"].unique(maintain_order=True).to_list()
+    total = np.maximum(wide.select(order).to_numpy().sum(axis=1), 1)
+    for grade in order:
+        share = wide[grade].to_numpy() / total * 100
+        left.plot(months, share, marker="o", ms=3, label=grade)
+    left.set_yscale("symlog", linthresh=0.1)
+    left.set_xlabel("month")
+    left.set_ylabel("% of residents (symmetric log scale)")
+    left.set_title(f"{name}: residents by grade")
+    left.legend(ncols=len(order), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    scores = final_scores.get(name)
+    if scores is not None and np.isfinite(scores).any():
+        s = scores[np.isfinite(scores)]
+        right.hist(s, bins=60, color="#4c72b0", log=True)
+        right.set_xlabel("score")
+        right.set_ylabel("residents (log scale)")
+        right.set_title(f"{name}: scores at the last month end")
+    else:
+        _empty(right, "no scores")
+    return _png(fig)
+
+
+def fig_lists(metrics: Mapping[str, pl.DataFrame]) -> str:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    lists = metrics["lists"]
+    if not lists.height:
+        _empty(ax, "no lists")
+        return _png(fig)
+    for key in lists["list"].unique(maintain_order=True).to_list():
+        sel = lists.filter(pl.col("list") == key).sort("month")
+        line = ax.plot(sel["month"], sel["in_force"], marker="o", ms=3, label=f"{key} (in force)")
+        ax.plot(
+            sel["month"],
+            sel["wrongful"],
+            ls="--",
+            color=line[0].get_color(),
+            label=f"{key} (wrongful)",
+        )
+    ax.set_xlabel("month")
+    ax.set_ylabel("subjects")
+    ax.set_title("Subjects on each list at each month end")
+    ax.legend(fontsize=8)
+    _integers(ax)
+    return _png(fig)
+
+
+def fig_gates(metrics: Mapping[str, pl.DataFrame]) -> str:
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [3, 2]})
+    gates = metrics["gates"]
+    if not gates.height:
+        _empty(axes[0], "no gates")
+        _empty(axes[1], "no gates")
+        return _png(fig)
+    total = gates.group_by("gate", maintain_order=True).agg(
+        pl.col("attempts").sum(),
+        pl.col("deny").sum(),
+        pl.col("wrongful_deny").sum(),
+        pl.col("benefit").sum(),
+    )
+    denying = total.filter(pl.col("deny") > 0).sort("deny")
+    if denying.height:
+        y = np.arange(denying.height)
+        wrong = denying["wrongful_deny"].to_numpy()
+        right = denying["deny"].to_numpy() - wrong
+        per = denying["deny"].to_numpy() / np.maximum(denying["attempts"].to_numpy(), 1) * 1000
+        axes[0].barh(y, right, color="#c44e52", label="denied")
+        axes[0].barh(y, wrong, left=right, color="#dd8452", hatch="//", label="denied wrongfully")
+        labels = [f"{g}  ({p:.1f} per 1,000)" for g, p in zip(denying["gate"], per, strict=True)]
+        axes[0].set_yticks(y, labels)
+        axes[0].legend(fontsize=8, loc="lower right")
+    else:
+        _empty(axes[0], "nobody was denied")
+    axes[0].set_xlabel("denials over the run (per 1,000 attempts in brackets)")
+    axes[0].set_title("Denials per gate")
+    rewarding = total.filter(pl.col("benefit") > 0).sort("benefit")
+    if rewarding.height:
+        y = np.arange(rewarding.height)
+        axes[1].barh(y, rewarding["benefit"].to_numpy(), color="#55a868")
+        axes[1].set_yticks(y, rewarding["gate"].to_list())
+    else:
+        _empty(axes[1], "no benefits given")
+    axes[1].set_xlabel("benefits over the run")
+    axes[1].set_title("Benefits per gate")
+    return _png(fig)
+
+
+def fig_deciles(metrics: Mapping[str, pl.DataFrame]) -> str:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 3.4))
+    dec = metrics["deciles"]
+    if not dec.height:
+        _empty(ax, "no residents")
+        return _png(fig)
+    last = dec.filter(pl.col("month") == dec["month"].max()).sort("decile")
+    ax.bar(last["decile"], last["share_listed"] * 100, color="#8172b3")
+    ax.set_xticks(range(1, 11))
+    ax.set_xlabel("income decile (1 = poorest)")
+    ax.set_ylabel("% on a black list")
+    ax.set_title("Residents on a black list at the last month end, by income decile")
+    return _png(fig)
+
+
+CAUSE_COLUMNS = (
+    ("wrongful_misattributed", "misattributed record", "#c44e52"),
+    ("wrongful_false_positive", "false positive", "#8172b3"),
+    ("wrongful_duplicate", "duplicate record", "#dd8452"),
+)
+
+
+def fig_wrongful(metrics: Mapping[str, pl.DataFrame]) -> str:
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    lists, monthly = metrics["lists"], metrics["monthly"]
+    black = lists.filter(pl.col("polarity") == "black") if lists.height else lists
+    if black.height and all(c in black.columns for c, _, _ in CAUSE_COLUMNS):
+        per = (
+            black.group_by("month").agg(pl.col(c).sum() for c, _, _ in CAUSE_COLUMNS).sort("month")
+        )
+        bottom = np.zeros(per.height)
+        for col, label, colour in CAUSE_COLUMNS:
+            v = per[col].to_numpy().astype(float)
+            axes[0].bar(per["month"], v, bottom=bottom, color=colour, label=label)
+            bottom += v
+        axes[0].legend(fontsize=8, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    else:
+        _empty(axes[0], "no black lists")
+    axes[0].set_xlabel("month")
+    axes[0].set_ylabel("subjects")
+    axes[0].set_title("Wrongfully on a black list, by kind of data error")
+    if monthly.height:
+        axes[1].bar(monthly["month"], monthly["wrongful_denials"], color="#dd8452")
+    axes[1].set_xlabel("month")
+    axes[1].set_ylabel("denials")
+    axes[1].set_title("Wrongful denials at gates")
+    _integers(axes[0], axes[1])
+    return _png(fig)
+
+
+def fig_objections(metrics: Mapping[str, pl.DataFrame]) -> str:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 3.4))
+    obj = metrics["objections"]
+    if not obj.height:
+        _empty(ax, "no objections")
+        return _png(fig)
+    bottom = None
+    for reason in obj["reason"].unique(maintain_order=True).to_list():
+        sel = obj.filter(pl.col("reason") == reason).sort("month")
+        v = sel["subjects"].to_numpy()
+        ax.bar(sel["month"], v, bottom=bottom, label=f"wrongful {reason}")
+        bottom = v if bottom is None else bottom + v
+    ax.set_xlabel("month")
+    ax.set_ylabel("subjects")
+    ax.set_title("Subjects who would need to object (by what the error did to them)")
+    ax.legend(fontsize=8)
+    _integers(ax)
+    return _png(fig)
+
+
+def figures(
+    metrics: Mapping[str, pl.DataFrame], final_scores: Mapping[str, np.ndarray]
+) -> dict[str, str]:
+    """Data URIs by figure id (see FIGURES)."""
+    return {
+        "grades": fig_grades(metrics, final_scores),
+        "lists": fig_lists(metrics),
+        "gates": fig_gates(metrics),
+        "deciles": fig_deciles(metrics),
+        "wrongful": fig_wrongful(metrics),
+        "objections": fig_objections(metrics),
+    }
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1060px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:.3em .6em;
+text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
+img{max-width:100%}.note{color:#555;font-size:.92em}
+"""
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+def _frame_table(frame: pl.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
+        for row in frame.iter_rows()
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def render(
+    title: str,
+    summary: list[tuple[str, str]],
+    metrics: Mapping[str, pl.DataFrame],
+    final_scores: Mapping[str, np.ndarray],
+    notes: list[str],
+) -> str:
+    """The report as one HTML string."""
+    figs = figures(metrics, final_scores)
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        "<p class='note'>Synthetic data only: every person and organisation here is made "
+        "up. The engine scores each subject on that subject's own records; errors are "
+        "counted against the world's ground truth, which the engine never sees.</p>",
+        "<h2>Summary</h2>",
+        _table(summary),
+    ]
+    for fid, caption in FIGURES:
+        parts.append(f"<h2 id='{fid}'>{html.escape(caption)}</h2>")
+        parts.append(f"<img alt='{html.escape(caption)}' src='{figs[fid]}'>")
+    monthly = metrics.get("monthly")
+    if monthly is not None and monthly.height:
+        cols = [
+            c
+            for c in (
+                "label",
+                "true_events",
+                "records_ingested",
+                "erroneous_ingested",
+                "black_listed",
+                "wrongful_listed",
+                "gate_attempts",
+                "denials",
+                "wrongful_denials",
+                "objections_needed",
+            )
+            if c in monthly.columns
+        ]
+        parts.append("<h2>Month by month</h2>")
+        parts.append(_frame_table(monthly.select(cols)))
+    if notes:
+        parts.append("<h2>How to read this</h2><ul>")
+        parts.extend(f"<li>{html.escape(n)}</li>" for n in notes)
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(path: Path, html_text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html_text, encoding="utf-8")
+    return path

@@ -1,0 +1,138 @@
+"""The report and the command line: a self-contained HTML file with every figure."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+from world_helpers import toy
+
+from xinyong.adapters.cli.world_cmd import demo_command, world_app
+from xinyong.world.bench import merge
+from xinyong.world.pipeline import generate, simulate
+from xinyong.world.population import Population
+from xinyong.world.report import FIGURES
+from xinyong.world.scenario import Scenario
+
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+def check_report(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!doctype html>")
+    for fid, caption in FIGURES:
+        assert f"id='{fid}'" in text, fid
+        assert caption in text
+    images = re.findall(r"<img [^>]*src='([^']*)'", text)
+    assert len(images) == len(FIGURES)
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+    assert all(len(src) > 2_000 for src in images)  # a real picture, not an empty one
+    assert not EXTERNAL.search(text)
+    assert "http://" not in text
+    assert "https://" not in text
+    assert "<script" not in text.lower()
+    assert "<link" not in text.lower()
+
+
+def test_report_is_self_contained_with_every_figure(
+    scenario: Scenario, small_population: Population, tmp_path: Path
+) -> None:
+    outcome = simulate(
+        toy(scenario, errors={"scale": 30.0}),
+        small_population,
+        db=tmp_path / "w.db",
+        out=tmp_path,
+        months=3,
+        seed=1,
+    )
+    assert outcome.report is not None
+    check_report(outcome.report)
+    for name in ("monthly", "lists", "gates", "deciles", "objections"):
+        assert (tmp_path / "metrics" / f"{name}.parquet").is_file()
+    assert (tmp_path / "truth.parquet").is_file()
+
+
+def test_generate_then_run_from_the_command_line(scenario: Scenario, tmp_path: Path) -> None:
+    runner = CliRunner()
+    world = tmp_path / "world"
+    got = runner.invoke(
+        world_app,
+        [
+            "generate",
+            "--residents",
+            "1500",
+            "--orgs",
+            "30",
+            "--months",
+            "2",
+            "--seed",
+            "5",
+            "--out",
+            str(world),
+        ],
+    )
+    assert got.exit_code == 0, got.output
+    manifest = json.loads((world / "manifest.json").read_text())
+    assert manifest["residents"] == 1500
+    assert manifest["organisations"] == 30
+    assert manifest["months"] == 2
+    # Point the generated world at the toy schemes (the run reads scenario.json).
+    (world / "scenario.json").write_text(toy(scenario).model_dump_json(), encoding="utf-8")
+    got = runner.invoke(world_app, ["run", "--world", str(world)])
+    assert got.exit_code == 0, got.output
+    check_report(world / "report.html")
+    assert (world / "xinyong.db").is_file()
+
+
+def test_run_without_a_world_says_how_to_make_one(tmp_path: Path) -> None:
+    got = CliRunner().invoke(world_app, ["run", "--world", str(tmp_path / "nowhere")])
+    assert got.exit_code == 2
+    assert "xinyong world generate" in got.output
+
+
+def test_demo_with_the_presets(tmp_path: Path) -> None:
+    """The real thing, small: default scenario, rongcheng and spc-defaulters presets."""
+    app = typer.Typer()
+    app.command("demo")(demo_command)
+    app.command("noop")(lambda: None)
+    out = tmp_path / "demo"
+    got = CliRunner().invoke(
+        app, ["demo", "--residents", "3000", "--months", "2", "--out", str(out), "--no-serve"]
+    )
+    assert got.exit_code == 0, got.output
+    check_report(out / "report.html")
+    assert (out / "xinyong.db").is_file()
+    assert "records ingested" in got.output
+
+
+def test_generate_is_reproducible(scenario: Scenario, tmp_path: Path) -> None:
+    a = generate(scenario, residents=500, orgs=5, seed=3, out=tmp_path / "a")
+    b = generate(scenario, residents=500, orgs=5, seed=3, out=tmp_path / "b")
+    assert a.residents.equals(b.residents)
+    assert (tmp_path / "a" / "residents.parquet").read_bytes() == (
+        tmp_path / "b" / "residents.parquet"
+    ).read_bytes()
+
+
+def test_bench_results_keep_other_keys(tmp_path: Path) -> None:
+    f = tmp_path / "bench" / "results.json"
+    f.parent.mkdir()
+    f.write_text(json.dumps({"batch_scoring": {"x": 1}}))
+    merge(f, {"residents": 10})
+    data = json.loads(f.read_text())
+    assert data == {"batch_scoring": {"x": 1}, "world": {"residents": 10}}
+    merge(tmp_path / "new" / "results.json", {"y": 2})
+    assert json.loads((tmp_path / "new" / "results.json").read_text()) == {"world": {"y": 2}}
+
+
+@pytest.mark.parametrize("option", ["--residents", "--months"])
+def test_demo_refuses_nonsense_sizes(option: str) -> None:
+    app = typer.Typer()
+    app.command("demo")(demo_command)
+    app.command("noop")(lambda: None)
+    got = CliRunner().invoke(app, ["demo", option, "0", "--no-serve"])
+    assert got.exit_code == 2
