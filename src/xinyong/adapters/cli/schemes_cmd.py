@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,7 +21,7 @@ def list_command(as_json: JsonOpt = False) -> None:
 
     Example: xinyong schemes list --json
     """
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": s.name,
             "kind": s.kind,
