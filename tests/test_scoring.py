@@ -61,7 +61,7 @@ def test_points_band_and_explanation() -> None:
     assert d["explanation"]["grade_decided_by"]["band"] == {
         "grade": "A",
         "min": 1010,
-        "confidence": None,
+        "confidence": "V",
     }
     assert d["unverified_parameters"] == ["versions[0].rules[1].points"]
 

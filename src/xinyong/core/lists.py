@@ -134,6 +134,18 @@ def record_entries(
         since = listing.occurred_at
         until = term.after(since) if isinstance(term, Duration) else None
         events: list[dict[str, Any]] = []
+        if lst.extension is not None and until is None:
+            for x in known:
+                r = x.record
+                if r.category in lst.extension.categories and r.refers_to == listing.id:
+                    events.append(
+                        {
+                            "event": "extension refused",
+                            "record_id": r.id,
+                            "reason": "the listing has no fixed term (it lasts until a "
+                            "removal event), so there is nothing to extend",
+                        }
+                    )
         if lst.extension is not None and until is not None:
             for x in known:
                 r = x.record
@@ -243,9 +255,15 @@ def threshold_entries(
     entry: ThresholdEntry,
     effective: Sequence[Effective],
     at: datetime,
+    first_day: date,
 ) -> list[ListEntry]:
+    """Conduct before the scheme's first version (``first_day``) never counts."""
     hits = [
-        e for e in effective if e.record.category in entry.categories and e.record.occurred_at <= at
+        e
+        for e in effective
+        if e.record.category in entry.categories
+        and e.record.occurred_at <= at
+        and e.record.occurred_at.date() >= first_day
     ]
     hits.sort(key=lambda e: (e.record.occurred_at, e.record.id))
     count = entry.count.value
@@ -362,7 +380,16 @@ def list_entries(
                 out.extend(got)
                 refused.extend(no)
             elif isinstance(entry, ThresholdEntry):
-                out.extend(threshold_entries(scheme.name, lst, entry, effective, at))
+                out.extend(
+                    threshold_entries(
+                        scheme.name,
+                        lst,
+                        entry,
+                        effective,
+                        at,
+                        scheme.versions[0].effective_from,
+                    )
+                )
             else:
                 st = state_entry(scheme.name, lst, entry, score, grade, at)
                 if st is not None:

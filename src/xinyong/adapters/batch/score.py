@@ -21,14 +21,14 @@ from typing import Any, Literal
 import polars as pl
 
 from xinyong.adapters.batch.frame import (
-    STATUSES,
+    REQUIRED_COLUMNS,
     US_PER_DAY,
     check_columns,
     codes,
     instant_us,
     micros,
 )
-from xinyong.adapters.batch.resolve import EFFECTIVE, ENDS, RECORDED, STATUS, annotate
+from xinyong.adapters.batch.resolve import EFFECTIVE, ENDS, annotate
 from xinyong.core.schemes.model import (
     Graded,
     ListsScheme,
@@ -176,67 +176,87 @@ def compile_scheme(scheme: AnyScheme, current: Any, at_us: int) -> Tables:
 # --- the query ---------------------------------------------------------------------------------
 
 
-def _series(values: list[int]) -> pl.Expr:
-    return pl.lit(pl.Series(values, dtype=pl.Int64))
+def _series(values: list[int], dtype: pl.DataType | None = None) -> pl.Expr:
+    return pl.lit(pl.Series(values, dtype=dtype or pl.Int64()))
 
 
-def _per_record(t: Tables, at_us: int) -> list[pl.Expr]:
-    """``_p`` (points that count, else 0) and ``_slot`` (its bucket) for each record."""
+def _per_record(lf: pl.LazyFrame, t: Tables, current: Any, at_us: int, rows: int) -> pl.LazyFrame:
+    """``subject`` and the per-record columns summed per subject: ``_b<i>`` (points that
+    count into bucket ``i``, else 0) or, for tiers, ``_neg``/``_pos`` (1 if the record counts
+    and is negative/positive); ``_ov`` for overrides. ``lf`` has ``_alive`` (effective,
+    occurred by ``at``, not ended by an expiry), ``_occ`` and ``_cat``.
+
+    Built in stages so that the key, the time-of-day test and the validity test are each
+    computed once per record. Points are summed as Int32 when no subject (at most ``rows``
+    records) can overflow it, which makes the group-by cheaper and is still exact.
+    """
     occ = pl.col(OCC)
     width = len(t.categories) + 1
-    version = _series(t.starts).search_sorted(occ, side="right").cast(pl.Int64)
-    key = version * width + pl.col(CAT).cast(pl.Int64)
-    late = (occ % US_PER_DAY > at_us % US_PER_DAY).cast(pl.Int64)
-    counts = alive(at_us) & (occ >= _series(t.cut).gather(key * 2 + late))
-    out = [pl.when(counts).then(_series(t.points).gather(key)).otherwise(0).alias("_p")]
-    if len(t.buckets) > 1:
-        out.append(_series(t.slot).gather(key).alias("_slot"))
-    return out
+    version = _series(t.starts).search_sorted(occ, side="right").cast(pl.UInt32)
+    lf = lf.with_columns(
+        (version * width + pl.col(CAT).cast(pl.UInt32)).alias("_key"),
+        (occ % US_PER_DAY > at_us % US_PER_DAY).alias("_late"),
+    )
+    key = pl.col("_key")
+    lf = lf.with_columns(
+        (
+            pl.col("_alive")
+            & (occ >= _series(t.cut).gather(key * 2 + pl.col("_late").cast(pl.UInt32)))
+        ).alias("_ok")
+    )
+    small = max(map(abs, t.points), default=0) * max(rows, 1) < 2**31
+    dtype = pl.Int32() if small else pl.Int64()
+    ok = pl.col("_ok")
+    out: list[pl.Expr] = []
+    if isinstance(current, TiersVersion):
+        sign = _series([(p > 0) - (p < 0) for p in t.points], pl.Int8()).gather(key)
+        out += [(ok & (sign < 0)).alias("_neg"), (ok & (sign > 0)).alias("_pos")]
+    else:
+        for i in range(len(t.buckets)):
+            points = [p if slot == i else 0 for p, slot in zip(t.points, t.slot, strict=True)]
+            b = (
+                pl.when(ok).then(_series(points, dtype).gather(key)).otherwise(pl.lit(0, dtype))
+                if any(points)
+                else pl.lit(0, dtype)
+            )
+            out.append(b.alias(f"_b{i}"))
+        out += _override_columns(current, t, at_us)
+    return lf.select("subject", *out)
 
 
-def alive(at_us: int) -> pl.Expr:
-    """Effective, occurred by ``at``, and not ended by an expiry record at ``at``."""
-    end = pl.col(ENDS)
-    return pl.col(EFFECTIVE) & (pl.col(OCC) <= at_us) & (end.is_null() | (end > at_us))
-
-
-def _override_index(version: Graded, t: Tables, at_us: int) -> pl.Expr | None:
-    """Per record: the grade index its overrides cap the grade at (-1 if none)."""
+def _override_columns(version: Graded, t: Tables, at_us: int) -> list[pl.Expr]:
+    """``_ov``: the grade index an override caps the grade at by this record (-1 if none)."""
     parts: list[pl.Expr] = []
     for o in version.overrides:
         cap_index = version.grades.index(o.max_grade)
-        cats = [t.categories.index(c) for c in o.categories]
+        cats = sorted({t.categories.index(c) for c in o.categories})
         late, early = cutoffs(o.validity, at_us)
         held = (
-            alive(at_us)
+            pl.col("_alive")
             & pl.col(CAT).is_in(pl.Series(cats, dtype=pl.UInt32).implode())
-            & counts_expr(pl.col(OCC), pl.lit(late), pl.lit(early), at_us)
+            & (pl.col(OCC) >= pl.when(pl.col("_late")).then(early).otherwise(late))
+            & (pl.col(OCC) >= t.starts[0])  # conduct before the scheme never counts
         )
-        parts.append(pl.when(held).then(pl.lit(cap_index)).otherwise(pl.lit(-1)))
+        parts.append(
+            pl.when(held).then(pl.lit(cap_index, pl.Int32)).otherwise(pl.lit(-1, pl.Int32))
+        )
     if not parts:
-        return None
-    return pl.max_horizontal(parts) if len(parts) > 1 else parts[0]
+        return []
+    return [(pl.max_horizontal(parts) if len(parts) > 1 else parts[0]).alias("_ov")]
 
 
-def _aggregations(t: Tables, tiers: bool, has_overrides: bool) -> list[pl.Expr]:
-    p = pl.col("_p")
-    if tiers:
-        return [(p < 0).sum().alias("_neg"), (p > 0).sum().alias("_pos")]
-    if len(t.buckets) == 1:
-        out = [p.sum().alias("_b0")]
-    else:
-        out = [
-            pl.when(pl.col("_slot") == i).then(p).otherwise(0).sum().alias(f"_b{i}")
-            for i in range(len(t.buckets))
-        ]
-    if has_overrides:
-        out.append(pl.col("_ov").max().alias("_ov"))
+def _aggregations(t: Tables, current: Any) -> list[pl.Expr]:
+    if isinstance(current, TiersVersion):
+        return [pl.col("_neg").sum(), pl.col("_pos").sum()]  # Booleans sum to counts
+    out = [pl.col(f"_b{i}").sum() for i in range(len(t.buckets))]
+    if current.overrides:
+        out.append(pl.col("_ov").max())
     return out
 
 
 def _bucket_total(t: Tables, i: int) -> pl.Expr:
     b = t.buckets[i]
-    total = pl.col(f"_b{i}")
+    total = pl.col(f"_b{i}").cast(pl.Int64)
     return total if b.cap is None else total.clip(-b.cap, b.cap)
 
 
@@ -252,8 +272,16 @@ def _grade(version: Graded, score: pl.Expr) -> pl.Expr:
     return pl.lit(pl.Series(version.grades, dtype=pl.String)).gather(band)
 
 
-def _finish(current: Any, t: Tables) -> list[pl.Expr]:
+def _finish(lf: pl.LazyFrame, current: Any, t: Tables) -> pl.LazyFrame:
     """Score, grade (and factor values) from the per-subject totals."""
+    scored = lf.with_columns(*_score(current, t))
+    grade = _grade(current, pl.col("score")) if isinstance(current, Graded) else pl.col("_tier")
+    extra = [FACTOR_PREFIX + f.id for f in getattr(current, "factors", [])]
+    return scored.select("subject", "score", grade.alias("grade"), *extra)
+
+
+def _score(current: Any, t: Tables) -> list[pl.Expr]:
+    """``score`` (and ``factor_<id>``, or ``_tier`` for tiers) from the per-subject totals."""
     if isinstance(current, TiersVersion):
         neg, pos = pl.col("_neg"), pl.col("_pos")
         tier: pl.Expr = pl.lit(current.default_tier)
@@ -266,14 +294,17 @@ def _finish(current: Any, t: Tables) -> list[pl.Expr]:
             if tr.positive_at_least is not None:
                 cond = cond & (pos >= tr.positive_at_least)
             tier = pl.when(cond).then(pl.lit(tr.name)).otherwise(tier)
-        return [pl.lit(None, dtype=pl.Int64).alias("score"), tier.cast(pl.String).alias("grade")]
+        return [pl.lit(None, dtype=pl.Int64).alias("score"), tier.cast(pl.String).alias("_tier")]
     if isinstance(current, PointsVersion):
         score = pl.lit(current.base.value, dtype=pl.Int64) + pl.sum_horizontal(
             [_bucket_total(t, i) for i in range(len(t.buckets))]
         )
-        if current.floor is not None or current.ceiling is not None:
-            score = score.clip(current.floor, current.ceiling)
-        return [score.alias("score"), _grade(current, score).alias("grade")]
+        # one bound after the other, as the reference does (even if floor > ceiling)
+        if current.floor is not None:
+            score = score.clip(lower_bound=current.floor)
+        if current.ceiling is not None:
+            score = score.clip(upper_bound=current.ceiling)
+        return [score.alias("score")]
     assert isinstance(current, ScorecardVersion)
     values: list[pl.Expr] = []
     weighted: pl.Expr = pl.lit(0, dtype=pl.Int64)
@@ -284,9 +315,12 @@ def _finish(current: Any, t: Tables) -> list[pl.Expr]:
         weighted = weighted + f.weight.value * value
     weights = sum(f.weight.value for f in current.factors)
     span = current.range_max - current.range_min
+    largest = 2 * span * 1000 * sum(abs(f.weight.value) for f in current.factors) + 1000 * weights
+    if largest >= 2**63:
+        raise OverflowError("scorecard weights and range too large for 64-bit integer scoring")
     # round_half_up_div(span * weighted, 1000 * weights), as in the reference engine
     score = current.range_min + (2 * span * weighted + 1000 * weights) // (2000 * weights)
-    return [score.alias("score"), _grade(current, score).alias("grade"), *values]
+    return [score.alias("score"), *values]
 
 
 def score_population(
@@ -330,24 +364,19 @@ def population_plan(
         )
     at_us = instant_us(at)
     t = compile_scheme(scheme, current, at_us)
-    lf = lf.select(
+    needed = list(REQUIRED_COLUMNS)
+    df = frame.select(needed) if isinstance(frame, pl.DataFrame) else lf.select(needed).collect()
+    resolved = annotate(df, known_at, content=("category", "occurred_at"))
+    lf = resolved.rows.select(
         "subject",
-        "id",
-        "refers_to",
-        codes("status", schema["status"], STATUSES).alias(STATUS),
-        micros("recorded_at", schema["recorded_at"]).alias(RECORDED),
         micros("occurred_at", schema["occurred_at"]).alias(OCC),
         codes("category", schema["category"], t.categories).alias(CAT),
+        EFFECTIVE,
+        *([micros(ENDS, schema["occurred_at"]).alias(ENDS)] if resolved.amended else []),
     )
-    lf = annotate(lf, instant_us(known_at), occurred=OCC, content=(CAT, OCC))
-    rows = _per_record(t, at_us)
-    override = _override_index(current, t, at_us) if isinstance(current, Graded) else None
-    if override is not None:
-        rows.append(override.alias("_ov"))
-    tiers = isinstance(current, TiersVersion)
-    return (
-        lf.select("subject", *rows)
-        .group_by("subject")
-        .agg(_aggregations(t, tiers, override is not None))
-        .select("subject", *_finish(current, t))
-    )
+    alive = pl.col(EFFECTIVE) & (pl.col(OCC) <= at_us)
+    if resolved.amended:
+        alive = alive & (pl.col(ENDS).is_null() | (pl.col(ENDS) > at_us))
+    rows = _per_record(lf.with_columns(alive.alias("_alive")), t, current, at_us, df.height)
+    totals = rows.group_by("subject").agg(_aggregations(t, current))
+    return _finish(totals, current, t)

@@ -171,8 +171,10 @@ def _caps(
 
 
 def _grade(
-    version: Graded, score: int, effective: Sequence[Effective], at: datetime
+    scheme: AnyScheme, version: Graded, score: int, effective: Sequence[Effective], at: datetime
 ) -> tuple[str, dict[str, Any]]:
+    """Band by score, then overrides: conduct before the scheme's first version never counts."""
+    first_day = scheme.versions[0].effective_from
     grades = version.grades
     band_index = len(version.bands) - 1
     for i, b in enumerate(version.bands):
@@ -184,7 +186,9 @@ def _grade(
         "band": {
             "grade": band.grade,
             "min": band.min.value if band.min else None,
-            "confidence": band.min.confidence if band.min else None,
+            "confidence": (band.min.confidence or scheme.meta.default_confidence)
+            if band.min
+            else None,
         }
     }
     index = band_index
@@ -193,6 +197,8 @@ def _grade(
         for e in effective:
             r = e.record
             if r.category not in o.categories or r.occurred_at > at:
+                continue
+            if r.occurred_at.date() < first_day:
                 continue
             until = o.validity.after(r.occurred_at)
             if e.ends_at is not None and e.ends_at < until:
@@ -257,7 +263,7 @@ def score_subject(
                     "ceiling": version.ceiling,
                 }
             )
-        grade, decided = _grade(version, total, effective, at)
+        grade, decided = _grade(scheme, version, total, effective, at)
         return ScoreResult(
             score=total,
             grade=grade,
@@ -289,7 +295,7 @@ def score_subject(
             )
         span = version.range_max - version.range_min
         score = version.range_min + round_half_up_div(span * weighted, 1000 * weights)
-        grade, decided = _grade(version, score, effective, at)
+        grade, decided = _grade(scheme, version, score, effective, at)
         return ScoreResult(
             score=score,
             grade=grade,
