@@ -9,7 +9,7 @@ from xinyong.world import behaviour
 from xinyong.world.agencies import DUPLICATE, FALSE_POSITIVE, GENUINE, MISATTRIBUTED, Reporting
 from xinyong.world.behaviour import BehaviourState
 from xinyong.world.clock import month_bounds
-from xinyong.world.courts import Cases
+from xinyong.world.courts import Cases, CourtProcess
 from xinyong.world.kinds import kinds
 from xinyong.world.scenario import Scenario
 from xinyong.world.subjects import Subjects
@@ -95,17 +95,42 @@ def test_no_errors_when_errors_are_off(scenario: Scenario, big_subjects: Subject
     assert (rows["truth"] == GENUINE).all()
 
 
-def test_misattribution_prefers_the_household(scenario: Scenario, big_subjects: Subjects) -> None:
-    """Camera misreads go to a household member (shared car) at the configured share."""
+def test_misattribution_hits_someone_who_could_have_done_it(
+    scenario: Scenario, big_subjects: Subjects
+) -> None:
+    """Camera misreads go to another driver, and to a driver of the same household (shared
+    car) at the configured share of the cases where the household has one."""
     _, rows, rep = _report(scenario, big_subjects, seed=9)
     cam = rep.table.index("traffic_camera")
     mis = rows.filter((pl.col("agency") == cam) & (pl.col("truth") == MISATTRIBUTED))
+    ages = big_subjects.ages(scenario.world.start)
+    drivers = big_subjects.eligible("driver", ages)
+    assert drivers[mis["subject"].to_numpy()].all()
     hh = big_subjects.household
-    same = hh[mis["subject"].to_numpy()] == hh[mis["true_subject"].to_numpy()]
+    true = mis["true_subject"].to_numpy()
+    same = hh[mis["subject"].to_numpy()] == hh[true]
+    # P(household branch) = share * (eligible other members / other members).
     share = scenario.agencies["traffic_camera"].misattribute_household_share
-    alone = big_subjects.hh_size[hh[mis["true_subject"].to_numpy()]] == 1
-    expected = share * float((~alone).mean())
-    assert (
-        abs(float(same.mean()) - expected)
-        < 4.5 * np.sqrt(expected * (1 - expected) / mis.height) + 0.02
+    per_hh = np.bincount(
+        hh[drivers[: big_subjects.n_residents].nonzero()[0]], minlength=hh.max() + 1
     )
+    others = big_subjects.hh_size[hh[true]] - 1
+    p = np.where(others > 0, share * (per_hh[hh[true]] - 1) / np.maximum(others, 1), 0.0)
+    expected, sd = p.sum(), np.sqrt((p * (1 - p)).sum())
+    # A draw from the whole pool can land in the same household too (rarely).
+    assert abs(same.sum() - expected) < 4.5 * sd + 3
+
+
+def test_courts_file_misattributed_cases_under_adults(
+    scenario: Scenario, big_subjects: Subjects
+) -> None:
+    noisy = scenario.with_changes(errors={"scale": 50.0})
+    courts = CourtProcess(noisy, big_subjects)
+    ages = big_subjects.ages(scenario.world.start)
+    courts.backlog(np.random.default_rng(3), ages)
+    cases = courts.cases
+    wrong = cases.misattributed
+    assert wrong.sum() > 50
+    filed = cases.filed[wrong]
+    assert ((ages[filed] >= 18) | big_subjects.is_org[filed]).all()
+    assert (big_subjects.is_org[filed] == big_subjects.is_org[cases.debtor[wrong]]).all()

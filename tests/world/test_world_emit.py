@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import polars as pl
 from polars.testing import assert_frame_equal
@@ -9,7 +11,7 @@ from polars.testing import assert_frame_equal
 from xinyong.adapters.batch import records_frame
 from xinyong.core.records import Record
 from xinyong.world import behaviour
-from xinyong.world.agencies import Reporting
+from xinyong.world.agencies import DUPLICATE, FALSE_POSITIVE, Reporting
 from xinyong.world.behaviour import BehaviourState
 from xinyong.world.clock import month_bounds
 from xinyong.world.courts import CourtProcess
@@ -75,3 +77,26 @@ def test_listings_carry_a_ground_and_performance_refers_to_its_listing(
             target = by_id[r.refers_to]
             assert target.subject == r.subject
             assert target.recorded_at <= r.recorded_at
+
+
+def test_erroneous_records_look_like_any_other(
+    scenario: Scenario, small_population: Population
+) -> None:
+    """Nothing in a record tells it is erroneous: a duplicate repeats its original's content
+    (only id and recorded_at differ) and a false court record carries a case number."""
+    noisy = scenario.with_changes(errors={"scale": 30.0})
+    rows, subjects, rep = _rows(noisy, small_population)
+    records = to_records(rows, subjects.codes, kinds(noisy), rep.table, noisy)
+    by_id = {r.id: r for r in records}
+    truth = dict(zip(rows["id"].to_list(), rows["truth"].to_list(), strict=True))
+    originals = dict(zip(rows["id"].to_list(), rows["duplicate_of"].to_list(), strict=True))
+    dups = [r for r in records if truth[r.id] == DUPLICATE]
+    assert dups
+    for d in dups:
+        o = by_id[originals[d.id]]
+        a, b = d.to_dict(), o.to_dict()
+        assert {k for k in a if a[k] != b[k]} == {"id", "recorded_at"}
+    court = {c.category for c in [*kinds(noisy)] if c.court is not None}
+    fakes = [r for r in records if truth[r.id] == FALSE_POSITIVE and r.category in court]
+    assert fakes
+    assert all(re.match(r"^\(\d{4}\)(执|民初)\d+号 ", r.evidence) for r in fakes)

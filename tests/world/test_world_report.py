@@ -136,3 +136,35 @@ def test_demo_refuses_nonsense_sizes(option: str) -> None:
     app.command("noop")(lambda: None)
     got = CliRunner().invoke(app, ["demo", option, "0", "--no-serve"])
     assert got.exit_code == 2
+
+
+def test_same_numbers_in_another_process(scenario: Scenario, tmp_path: Path) -> None:
+    """Reproducible across processes too (string hashing differs between them)."""
+    import os
+    import subprocess
+    import sys
+
+    import polars as pl
+
+    world = tmp_path / "w"
+    generate(
+        toy(scenario, errors={"scale": 30.0}), residents=1_500, orgs=30, seed=9, months=2, out=world
+    )
+    outs = []
+    for hashseed in ("1", "2"):
+        out = tmp_path / f"out{hashseed}"
+        code = (
+            "from xinyong.adapters.cli.world_cmd import world_app; "
+            f"world_app(['run', '--world', {str(world)!r}, '--out', {str(out)!r}])"
+        )
+        env = {**os.environ, "PYTHONHASHSEED": hashseed}
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        outs.append(out)
+    for name in ("monthly", "lists", "gates", "agencies", "objections"):
+        a = pl.read_parquet(outs[0] / "metrics" / f"{name}.parquet")
+        b = pl.read_parquet(outs[1] / "metrics" / f"{name}.parquet")
+        assert a.equals(b), name
+    assert pl.read_parquet(outs[0] / "truth.parquet").equals(
+        pl.read_parquet(outs[1] / "truth.parquet")
+    )

@@ -192,3 +192,14 @@ def test_without_the_scheme_nobody_is_scored_or_denied(
     assert int(m["denials"].sum()) == 0
     assert int(m["black_listed"].sum()) == 0
     assert result.final is None
+
+
+def test_beliefs_show_system_and_error_free_side_by_side(toy_run: tuple[RunResult, Path]) -> None:
+    result, _ = toy_run
+    b = result.beliefs
+    assert b.height > 0
+    key = "toy-courts/defaulters"
+    wrong = b.filter(pl.col(f"{key} (system)") & ~pl.col(f"{key} (error-free)"))
+    assert (wrong["errors"] != "none").all()  # a wrongful listing always has an error behind it
+    lists = result.metrics["lists"].filter((pl.col("month") == MONTHS) & (pl.col("list") == key))
+    assert wrong.height == int(lists["wrongful"][0])

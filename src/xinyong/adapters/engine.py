@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from xinyong.adapters.store.port import RecordStore
-
 from xinyong.adapters.schemes_io import all_memoranda, all_presets
+from xinyong.adapters.store.port import RecordStore
 from xinyong.core.errors import XinyongError
 from xinyong.core.evaluate import SubjectView, check_gate, evaluate_subject
 from xinyong.core.sanctions import Decision, Memorandum, gates_of

@@ -20,10 +20,11 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from xinyong.world.clock import year_of
 from xinyong.world.courts import Cases, misattribute
 from xinyong.world.kinds import LISTING, REMOVAL, Kind
 from xinyong.world.scenario import Eligible, Scenario
-from xinyong.world.subjects import IntArray, Subjects
+from xinyong.world.subjects import BoolArray, IntArray, Subjects
 
 GENUINE, FALSE_POSITIVE, MISATTRIBUTED, DUPLICATE = 0, 1, 2, 3
 TRUTH_NAMES = ("genuine", "false_positive", "misattributed", "duplicate")
@@ -40,6 +41,8 @@ REPORT_SCHEMA = {
     "recorded": pl.Int64,
     "amount": pl.Float64,
     "case": pl.Int64,
+    "case_no": pl.Int64,
+    "case_year": pl.Int16,
     "ground": pl.Int8,
     "refers_to": pl.String,
     "duplicate_of": pl.String,
@@ -95,9 +98,10 @@ class Reporting:
         self.court_agency = self.table.index(scenario.courts.agency)
         self.last_true = np.zeros(len(self.table.names), dtype=np.int64)
 
-    def _pool(self, who: Eligible, ages: IntArray) -> IntArray:
-        pool = np.flatnonzero(self.subjects.eligible(who, ages))
-        return pool if pool.size else np.flatnonzero(ages >= 0)
+    def _eligible(self, who: Eligible, ages: IntArray) -> BoolArray:
+        """Who could have done an act of this sort (everyone when nobody could)."""
+        mask = self.subjects.eligible(who, ages)
+        return mask if mask.any() else np.ones(mask.size, dtype=bool)
 
     def _agencies(self, rng: np.random.Generator, kind: npt.NDArray[np.int16]) -> IntArray:
         out = np.empty(kind.size, dtype=np.int64)
@@ -120,9 +124,9 @@ class Reporting:
         out = who.copy()
         for k in np.unique(kind).tolist():
             sel = np.flatnonzero(kind == k)
-            pool = self._pool(self.kinds[k].who, ages)
+            eligible = self._eligible(self.kinds[k].who, ages)
             share = self.table.household[agency[sel]]
-            out[sel] = misattribute(rng, self.subjects, who[sel], share, pool)
+            out[sel] = misattribute(rng, self.subjects, who[sel], share, eligible)
         return out
 
     def _latency(self, rng: np.random.Generator, agency: IntArray) -> IntArray:
@@ -132,7 +136,13 @@ class Reporting:
         return out
 
     def _false_positives(
-        self, rng: np.random.Generator, kept: pl.DataFrame, ages: IntArray, t0: int, t1: int
+        self,
+        rng: np.random.Generator,
+        kept: pl.DataFrame,
+        cases: Cases,
+        ages: IntArray,
+        t0: int,
+        t1: int,
     ) -> pl.DataFrame:
         """Records with no event behind them, per agency proportional to its genuine volume
         and spread over the kinds it reported (never removal records such as performance)."""
@@ -156,9 +166,13 @@ class Reporting:
             subject = np.empty(n, dtype=np.int64)
             for k in np.unique(kind).tolist():
                 sel = kind == k
-                pool = self._pool(self.kinds[k].who, ages)
+                pool = np.flatnonzero(self._eligible(self.kinds[k].who, ages))
                 subject[sel] = pool[rng.integers(0, pool.size, size=int(sel.sum()))]
             ground = np.where(kind == listing, rng.integers(1, 7, size=n), 0).astype(np.int8)
+            # A false court record looks like any other: it carries a case number too.
+            court = np.array([self.kinds[k].court is not None for k in kind.tolist()], dtype=bool)
+            case_no = np.where(court, rng.integers(0, max(cases.n, 1), size=n), -1)
+            year = np.where(court, year_of(t0), 0)
             rows.append(
                 pl.DataFrame(
                     {
@@ -170,6 +184,8 @@ class Reporting:
                         "occurred": rng.integers(t0, t1, size=n, dtype=np.int64),
                         "amount": np.full(n, np.nan),
                         "case": np.full(n, -1, dtype=np.int64),
+                        "case_no": case_no.astype(np.int64),
+                        "case_year": year.astype(np.int16),
                         "ground": ground,
                     }
                 ).with_columns(pl.col("amount").fill_nan(None))
@@ -207,12 +223,16 @@ class Reporting:
             subject[wrong] = self._misattribute(rng, kind[wrong], who[wrong], agency[wrong], ages)
         subject[is_court] = cases.filed[case[is_court]]
         truth = np.where(subject != who, MISATTRIBUTED, GENUINE).astype(np.int8)
+        case_year = np.zeros(kind.size, dtype=np.int16)
+        case_year[is_court] = cases.year[case[is_court]]
         kept = (
             events.with_columns(
                 agency=pl.Series(agency.astype(np.int16)),
                 subject=pl.Series(subject.astype(np.int32)),
                 true_subject=pl.Series(who.astype(np.int32)),
                 truth=pl.Series(truth),
+                case_no=pl.Series(case),
+                case_year=pl.Series(case_year),
             )
             .filter(pl.Series(keep))
             .select(
@@ -224,10 +244,12 @@ class Reporting:
                 "occurred",
                 "amount",
                 "case",
+                "case_no",
+                "case_year",
                 "ground",
             )
         )
-        fp = self._false_positives(rng, kept, ages, t0, t1)
+        fp = self._false_positives(rng, kept, cases, ages, t0, t1)
         rows = pl.concat([kept, fp]) if fp.height else kept
         a = rows["agency"].to_numpy().astype(np.int64)
         recorded = rows["occurred"].to_numpy() + self._latency(rng, a)
@@ -285,7 +307,9 @@ class Reporting:
 
     def _remember_listings(self, rows: pl.DataFrame, cases: Cases) -> None:
         listing = len(self.scenario.events) + LISTING
-        sel = rows.filter((pl.col("kind") == listing) & (pl.col("case") >= 0))
+        sel = rows.filter(
+            (pl.col("kind") == listing) & (pl.col("case") >= 0) & (pl.col("truth") != DUPLICATE)
+        )
         for c, rid, rec in zip(
             sel["case"].to_list(), sel["id"].to_list(), sel["recorded"].to_list(), strict=True
         ):
@@ -303,7 +327,6 @@ class Reporting:
             truth=pl.lit(DUPLICATE, dtype=pl.Int8),
             duplicate_of=pl.col("id"),
             recorded=pl.col("recorded") + pl.Series(later),
-            case=pl.lit(-1, dtype=pl.Int64),
         ).drop("id")
         offset = int(np.bincount(a).max()) if a.size else 0
         return self._ids(copies, label, offset).select(rows.columns)

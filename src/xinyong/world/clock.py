@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import numpy as np
+import numpy.typing as npt
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DAY = 86_400
@@ -30,10 +31,17 @@ def instant(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def day_of(seconds: int) -> date:
-    return instant(seconds).date()
-
-
 def month_label(start: date, m: int) -> str:
     """``YYYY-MM`` of month ``m``."""
     return str(np.datetime64(start.isoformat(), "M") + np.timedelta64(m, "M"))
+
+
+def year_of(seconds: int) -> int:
+    return instant(seconds).year
+
+
+def month_year(start: date, months: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Calendar year of each month number of a run from ``start`` (negative: before it)."""
+    first = start.year * 12 + start.month - 1
+    out: npt.NDArray[np.int64] = (first + months) // 12
+    return out

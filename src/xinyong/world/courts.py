@@ -19,7 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 from xinyong.world.behaviour import EVENT_SCHEMA, Modifiers, amounts, empty_events
-from xinyong.world.clock import month_bounds
+from xinyong.world.clock import month_bounds, month_year
 from xinyong.world.kinds import JUDGMENT, LISTING, REMOVAL, court_kind
 from xinyong.world.scenario import Scenario
 from xinyong.world.subjects import BoolArray, IntArray, Subjects
@@ -39,6 +39,7 @@ class Cases:
     filed: IntArray = field(default_factory=_empty_int)  # subject the court files under
     reported: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     opened: IntArray = field(default_factory=_empty_int)  # month (negative: backlog)
+    year: IntArray = field(default_factory=_empty_int)  # calendar year the case opened
     status: npt.NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     amount: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     listing_id: list[str | None] = field(default_factory=list)  # record id of the listing
@@ -61,8 +62,10 @@ class Cases:
         debtors: IntArray,
         opened: IntArray,
         status: int,
+        ages: IntArray,
     ) -> IntArray:
-        """Add cases; returns their numbers. Filing (coverage, misattribution) is drawn here."""
+        """Add cases; returns their numbers. Filing (coverage, misattribution) is drawn here:
+        a misattributed case is filed under another adult (or organisation)."""
         court = scenario.agencies[scenario.courts.agency]
         k = debtors.size
         reported = rng.random(k) < court.coverage
@@ -70,13 +73,18 @@ class Cases:
         filed = debtors.copy()
         if wrong.any():
             filed[wrong] = misattribute(
-                rng, subjects, debtors[wrong], court.misattribute_household_share
+                rng,
+                subjects,
+                debtors[wrong],
+                court.misattribute_household_share,
+                (ages >= 18) | subjects.is_org,
             )
         first = self.n
         self.debtor = np.concatenate((self.debtor, debtors))
         self.filed = np.concatenate((self.filed, filed))
         self.reported = np.concatenate((self.reported, reported))
         self.opened = np.concatenate((self.opened, opened))
+        self.year = np.concatenate((self.year, month_year(scenario.world.start, opened)))
         self.status = np.concatenate((self.status, np.full(k, status, dtype=np.int8)))
         c = scenario.courts
         self.amount = np.concatenate(
@@ -92,27 +100,25 @@ def misattribute(
     subjects: Subjects,
     idx: IntArray,
     household_share: float | npt.NDArray[np.float64],
-    pool: IntArray | None = None,
+    eligible: BoolArray,
 ) -> IntArray:
-    """Another subject for each of ``idx``: a member of the same household with probability
-    ``household_share`` (when there is one), else a subject drawn from ``pool`` (default:
-    anyone of the same sort, a resident for a resident, an organisation for an
-    organisation). Never the subject itself while the pool has anyone else."""
+    """Another subject for each of ``idx``, always one that could have done it (``eligible``,
+    e.g. a driver for a camera record): with probability ``household_share`` a random other
+    member of the same household, when that member is eligible; otherwise anyone eligible of
+    the same sort (a resident for a resident, an organisation for an organisation). Never the
+    subject itself while anyone else is eligible."""
     out = np.empty(idx.size, dtype=np.int64)
     other = subjects.household_other(rng, idx)
-    use_hh = (other >= 0) & (rng.random(idx.size) < household_share)
+    use_hh = (other >= 0) & eligible[np.maximum(other, 0)]
+    use_hh &= rng.random(idx.size) < household_share
     out[use_hh] = other[use_hh]
     rest = ~use_hh
     n_res = subjects.n_residents
-    if pool is None:
-        org = subjects.is_org[idx]
-        n_org = subjects.n - n_res
-        res_pool = np.arange(n_res, dtype=np.int64)
-        org_pool = np.arange(n_res, subjects.n, dtype=np.int64)
-        _draw(rng, out, idx, rest & ~org, res_pool if n_res else idx)
-        _draw(rng, out, idx, rest & org, org_pool if n_org else idx)
-    else:
-        _draw(rng, out, idx, rest, pool if pool.size else idx)
+    org = subjects.is_org[idx]
+    res_pool = np.flatnonzero(eligible[:n_res])
+    org_pool = n_res + np.flatnonzero(eligible[n_res:])
+    _draw(rng, out, idx, rest & ~org, res_pool if res_pool.size else idx)
+    _draw(rng, out, idx, rest & org, org_pool if org_pool.size else idx)
     return out
 
 
@@ -201,8 +207,10 @@ class CourtProcess:
         listed_at = -rng.integers(1, max(back - lag, 1) + 1, size=listed.size)
         opened_l = listed_at - lag - rng.integers(0, 3, size=listed.size)
         opened_o = -rng.integers(1, max(lag, 1) + 1, size=open_.size)
-        cl = self.cases.open_cases(rng, self.scenario, self.subjects, listed, opened_l, LISTED)
-        co = self.cases.open_cases(rng, self.scenario, self.subjects, open_, opened_o, OPEN)
+        cl = self.cases.open_cases(
+            rng, self.scenario, self.subjects, listed, opened_l, LISTED, ages
+        )
+        co = self.cases.open_cases(rng, self.scenario, self.subjects, open_, opened_o, OPEN, ages)
         frames = [
             _events(
                 self.kind[JUDGMENT],
@@ -290,9 +298,8 @@ class CourtProcess:
         rate = np.where(s.is_org, c.org_rate, np.where(adult, c.resident_rate, 0.0))
         rate = rate * c.income_factor ** (s.decile - 5.5) * mods.sanctions
         debtors = np.repeat(np.arange(s.n, dtype=np.int64), rng.poisson(rate))
-        new = cases.open_cases(
-            rng, self.scenario, s, debtors, np.full(debtors.size, month, dtype=np.int64), OPEN
-        )
+        opened = np.full(debtors.size, month, dtype=np.int64)
+        new = cases.open_cases(rng, self.scenario, s, debtors, opened, OPEN, ages)
         frames.append(
             _events(
                 self.kind[JUDGMENT],

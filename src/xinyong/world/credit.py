@@ -53,6 +53,7 @@ class View:
     """What the system believes (or would believe without data errors) at a month end."""
 
     at: datetime
+    n: int  # subjects
     scores: dict[str, Scored]
     in_force: dict[str, BoolArray]  # "scheme/list" -> subjects on it
     polarity: dict[str, str]
@@ -61,8 +62,7 @@ class View:
 
     def black(self) -> BoolArray:
         """Subjects on any black list in force."""
-        n = next(iter(self.in_force.values())).size if self.in_force else 0
-        out = np.zeros(n, dtype=bool)
+        out = np.zeros(self.n, dtype=bool)
         for key, arr in self.in_force.items():
             if self.polarity[key] == "black":
                 out |= arr
@@ -168,7 +168,8 @@ class CreditSystem:
         self.event_subjects.update(subject[in_events].tolist())
         wrong = rows["truth"].to_numpy() != 0
         if wrong.any():
-            self.erroneous.update(rows["id"].filter(pl.Series(wrong)).to_list())
+            # Ids only of erroneous records that can move list entries (see _refresh_entries).
+            self.erroneous.update(rows["id"].filter(pl.Series(wrong & in_events)).to_list())
             self.err_subjects[subject[wrong]] = True
             truth = rows["truth"].to_numpy().astype(np.int8)
             np.bitwise_or.at(self.err_kinds, subject[wrong], (1 << truth[wrong]).astype(np.int8))
@@ -302,7 +303,7 @@ class CreditSystem:
                     if key in in_force:
                         in_force[key][s_idx] = True
         states = {n: sh for n, sh in shapes.items() if sh.state_lists}
-        return View(at, scores, in_force, polarity, dict(cache), states)
+        return View(at, self.n, scores, in_force, polarity, dict(cache), states)
 
     def month_end(self, at: datetime) -> tuple[View, View]:
         """(what the system believes, what it would believe without erroneous records)."""

@@ -15,27 +15,30 @@ import polars as pl
 
 from xinyong.core.records import Record, Status
 from xinyong.world.agencies import AgencyTable
-from xinyong.world.kinds import LISTING, Kind
+from xinyong.world.kinds import JUDGMENT, LISTING, Kind
 from xinyong.world.scenario import Scenario
 
 
 def evidence_texts(rows: pl.DataFrame, kinds: list[Kind]) -> list[str]:
-    """Evidence per row: a case number for court records, the kind's evidence otherwise."""
+    """Evidence per row: for court records a case number (民初 for the civil judgment, 执
+    for enforcement: listings and removals) before the kind's evidence text."""
     base = pl.Series("e", [k.evidence for k in kinds])
     court = pl.Series("c", [k.court is not None for k in kinds])
-    year = pl.from_epoch(rows["occurred"], time_unit="s").dt.year().cast(pl.String)
+    word = pl.Series("w", ["民初" if k.court == JUDGMENT else "执" for k in kinds])
+    kind = rows["kind"].cast(pl.Int64)
     frame = pl.DataFrame(
         {
-            "evidence": base.gather(rows["kind"].cast(pl.Int64)),
-            "court": court.gather(rows["kind"].cast(pl.Int64)),
-            "case": rows["case"],
-            "year": year,
+            "evidence": base.gather(kind),
+            "court": court.gather(kind),
+            "word": word.gather(kind),
+            "case_no": rows["case_no"],
+            "year": rows["case_year"],
         }
     )
     return (
         frame.select(
-            pl.when(pl.col("court") & (pl.col("case") >= 0))
-            .then(pl.format("({})执{}号 {}", "year", "case", "evidence"))
+            pl.when(pl.col("court") & (pl.col("case_no") >= 0))
+            .then(pl.format("({}){}{}号 {}", "year", "word", "case_no", "evidence"))
             .otherwise(pl.col("evidence"))
         )
         .to_series()

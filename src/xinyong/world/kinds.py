@@ -90,7 +90,3 @@ def kinds(scenario: Scenario) -> list[Kind]:
 def court_kind(scenario: Scenario, which: int) -> int:
     """Kind number of a court kind: JUDGMENT, LISTING, or REMOVAL + j for removal j."""
     return len(scenario.events) + which
-
-
-def is_removal(scenario: Scenario, kind: int) -> bool:
-    return kind >= len(scenario.events) + REMOVAL

@@ -10,7 +10,7 @@ grade or score holds, so they are derived in columns from the batch scores with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -92,10 +92,3 @@ def event_entries(
         got, _ = list_entries(scheme, subject, records, at, at, age_on=age_on)
         out.extend(got)
     return out
-
-
-def in_force_keys(entries: Iterable[ListEntry], at: datetime) -> set[str]:
-    return {f"{e.scheme}/{e.list_id}" for e in entries if e.in_force(at)}
-
-
-Fetch = Callable[[str], Sequence[Record]]

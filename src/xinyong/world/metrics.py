@@ -9,12 +9,12 @@ Frames (all with ``month`` 1-based and ``label`` YYYY-MM):
   count drawn (for checking base rates against the scenario);
 * ``agencies`` per agency: true events, records reported (genuine, false positives,
   misattributed, duplicates);
-* ``grades``   per scored scheme and grade: residents with that grade;
+* ``grades``   per scored scheme and grade: adult residents with that grade;
 * ``lists``    per list: subjects in force (residents, organisations), wrongful (and
   wrongful by the kind of error the subject's erroneous records are: misattributed,
   false_positive, duplicate);
 * ``gates``    per gate: attempts, allow, deny, benefit, wrongful denials;
-* ``deciles``  per income decile: residents, on a black list, denied this month;
+* ``deciles``  per income decile: adult residents, on a black list, denied this month;
 * ``objections`` per reason (listing, denial, grade): subjects who would need to object.
 """
 
@@ -75,7 +75,8 @@ class Collector:
     ) -> None:
         base = {"month": m + 1, "label": label}
         n_res = self.subjects.n_residents
-        adults = int((ages[:n_res] >= 18).sum())
+        adult = (ages >= 18) & ~self.subjects.is_org
+        adults = int(adult.sum())
         counts = np.bincount(events["kind"].to_numpy(), minlength=len(self.kinds))
         negative = sum(int(counts[k]) for k, kind in enumerate(self.kinds) if kind.negative)
         for k, eligible, exp in expected:
@@ -134,12 +135,12 @@ class Collector:
         }
         if view is not None and clean is not None:
             self._lists(base, view, clean, err_kinds)
-            self._grades(base, view)
+            self._grades(base, view, adult)
             lowered = self._lowered(view, clean)
         else:
             lowered = np.zeros(self.subjects.n, dtype=bool)
         for name, s in view.scores.items() if view is not None else ():
-            res = s.score[:n_res]
+            res = s.score[adult]
             if not np.isnan(res).all():
                 monthly[f"mean_score_{name}"] = float(np.nanmean(res))
         self._gates(base, decisions)
@@ -149,7 +150,7 @@ class Collector:
             subj = decisions["subject"].to_numpy()
             denied_subjects[subj[deny]] = True
             wrongly_denied[subj[wrongful_deny]] = True
-        self._deciles(base, black, denied_subjects)
+        self._deciles(base, black, denied_subjects, adult)
         reasons = {"listing": wrong_black, "denial": wrongly_denied, "grade": lowered}
         any_reason = wrong_black | wrongly_denied | lowered
         for reason, mask in reasons.items():
@@ -198,10 +199,10 @@ class Collector:
                 row[f"wrongful_{TRUTH_NAMES[t]}"] = int((wrong & (cause == t)).sum())
             self.rows["lists"].append(row)
 
-    def _grades(self, base: dict[str, Any], view: View) -> None:
-        n_res = self.subjects.n_residents
+    def _grades(self, base: dict[str, Any], view: View, adult: BoolArray) -> None:
+        """Adult residents by grade (the point schemes apply to adults)."""
         for name, s in view.scores.items():
-            counts = np.bincount(s.grade[:n_res].astype(np.int64) + 1, minlength=len(s.grades) + 1)
+            counts = np.bincount(s.grade[adult].astype(np.int64) + 1, minlength=len(s.grades) + 1)
             for g, grade in enumerate(s.grades):
                 self.rows["grades"].append(
                     {
@@ -238,12 +239,14 @@ class Collector:
                 }
             )
 
-    def _deciles(self, base: dict[str, Any], black: BoolArray, denied: BoolArray) -> None:
-        n_res = self.subjects.n_residents
-        dec = self.subjects.decile[:n_res].astype(np.int64)
-        residents = np.bincount(dec, minlength=11)
-        listed = np.bincount(dec[black[:n_res]], minlength=11)
-        den = np.bincount(dec[denied[:n_res]], minlength=11)
+    def _deciles(
+        self, base: dict[str, Any], black: BoolArray, denied: BoolArray, adult: BoolArray
+    ) -> None:
+        """Adult residents by income decile: how many, on a black list, denied."""
+        dec = self.subjects.decile.astype(np.int64)
+        residents = np.bincount(dec[adult], minlength=11)
+        listed = np.bincount(dec[adult & black], minlength=11)
+        den = np.bincount(dec[adult & denied], minlength=11)
         for d in range(1, 11):
             self.rows["deciles"].append(
                 {
@@ -262,3 +265,37 @@ class Collector:
             rows = self.rows.get(name, [])
             out[name] = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
         return out
+
+
+def beliefs(
+    view: View, clean: View, codes: pl.Series, err_kinds: npt.NDArray[np.int8]
+) -> pl.DataFrame:
+    """What the system believed at the last month end beside the error-free view, for every
+    subject where anything is on a list, a score differs, or there are erroneous records
+    (everyone else: no list, base score, in both views)."""
+    keep = err_kinds != 0
+    cols: dict[str, Any] = {}
+    for key, arr in view.in_force.items():
+        other = clean.in_force.get(key, np.zeros_like(arr))
+        keep |= arr | other
+        cols[f"{key} (system)"] = arr
+        cols[f"{key} (error-free)"] = other
+    for name, s in view.scores.items():
+        c = clean.scores.get(name)
+        if c is None:
+            continue
+        keep |= (s.grade != c.grade) | ~np.isclose(s.score, c.score, equal_nan=True)
+        cols[f"{name} score (system)"] = s.score
+        cols[f"{name} score (error-free)"] = c.score
+        cols[f"{name} grade (system)"] = s.grade_names()
+        cols[f"{name} grade (error-free)"] = c.grade_names()
+    idx = np.flatnonzero(keep)
+    cause = error_cause(err_kinds)[idx]
+    frame = pl.DataFrame(
+        {
+            "idx": idx.astype(np.int32),
+            "subject": codes.gather(pl.Series(idx)),
+            "errors": np.array(["none", *TRUTH_NAMES[1:]])[cause],
+        }
+    )
+    return frame.with_columns(pl.Series(k, np.asarray(v)[idx]) for k, v in cols.items())

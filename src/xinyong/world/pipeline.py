@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
 from xinyong.adapters.catalogue import known_categories
 from xinyong.adapters.store import open_store
-from xinyong.world.population import Population, generate_population
+from xinyong.world.population import Population, exact_age, generate_population
 from xinyong.world.report import render, write_report
 from xinyong.world.run import Progress, RunResult, run_world
 from xinyong.world.scenario import Scenario, load_scenario
@@ -75,9 +77,11 @@ def simulate(
     seed: int | None = None,
     progress: Progress | None = None,
     report_name: str | None = "report.html",
+    before: dict[str, float] | None = None,
 ) -> Outcome:
     """Run ``population`` on a fresh store at ``db``; write results and the report to
     ``out`` (when given)."""
+    before = before or {}
     timings: dict[str, float] = {}
     t = time.perf_counter()
     store = open_store(str(fresh_store_path(db)))
@@ -97,25 +101,81 @@ def simulate(
     report = None
     if out is not None:
         t = time.perf_counter()
-        save_run(out, run.metrics, run.truth, run.decisions)
+        save_run(out, run.metrics, run.truth, run.decisions, run.beliefs)
         if report_name is not None:
-            report = write_report(out / report_name, report_html(population, run, timings))
+            report = write_report(
+                out / report_name, report_html(population, run, {**before, **timings}, scenario)
+            )
         timings["report"] = time.perf_counter() - t
     return Outcome(population, run, db, report, timings)
 
 
-def report_html(population: Population, run: RunResult, timings: dict[str, float]) -> str:
+def report_html(
+    population: Population, run: RunResult, timings: dict[str, float], scenario: Scenario
+) -> str:
     final = {}
     if run.final is not None:
+        born = population.residents["birth_date"].to_numpy().astype("datetime64[D]")
+        adult = exact_age(born, run.final.at.date()) >= 18
         n = population.n_residents
-        final = {name: s.score[:n] for name, s in run.final.scores.items()}
+        final = {name: s.score[:n][adult] for name, s in run.final.scores.items()}
     return render(
         f"xinyong synthetic city: {population.n_residents:,} residents, {run.months} months",
         summary_rows(population, run, timings),
         run.metrics,
         final,
         NOTES,
+        [
+            (
+                "Agencies: what reached the credit system",
+                "True events each agency handled over the run, and the records it sent: "
+                "coverage is the share of true events reported at all (the rest stay in the "
+                "agency's silo); errors are counted against the world's ground truth.",
+                agency_table(run.metrics["agencies"]),
+            ),
+            (
+                "Scenario",
+                "The parameters that shape this run (all in the scenario file).",
+                scenario_table(scenario, run),
+            ),
+        ],
     )
+
+
+def agency_table(agencies: pl.DataFrame) -> pl.DataFrame:
+    if not agencies.height:
+        return agencies
+    cols = ["true_events", "reported", "genuine", "misattributed", "false_positive", "duplicate"]
+    total = agencies.group_by("agency", maintain_order=True).agg(pl.col(cols).sum())
+    return total.with_columns(
+        coverage=(pl.col("genuine") + pl.col("misattributed"))
+        / pl.max_horizontal(pl.col("true_events"), pl.lit(1)),
+        erroneous_share=(pl.col("reported") - pl.col("genuine"))
+        / pl.max_horizontal(pl.col("reported"), pl.lit(1)),
+    )
+
+
+def scenario_table(scenario: Scenario, run: RunResult) -> pl.DataFrame:
+    rows = [
+        ("schemes", ", ".join(scenario.system.schemes)),
+        ("memoranda", ", ".join(scenario.system.memoranda)),
+        ("scheme in place", str(scenario.system.in_place)),
+        ("start", scenario.world.start.isoformat()),
+        ("city (prefecture code)", scenario.world.city),
+        (
+            "deterrence strength / awareness",
+            f"{scenario.deterrence.strength} / {scenario.deterrence.awareness}",
+        ),
+        ("error scale", str(scenario.errors.scale)),
+        ("family association effect (study only)", str(scenario.family.association_effect)),
+        (
+            "records still in agencies' pipelines at the end",
+            f"{int(run.metrics['monthly']['pending'][-1]):,}"
+            if run.metrics["monthly"].height
+            else "0",
+        ),
+    ]
+    return pl.DataFrame({"parameter": [r[0] for r in rows], "value": [r[1] for r in rows]})
 
 
 def demo(
@@ -145,6 +205,7 @@ def demo(
         months=months,
         seed=seed,
         progress=progress,
+        before={"generate": generated},
     )
     outcome.timings = {"generate": generated, **outcome.timings}
     return outcome
@@ -158,7 +219,7 @@ NOTES = [
     "denied during the month, or have a lower grade than the error-free view gives them.",
     "Gates answer from what the system held at the previous month end; records reach the "
     "store after each agency's latency, and only the share each agency covers arrives at all.",
-    "Share on a black list counts residents on any black list in force (court defaulters, "
+    "Share on a black list counts adult residents on any black list in force (court defaulters, "
     "and any black list of the scored schemes).",
 ]
 

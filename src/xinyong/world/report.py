@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,15 +85,15 @@ def fig_grades(metrics: Mapping[str, pl.DataFrame], final_scores: Mapping[str, n
         left.plot(months, share, marker="o", ms=3, label=grade)
     left.set_yscale("symlog", linthresh=0.1)
     left.set_xlabel("month")
-    left.set_ylabel("% of residents (symmetric log scale)")
-    left.set_title(f"{name}: residents by grade")
+    left.set_ylabel("% of adult residents (symmetric log scale)")
+    left.set_title(f"{name}: adult residents by grade")
     left.legend(ncols=len(order), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     scores = final_scores.get(name)
     if scores is not None and np.isfinite(scores).any():
         s = scores[np.isfinite(scores)]
         right.hist(s, bins=60, color="#4c72b0", log=True)
         right.set_xlabel("score")
-        right.set_ylabel("residents (log scale)")
+        right.set_ylabel("adult residents (log scale)")
         right.set_title(f"{name}: scores at the last month end")
     else:
         _empty(right, "no scores")
@@ -178,7 +178,7 @@ def fig_deciles(metrics: Mapping[str, pl.DataFrame]) -> str:
     ax.set_xticks(range(1, 11))
     ax.set_xlabel("income decile (1 = poorest)")
     ax.set_ylabel("% on a black list")
-    ax.set_title("Residents on a black list at the last month end, by income decile")
+    ax.set_title("Adult residents on a black list at the last month end, by income decile")
     return _png(fig)
 
 
@@ -291,8 +291,10 @@ def render(
     metrics: Mapping[str, pl.DataFrame],
     final_scores: Mapping[str, np.ndarray],
     notes: list[str],
+    tables: Sequence[tuple[str, str, pl.DataFrame]] = (),
 ) -> str:
-    """The report as one HTML string."""
+    """The report as one HTML string; ``tables`` are (title, note, frame) shown after the
+    month-by-month table."""
     figs = figures(metrics, final_scores)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -327,6 +329,11 @@ def render(
         ]
         parts.append("<h2>Month by month</h2>")
         parts.append(_frame_table(monthly.select(cols)))
+    for title_, note, frame in tables:
+        parts.append(f"<h2>{html.escape(title_)}</h2>")
+        if note:
+            parts.append(f"<p class='note'>{html.escape(note)}</p>")
+        parts.append(_frame_table(frame))
     if notes:
         parts.append("<h2>How to read this</h2><ul>")
         parts.extend(f"<li>{html.escape(n)}</li>" for n in notes)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 import polars as pl
@@ -30,14 +29,14 @@ from xinyong.adapters.store import RecordStore
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.world import behaviour, gates
-from xinyong.world.agencies import REPORT_SCHEMA, Reporting
+from xinyong.world.agencies import Reporting
 from xinyong.world.behaviour import BehaviourState, Modifiers
 from xinyong.world.clock import instant, month_bounds, month_label
 from xinyong.world.courts import CourtProcess
 from xinyong.world.credit import CreditSystem, View
 from xinyong.world.emit import to_frame, to_records
 from xinyong.world.kinds import kinds
-from xinyong.world.metrics import Collector
+from xinyong.world.metrics import Collector, beliefs
 from xinyong.world.population import Population
 from xinyong.world.scenario import Scenario, ScenarioError
 from xinyong.world.subjects import Subjects
@@ -58,6 +57,7 @@ class RunResult:
     final: View | None  # what the system believed at the last month end
     final_clean: View | None
     frame: pl.DataFrame  # every ingested record, as the batch scorer read them
+    beliefs: pl.DataFrame  # last month end: system vs error-free view, where they matter
     timings: dict[str, float] = field(default_factory=dict)
     records_ingested: int = 0
 
@@ -82,11 +82,167 @@ def check_categories(scenario: Scenario, known: frozenset[str]) -> None:
 class _Clock:
     def __init__(self) -> None:
         self.spent: dict[str, float] = {}
+        self.t = time.perf_counter()
 
-    def add(self, stage: str, since: float) -> float:
+    def lap(self, stage: str) -> None:
         now = time.perf_counter()
-        self.spent[stage] = self.spent.get(stage, 0.0) + now - since
-        return now
+        self.spent[stage] = self.spent.get(stage, 0.0) + now - self.t
+        self.t = now
+
+
+class Run:
+    """One run of a world: the seed and the store are given once; :meth:`step` lives one
+    month. ``run_world`` is the loop; a notebook can step month by month."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        population: Population,
+        store: RecordStore,
+        *,
+        seed: int | None = None,
+        known_categories: frozenset[str] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.seed = scenario.world.seed if seed is None else seed
+        if known_categories is not None:
+            check_categories(scenario, known_categories)
+        schemes, self.memoranda = load_engine(scenario)
+        if scenario.system.in_place:
+            gates.check_gates(scenario, self.memoranda)
+        self.subjects = Subjects.of(population)
+        self.kinds = kinds(scenario)
+        self.reporting = Reporting(scenario, self.subjects, self.kinds)
+        self.courts = CourtProcess(scenario, self.subjects)
+        self.state = BehaviourState.start(self._rng(-1, 9), scenario, self.subjects)
+        self.system = CreditSystem(
+            store, schemes, self.memoranda, self.subjects.codes, known_categories
+        )
+        self.collector = Collector(
+            self.subjects,
+            self.kinds,
+            self.reporting.table.names,
+            [p.gate for p in scenario.purchases],
+        )
+        self.clock = _Clock()
+        self.view: View | None = None
+        self.clean: View | None = None
+        self.truth: list[pl.DataFrame] = []
+        self.decisions: list[pl.DataFrame] = []
+        self.months = 0
+        self.pending = self._backlog()
+
+    def _rng(self, m: int, stage: int) -> np.random.Generator:
+        """The independent stream of one stage of month ``m`` (-1: before the start)."""
+        return np.random.default_rng(np.random.SeedSequence([self.seed, 3, m + 1, stage]))
+
+    def _backlog(self) -> pl.DataFrame:
+        """Cases from before the start, ingested as the system stands at the start."""
+        start = self.scenario.world.start
+        t0, _ = month_bounds(start, 0)
+        ages = self.subjects.ages(instant(t0).date())
+        backlog = self.courts.backlog(self._rng(-1, 0), ages)
+        label = month_label(start, -1).replace("-", "")
+        b0, b1 = month_bounds(start, -1)
+        rows = self.reporting.report(
+            self._rng(-1, 1), backlog, self.courts.cases, ages, label, b0, b1
+        )
+        pending, first = _due(rows, t0)
+        self.clock.lap("backlog")
+        self._ingest(first, t0)
+        self._month_end(t0)
+        return pending
+
+    def _ingest(self, due: pl.DataFrame, t1: int) -> None:
+        args = (due, self.subjects.codes, self.kinds, self.reporting.table, self.scenario)
+        records, part = to_records(*args), to_frame(*args)
+        self.clock.lap("records")
+        self.system.ingest(records, due, part, instant(t1))
+        self.truth.append(due.select(TRUTH_COLUMNS))
+        self.clock.lap("ingest")
+
+    def _month_end(self, t1: int) -> None:
+        if self.scenario.system.in_place:
+            self.view, self.clean = self.system.month_end(instant(t1))
+            _update_state(self.state, self.view)
+        self.clock.lap("scoring")
+
+    def step(self) -> None:
+        """Live one more month (see the module docs for the order of things)."""
+        m = self.months
+        sc, subjects, state = self.scenario, self.subjects, self.state
+        t0, t1 = month_bounds(sc.world.start, m)
+        ages = subjects.ages(instant(t0).date())
+        label = month_label(sc.world.start, m)
+        # 1. gates, answered from the last month end
+        tried = gates.attempts(self._rng(m, 0), sc, subjects, ages, state.listed, t0, t1)
+        if self.view is not None and self.clean is not None:
+            decided = gates.decide_attempts(
+                sc,
+                self.memoranda,
+                tried,
+                self.view,
+                self.clean,
+                self.system.err_subjects,
+                subjects.codes,
+            )
+        else:
+            decided = _all_allowed(sc, tried)
+        _stress(state, subjects, decided, m, sc.feedback.denial_stress_months)
+        self.decisions.append(decided.with_columns(month=pl.lit(m + 1, dtype=pl.Int16)))
+        self.clock.lap("gates")
+        # 2. behaviour and courts
+        events, expected = behaviour.step(self._rng(m, 1), sc, subjects, state, ages, m, t0, t1)
+        mods = Modifiers.of(sc, subjects, state, m)
+        court_events = self.courts.step(self._rng(m, 2), m, t0, t1, ages, mods)
+        all_events = pl.concat([events, court_events])
+        self.clock.lap("behaviour")
+        # 3. agencies report; 4. what was recorded this month is ingested
+        reported = self.reporting.report(
+            self._rng(m, 3), all_events, self.courts.cases, ages, label.replace("-", ""), t0, t1
+        )
+        self.pending, due = _due(pl.concat([self.pending, reported]), t1)
+        self.clock.lap("agencies")
+        self._ingest(due, t1)
+        # 5. the month end
+        self._month_end(t1)
+        self.collector.month(
+            m,
+            label,
+            ages,
+            expected,
+            all_events,
+            reported,
+            self.reporting.last_true,
+            due,
+            self.pending.height,
+            decided,
+            self.view,
+            self.clean,
+            self.system.err_kinds,
+        )
+        self.clock.lap("metrics")
+        self.months += 1
+
+    def result(self) -> RunResult:
+        view, clean, system = self.view, self.clean, self.system
+        return RunResult(
+            months=self.months,
+            seed=self.seed,
+            metrics=self.collector.frames(),
+            truth=pl.concat(self.truth),
+            decisions=pl.concat(self.decisions) if self.decisions else pl.DataFrame(),
+            final=view,
+            final_clean=clean,
+            frame=system.records_frame(),
+            beliefs=(
+                beliefs(view, clean, self.subjects.codes, system.err_kinds)
+                if view is not None and clean is not None
+                else pl.DataFrame()
+            ),
+            timings=dict(self.clock.spent),
+            records_ingested=system.ingested,
+        )
 
 
 def run_world(
@@ -102,126 +258,12 @@ def run_world(
     """Run ``population`` under ``scenario`` for ``months`` (default: the scenario's),
     ingesting into ``store`` (which should start empty)."""
     months = scenario.world.months if months is None else months
-    seed = scenario.world.seed if seed is None else seed
-    if known_categories is not None:
-        check_categories(scenario, known_categories)
-    schemes, memoranda = load_engine(scenario)
-    if scenario.system.in_place:
-        gates.check_gates(scenario, memoranda)
-    start = scenario.world.start
-    subjects = Subjects.of(population)
-    kind_table = kinds(scenario)
-    reporting = Reporting(scenario, subjects, kind_table)
-    courts = CourtProcess(scenario, subjects)
-    streams = np.random.SeedSequence([seed, 2])
-    state = BehaviourState.start(np.random.default_rng(streams.spawn(1)[0]), scenario, subjects)
-    system = CreditSystem(store, schemes, memoranda, subjects.codes, known_categories)
-    collector = Collector(
-        subjects, kind_table, reporting.table.names, [p.gate for p in scenario.purchases]
-    )
-    clock = _Clock()
-    t = time.perf_counter()
-
-    def rng(m: int, stage: int) -> np.random.Generator:
-        return np.random.default_rng(np.random.SeedSequence([seed, 3, m + 1, stage]))
-
-    # The backlog: cases from before the start, ingested as the system stands at the start.
-    t0, _ = month_bounds(start, 0)
-    ages = subjects.ages(instant(t0).date())
-    backlog = courts.backlog(rng(-1, 0), ages)
-    pending = reporting.report(
-        rng(-1, 1),
-        backlog,
-        courts.cases,
-        ages,
-        month_label(start, -1).replace("-", ""),
-        *month_bounds(start, -1),
-    )
-    pending, first = _due(pending, t0)
-    truth_parts = [first.select(TRUTH_COLUMNS)]
-    system.ingest(
-        to_records(first, subjects.codes, kind_table, reporting.table, scenario),
-        first,
-        to_frame(first, subjects.codes, kind_table, reporting.table, scenario),
-        instant(t0),
-    )
-    view: View | None = None
-    clean: View | None = None
-    if scenario.system.in_place:
-        view, clean = system.month_end(instant(t0))
-        _update_state(state, view)
-    t = clock.add("backlog", t)
-    decision_parts = []
+    run = Run(scenario, population, store, seed=seed, known_categories=known_categories)
     for m in range(months):
-        t0, t1 = month_bounds(start, m)
-        ages = subjects.ages(instant(t0).date())
-        label = month_label(start, m)
-        # 1. gates
-        tried = gates.attempts(rng(m, 0), scenario, subjects, ages, state.listed, t0, t1)
-        if view is not None and clean is not None:
-            decided = gates.decide_attempts(
-                scenario, memoranda, tried, view, clean, system.err_subjects, subjects.codes
-            )
-        else:
-            decided = _all_allowed(scenario, tried)
-        _stress(state, subjects, decided, m, scenario.feedback.denial_stress_months)
-        decision_parts.append(decided.with_columns(month=pl.lit(m + 1, dtype=pl.Int16)))
-        t = clock.add("gates", t)
-        # 2. behaviour and courts
-        events, expected = behaviour.step(rng(m, 1), scenario, subjects, state, ages, m, t0, t1)
-        mods = Modifiers.of(scenario, subjects, state, m)
-        court_events = courts.step(rng(m, 2), m, t0, t1, ages, mods)
-        all_events = pl.concat([events, court_events])
-        t = clock.add("behaviour", t)
-        # 3. agencies
-        reported = reporting.report(
-            rng(m, 3), all_events, courts.cases, ages, label.replace("-", ""), t0, t1
-        )
-        pending = pl.concat([pending, reported])
-        pending, due = _due(pending, t1)
-        t = clock.add("agencies", t)
-        # 4. ingest
-        records = to_records(due, subjects.codes, kind_table, reporting.table, scenario)
-        part = to_frame(due, subjects.codes, kind_table, reporting.table, scenario)
-        t = clock.add("records", t)
-        system.ingest(records, due, part, instant(t1))
-        truth_parts.append(due.select(TRUTH_COLUMNS))
-        t = clock.add("ingest", t)
-        # 5. month end
-        if scenario.system.in_place:
-            view, clean = system.month_end(instant(t1))
-            _update_state(state, view)
-        t = clock.add("scoring", t)
-        collector.month(
-            m,
-            label,
-            ages,
-            expected,
-            all_events,
-            reported,
-            reporting.last_true,
-            due,
-            pending.height,
-            decided,
-            view,
-            clean,
-            system.err_kinds,
-        )
-        t = clock.add("metrics", t)
+        run.step()
         if progress is not None:
             progress("month", m + 1, months)
-    return RunResult(
-        months=months,
-        seed=seed,
-        metrics=collector.frames(),
-        truth=pl.concat(truth_parts),
-        decisions=pl.concat(decision_parts) if decision_parts else pl.DataFrame(),
-        final=view,
-        final_clean=clean,
-        frame=system.records_frame(),
-        timings=clock.spent,
-        records_ingested=system.ingested,
-    )
+    return run.result()
 
 
 def _due(pending: pl.DataFrame, before: int) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -261,4 +303,4 @@ def _all_allowed(scenario: Scenario, tried: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-__all__ = ["REPORT_SCHEMA", "RunResult", "datetime", "run_world"]
+__all__ = ["Run", "RunResult", "run_world"]

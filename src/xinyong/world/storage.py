@@ -8,7 +8,9 @@ Layout of a world directory::
     manifest.json           seed, sizes, months to run, file list
 
 and, after a run, ``metrics/<frame>.parquet``, ``truth.parquet`` (ground truth of every
-ingested record) and ``decisions.parquet`` (every gate attempt and its answer).
+ingested record), ``decisions.parquet`` (every gate attempt and its answer) and
+``beliefs.parquet`` (at the last month end, what the system believed beside the error-free
+view, for every subject where the two could differ or anything is listed).
 """
 
 from __future__ import annotations
@@ -65,7 +67,11 @@ def load_world(directory: Path) -> tuple[Scenario, Population, dict[str, Any]]:
 
 
 def save_run(
-    directory: Path, metrics: dict[str, pl.DataFrame], truth: pl.DataFrame, decisions: pl.DataFrame
+    directory: Path,
+    metrics: dict[str, pl.DataFrame],
+    truth: pl.DataFrame,
+    decisions: pl.DataFrame,
+    beliefs: pl.DataFrame,
 ) -> None:
     out = directory / "metrics"
     out.mkdir(parents=True, exist_ok=True)
@@ -73,3 +79,4 @@ def save_run(
         frame.write_parquet(out / f"{name}.parquet")
     truth.write_parquet(directory / "truth.parquet")
     decisions.write_parquet(directory / "decisions.parquet")
+    beliefs.write_parquet(directory / "beliefs.parquet")

@@ -124,8 +124,9 @@ def run_command(
     months: MonthsOpt = None,
     seed: SeedOpt = None,
 ) -> None:
-    """Run a generated world month by month through the engine; write metrics, ground
-    truth and report.html.
+    """Run a generated world through the engine, month by month.
+
+    Writes the store, metrics (Parquet), ground truth and report.html.
 
     Example: xinyong world run --world world --months 6
     """
@@ -159,12 +160,18 @@ def demo_command(
         Path, typer.Option("--out", help="Folder for the store and report.html.")
     ] = Path("demo"),
     serve: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="Serve the report over HTTP afterwards.")
+        bool,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Serve the report over HTTP afterwards (no service yet: prints a note).",
+        ),
     ] = True,
 ) -> None:
-    """The main job: generate the default city (about 100,000 residents, 12 months), run it
-    through the engine with rongcheng and spc-defaulters, and write a self-contained
-    report.html.
+    """Generate the default city, run it through the engine, write report.html.
+
+    The default city has 100,000 residents and runs 12 months with the rongcheng and
+    spc-defaulters schemes; the store is recreated at OUT/xinyong.db and the self-contained
+    report written to OUT/report.html.
 
     Example: xinyong demo --no-serve
     """
