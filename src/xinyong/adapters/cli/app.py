@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from xinyong.adapters.cli import engine_cmd, schemes_cmd
+from xinyong.adapters.cli import code_cmd, engine_cmd, schemes_cmd
+from xinyong.adapters.cli.ingest_cmd import ingest_command
+from xinyong.adapters.cli.world_cmd import demo_command, world_app
 
 app = typer.Typer(
     name="xinyong",
@@ -14,38 +16,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(code_cmd.app, name="code", help="Check credit codes.")
+app.command("ingest")(ingest_command)
 app.add_typer(schemes_cmd.app, name="schemes", help="List, show and validate schemes.")
 app.command("score")(engine_cmd.score_command)
 app.command("lists")(engine_cmd.lists_command)
 app.command("check")(engine_cmd.check_command)
 app.command("gates")(engine_cmd.gates_command)
 app.command("rescore")(engine_cmd.rescore_command)
-
-
-def _optional() -> None:
-    """Mount the command groups whose modules are present."""
-    try:
-        from xinyong.adapters.cli import code_cmd
-
-        app.add_typer(code_cmd.app, name="code", help="Check credit codes.")
-    except ImportError:  # pragma: no cover - during development only
-        pass
-    try:
-        from xinyong.adapters.cli.ingest_cmd import ingest_command
-
-        app.command("ingest")(ingest_command)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from xinyong.adapters.cli.world_cmd import demo_command, world_app
-
-        app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
-        app.command("demo")(demo_command)
-    except ImportError:  # pragma: no cover
-        pass
-
-
-_optional()
+app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
+app.command("demo")(demo_command)
 
 
 def main() -> None:

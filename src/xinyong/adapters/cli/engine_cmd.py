@@ -152,8 +152,7 @@ def check_command(
     as_json: JsonOpt = False,
     db: DbOpt = DEFAULT_DB,
 ) -> None:
-    """Answer a gate for a subject: allow, deny or benefit, with the measure, its basis, term
-    and how to object.
+    """Answer a gate: allow, deny or benefit, with measure, basis, term and how to object.
 
     Example: xinyong check air.ticket 11010519491231002X --json
     """
