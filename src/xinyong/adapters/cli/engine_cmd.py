@@ -27,6 +27,7 @@ from xinyong.core.errors import XinyongError
 from xinyong.core.evaluate import view_to_dict
 from xinyong.core.scoring.engine import NoVersionInForce
 from xinyong.core.scoring.result import ScoreResult
+from xinyong.core.timeutil import iso
 
 SubjectArg = Annotated[str, typer.Argument(help="Credit code of the subject.")]
 SchemeOpt = Annotated[str, typer.Option("--scheme", "-s", help="Preset name or .toml path.")]
@@ -81,13 +82,15 @@ def score_command(
 
 
 def _render_score(r: ScoreResult) -> None:
-    head = f"{r.subject} under {r.scheme} (version {r.version}) at {r.at:%Y-%m-%d %H:%M}Z"
-    out.print(f"[bold]{head}[/]")
+    head = f"{r.subject} under {r.scheme} (version {r.version}) at {iso(r.at)}"
+    out.print(f"[bold]{head}[/]", highlight=False)
     if r.score is not None:
-        out.print(f"score [bold]{r.score}[/]  grade [bold]{r.grade}[/]")
+        out.print(f"score [bold]{r.score}[/]  grade [bold]{r.grade}[/]", highlight=False)
     elif r.grade is not None:
-        out.print(f"tier [bold]{r.grade}[/]")
-    t = Table("record", "category", "occurred", "points", "expires", "rule", "basis")
+        out.print(f"tier [bold]{r.grade}[/]", highlight=False)
+    if r.base is not None:
+        out.print(f"base {r.base}")
+    t = Table("record", "category", "occurred", "points", "counts until")
     for i in r.items:
         t.add_row(
             i.record_id,
@@ -95,17 +98,31 @@ def _render_score(r: ScoreResult) -> None:
             f"{i.occurred_at:%Y-%m-%d}",
             f"{i.points:+d}",
             f"{i.expires_at:%Y-%m-%d}" if i.expires_at else "",
-            i.rule,
-            i.legal_basis,
         )
-    if r.base is not None:
-        out.print(f"base {r.base}")
-    out.print(t)
+    if r.items:
+        out.print(t)
+    for i in r.items:
+        out.print(f"  {i.record_id}: {i.rule} [{i.legal_basis}]", highlight=False)
     for a in r.adjustments:
-        out.print(f"adjustment: {a}")
-    out.print(f"grade decided by: {r.decided_by}")
+        out.print(f"adjustment {a['points']:+d}: {a.get('rule') or a['kind']}", highlight=False)
+    band = r.decided_by.get("band")
+    if band:
+        floor = f"score >= {band['min']}" if band["min"] is not None else "lowest band"
+        out.print(
+            f"grade: band {band['grade']} ({floor}, confidence {band['confidence']})",
+            highlight=False,
+        )
+    override = r.decided_by.get("override")
+    if override:
+        out.print(
+            f"  capped at {override['max_grade']} by {override['record_id']} "
+            f"({override['category']}) until {override['until']}: {override['rule']}",
+            highlight=False,
+        )
+    if "tier" in r.decided_by:
+        out.print(f"tier rule: {r.decided_by['rule']}", highlight=False)
     if r.ignored:
-        out.print(f"{len(r.ignored)} record(s) not counted (see --json for why)")
+        out.print(f"{len(r.ignored)} record(s) not counted; --json says why each one")
 
 
 def lists_command(

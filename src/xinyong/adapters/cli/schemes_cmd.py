@@ -35,12 +35,11 @@ def list_command(as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(rows)
         return
-    t = Table("name", "kind", "title", "versions", "lists", "unverified", title="Preset schemes")
+    t = Table("name", "kind", "versions", "lists", "unverified", title="Preset schemes")
     for r in rows:
         t.add_row(
             r["name"],
             r["kind"],
-            r["title"],
             ", ".join(r["versions"]),
             ", ".join(r["lists"]),
             str(r["unverified_parameters"]),
