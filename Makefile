@@ -20,6 +20,7 @@ demo: setup  ## the main job: generate a synthetic city, run it, write demo/repo
 
 test: setup  ## the default (fast) test suite, as CI runs it
 	./scripts/ensure-postgres.sh
+	./scripts/ensure-chromium.sh
 	$(PY) -m pytest -m "not slow" -q
 
 test-slow: setup  ## slow and load tests only
@@ -38,6 +39,7 @@ check: lint typecheck test  ## everything CI-worthy
 bench: setup  ## benchmarks (not tests): figures and ratios against baselines, into bench/results.json
 	$(PY) -m xinyong.adapters.batch.bench
 	$(PY) -m xinyong.world.bench
+	$(PY) -m xinyong.adapters.http.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo/xinyong.db

@@ -163,7 +163,8 @@ def demo_command(
         bool,
         typer.Option(
             "--serve/--no-serve",
-            help="Serve the report over HTTP afterwards (no service yet: prints a note).",
+            help="Afterwards, serve the public portal and API on the generated city "
+            "(http://127.0.0.1:8000/, Ctrl-C to stop).",
         ),
     ] = True,
 ) -> None:
@@ -192,8 +193,7 @@ def demo_command(
             fail(str(e))
     _print_summary(outcome)
     if serve:
-        err.print(
-            "note: the HTTP service does not exist yet, so there is nothing to serve; "
-            f"open {outcome.report} in a browser.",
-            highlight=False,
-        )
+        from xinyong.adapters.cli.serve_cmd import serve_command
+
+        err.print(f"open {outcome.report} in a browser; Ctrl-C stops the portal", highlight=False)
+        serve_command(db=str(outcome.db), host="127.0.0.1", port=8000, keys=None)

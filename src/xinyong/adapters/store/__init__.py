@@ -1,8 +1,8 @@
 """The append-only credit-file store: a tiny port (:class:`RecordStore`) and its backends.
 
 ``open_store("credit.db")`` or ``open_store("sqlite:///credit.db")`` opens (creating and
-migrating if needed) a SQLite file; a ``postgresql://`` URL will go to the same
-:class:`SqlRecordStore` once that backend's append-only guard exists.
+migrating if needed) a SQLite file; ``open_store("postgresql://user@host/db")`` opens the same
+store on PostgreSQL (:class:`PostgresRecordStore`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from xinyong.adapters.store.port import (
     Problem,
     RecordStore,
 )
+from xinyong.adapters.store.postgres import PostgresRecordStore
 from xinyong.adapters.store.sql import SqlRecordStore
 from xinyong.core.errors import XinyongError
 
@@ -25,6 +26,7 @@ __all__ = [
     "FRAME_SCHEMA",
     "AppendResult",
     "Known",
+    "PostgresRecordStore",
     "Problem",
     "RecordStore",
     "SqlRecordStore",
@@ -32,7 +34,7 @@ __all__ = [
     "store_url",
 ]
 
-_SCHEMES = ("sqlite",)  # add "postgresql" with its migration guard
+_SCHEMES = ("sqlite", "postgresql", "postgres")
 
 
 def store_url(url_or_path: str) -> str:
@@ -61,4 +63,7 @@ def store_url(url_or_path: str) -> str:
 
 def open_store(url_or_path: str) -> RecordStore:
     """Open the store at a file path or database URL (created and migrated if needed)."""
-    return SqlRecordStore(store_url(url_or_path))
+    url = store_url(url_or_path)
+    if url.split("://", 1)[0].split("+", 1)[0].lower() in ("postgresql", "postgres"):
+        return PostgresRecordStore(url)
+    return SqlRecordStore(url)

@@ -225,8 +225,8 @@ def _conflict(record: Record, other: Record | None, where: str) -> str:
         differ = "fields " + ", ".join(k for k in a if a[k] != b[k])
     return (
         f"{where} with different content ({differ} differ); records are never overwritten: "
-        f"send the same content again, or append a record with status 'correction' and "
-        f"refers_to {record.id!r}"
+        "give this record a new id, or to change a stored record append a 'correction' whose "
+        "refers_to names it"
     )
 
 

@@ -88,6 +88,7 @@ migrations_table = Table(
 _INSERT_COLUMNS = (*FIELDS, "content_hash", "ingested_at")
 _CHUNK = 10_000  # rows per executemany call
 _LOOKUP_CHUNK = 50_000  # ids per set lookup
+_FRAME_SLICE = 200_000  # rows fetched at a time by frame()
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _str = str.__str__
@@ -113,12 +114,18 @@ is never replaced; append a correction record instead'); END""",
 def _m0001_records(conn: Connection) -> None:
     records_table.create(conn)
     if conn.dialect.name == "sqlite":
-        for ddl in _SQLITE_GUARDS:
-            conn.exec_driver_sql(ddl)
-    else:  # a PostgreSQL backend adds its trigger function here
+        guards: Sequence[str] = _SQLITE_GUARDS
+    elif conn.dialect.name == "postgresql":
+        from xinyong.adapters.store.postgres import PG_GUARDS
+
+        guards = PG_GUARDS
+    else:
         raise XinyongError(
-            f"no append-only guard for database {conn.dialect.name!r}; supported: sqlite"
+            f"no append-only guard for database {conn.dialect.name!r}; supported: sqlite, "
+            "postgresql"
         )
+    for ddl in guards:
+        conn.exec_driver_sql(ddl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +139,8 @@ MIGRATIONS: tuple[Migration, ...] = (Migration("0001_records", _m0001_records),)
 
 def migrate(conn: Connection) -> list[str]:
     """Apply the migrations not yet recorded, in order; return the names applied."""
+    if conn.dialect.name == "postgresql":  # one migrator at a time across processes
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4711001)")
     migrations_table.create(conn, checkfirst=True)
     done = set(conn.scalars(select(migrations_table.c.name)))
     unknown = done - {m.name for m in MIGRATIONS}
@@ -228,6 +237,7 @@ class SqlRecordStore:
         self._positional = bool(insert_sql.positional)
         self._order = list(insert_sql.positiontup or _INSERT_COLUMNS)
         t = records_table.c
+        # the set of wanted ids as one parameter (PostgreSQL: unnest of an array parameter)
         id_set = func.json_each(bindparam("ids")).table_valued("value")
         self._lookup = select(t.id, t.subject, t.status, t.content_hash).where(
             t.id.in_(select(id_set.c.value))
@@ -415,13 +425,12 @@ class SqlRecordStore:
         t = records_table.c
         stmt = select(*(t[c] for c in cols)).order_by(t.seq)
         raw = {c: _raw_type(FRAME_SCHEMA[c]) for c in cols}
-        with _bulk(), self._read() as conn:
-            rows = _raw(conn, stmt)
-            df = pl.DataFrame(rows, schema=raw, orient="row")
-            del rows
-        return df.with_columns(
-            pl.col(c).cast(FRAME_SCHEMA[c]) for c in cols if raw[c] != FRAME_SCHEMA[c]
-        )
+        casts = [pl.col(c).cast(FRAME_SCHEMA[c]) for c in cols if raw[c] != FRAME_SCHEMA[c]]
+        parts = [pl.DataFrame(schema=raw).with_columns(casts)]
+        with _bulk(), self._read() as conn:  # in slices: Python tuples cost more than columns
+            for rows in _raw_batches(conn, stmt, size=_FRAME_SLICE):
+                parts.append(pl.DataFrame(rows, schema=raw, orient="row").with_columns(casts))
+        return pl.concat(parts, rechunk=True)
 
 
 @contextmanager
@@ -449,6 +458,16 @@ def _raw(
     Same SQL as ``conn.execute`` but rows stay plain tuples: for the bulk reads (lookups,
     scan, frame), where per-row result objects cost more than the query.
     """
+    return [row for batch in _raw_batches(conn, stmt, params) for row in batch]
+
+
+def _raw_batches(
+    conn: Connection,
+    stmt: Select[Any],
+    params: dict[str, Any] | None = None,
+    size: int | None = None,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """:func:`_raw` in batches of ``size`` rows (all at once when ``None``)."""
     compiled = stmt.compile(dialect=conn.dialect)
     values = compiled.construct_params(params)
     args: Any = (
@@ -459,7 +478,11 @@ def _raw(
     cur = dbapi.cursor()
     try:
         cur.execute(str(compiled), args)
-        return list(cur.fetchall())
+        if size is None:
+            yield list(cur.fetchall())
+            return
+        while batch := cur.fetchmany(size):
+            yield list(batch)
     finally:
         cur.close()
 

@@ -1,0 +1,91 @@
+"""POST /v1/gates/{gate}/check and /check-batch: a point of service asks allow/deny/benefit.
+
+Only gate keys may check. Each check is logged as a read of the subject's file (purpose: the
+``X-Purpose`` header, or "check at gate <gate>").
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header
+from pydantic import BaseModel, ConfigDict, Field
+
+from xinyong.adapters.http.auth import Principal, Role
+from xinyong.adapters.http.context import Services, Svc, access, code, instant, require
+from xinyong.adapters.http.errors import NotFound
+from xinyong.core.evaluate import check_gate, evaluate_subject
+from xinyong.core.sanctions import referenced_schemes
+from xinyong.core.timeutil import iso
+
+router = APIRouter(prefix="/v1/gates", tags=["gates"])
+
+MAX_BATCH = 1000
+
+
+class Check(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: str = Field(min_length=1, max_length=40, description="the subject's code")
+    at: str | None = Field(None, description="ISO date or date-time; default now")
+
+
+class CheckBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subjects: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        min_length=1, max_length=MAX_BATCH
+    )
+    at: str | None = Field(None, description="ISO date or date-time; default now")
+
+
+GateKey = Annotated[Principal, Depends(require(Role.GATE))]
+Purpose = Annotated[str | None, Header(description="why (logged); default: the gate check")]
+
+
+def _gate(svc: Services, gate: str) -> None:
+    gates = svc.engine.gates()
+    if gate not in gates:
+        raise NotFound(
+            f"no gate {gate!r} in the memoranda loaded; known gates: {', '.join(sorted(gates))}"
+        )
+
+
+def decide(svc: Services, gate: str, subjects: list[str], at: str | None) -> list[dict[str, Any]]:
+    """Decisions for ``subjects``, evaluating only the schemes the memoranda refer to."""
+    when = instant(at, "at")
+    wanted = referenced_schemes(svc.engine.memoranda)
+    schemes = {n: s for n, s in svc.engine.schemes.items() if n in wanted}
+    out = []
+    for s in subjects:
+        view = evaluate_subject(schemes, s, svc.store.records_for(s), when)
+        out.append(check_gate(svc.engine.memoranda, view, gate).to_dict())
+    return out
+
+
+@router.get("", summary="The gates known (points of service)")
+def list_gates(svc: Svc) -> dict[str, str]:
+    return svc.engine.gates()
+
+
+@router.post("/{gate}/check", summary="Check one subject at a gate (gate keys only; logged)")
+def check(
+    gate: str, body: Check, svc: Svc, who: GateKey, x_purpose: Purpose = None
+) -> dict[str, Any]:
+    _gate(svc, gate)
+    subject = code(body.subject)
+    when = instant(body.at, "at")
+    svc.journal.log([access(who, subject, x_purpose or f"check at gate {gate}", "gate check")])
+    return decide(svc, gate, [subject], iso(when))[0]
+
+
+@router.post(
+    "/{gate}/check-batch", summary="Check many subjects at a gate (gate keys only; logged)"
+)
+def check_batch(
+    gate: str, body: CheckBatch, svc: Svc, who: GateKey, x_purpose: Purpose = None
+) -> dict[str, Any]:
+    _gate(svc, gate)
+    subjects = [code(s) for s in body.subjects]
+    when = instant(body.at, "at")
+    why = x_purpose or f"check at gate {gate}"
+    svc.journal.log([access(who, s, why, "gate check") for s in subjects])
+    return {"gate": gate, "at": iso(when), "decisions": decide(svc, gate, subjects, iso(when))}

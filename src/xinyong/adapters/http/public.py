@@ -1,0 +1,123 @@
+"""What the public may see: masked identity numbers, a list's published fields, plain words.
+
+Identity numbers of people are always masked in public views (``1101**********002X``);
+names are not held at all (records arrive attributed to codes), so a published ``name`` field
+shows as not held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from xinyong.core.codes import check
+from xinyong.core.evaluate import age_on
+from xinyong.core.lists import ListEntry
+from xinyong.core.records import Record
+from xinyong.core.timeutil import iso
+
+NOT_HELD = None
+"""The value of a published field xinyong does not hold (names)."""
+
+
+def mask(code: str) -> str:
+    """A subject code for public view: people's identity numbers keep 4 + 4 characters."""
+    c = code.strip().upper()
+    kind = check(c).kind if len(c) in (15, 18) else None
+    if kind == "organisation":
+        return c
+    if len(c) <= 8:
+        return "*" * len(c)
+    return c[:4] + "*" * (len(c) - 8) + c[-4:]
+
+
+def kind_of(code: str) -> str:
+    return {"resident": "person", "organisation": "organisation"}.get(
+        str(check(code).kind), "unknown"
+    )
+
+
+def published(
+    fields: Sequence[str],
+    entry: ListEntry,
+    subject: str,
+    at: datetime,
+    *,
+    grade: str | None,
+    records: Mapping[str, Record],
+) -> dict[str, Any]:
+    """The values of a list's ``fields`` for one entry; fields for the other kind are left out."""
+    kind = kind_of(subject)
+    listing = records.get(str(entry.cause.get("record_id", "")))
+    details: Mapping[str, Any] = listing.details if listing is not None else {}
+    out: dict[str, Any] = {}
+    for f in fields:
+        prefix, _, name = f.rpartition(".")
+        if prefix and prefix != kind:
+            continue
+        out[f] = _value(name, entry, subject, at, grade, details)
+    return out
+
+
+def _value(
+    name: str,
+    entry: ListEntry,
+    subject: str,
+    at: datetime,
+    grade: str | None,
+    details: Mapping[str, Any],
+) -> Any:
+    if name in ("id_number", "uscc", "code"):
+        return mask(subject)
+    if name == "name":
+        return NOT_HELD
+    if name == "grade":
+        return grade
+    if name == "sex":
+        return check(subject).fields.get("sex")
+    if name == "age":
+        return age_on(subject, at.date())
+    if name == "case_number":
+        return entry.cause.get("evidence")
+    if name == "enforcing_court":
+        return entry.cause.get("source")
+    if name == "dishonest_conduct":
+        ground = entry.cause.get("ground", details.get("ground"))
+        return None if ground is None else f"ground {ground}"
+    if name in details:
+        return details[name]
+    return entry.cause.get(name)
+
+
+def explain(entry: ListEntry, at: datetime) -> str:
+    """An entry in plain words: what, since when, why, until when, how to object."""
+    c = entry.cause
+    adverse = entry.polarity == "black"
+    words = [
+        f"{'On' if entry.in_force(at) else 'Was on'} the {entry.title} since "
+        f"{iso(entry.since)[:10]}."
+    ]
+    if c.get("kind") == "record":
+        words.append(
+            f"The cause is record {c.get('record_id')} ({c.get('category')}) reported by "
+            f"{c.get('source')}, made under {c.get('record_basis')}."
+        )
+    elif c:
+        words.append(
+            "The cause is the subject's "
+            + ", ".join(f"{k} {v}" for k, v in c.items() if k != "kind")
+            + "."
+        )
+    words.append(f"The listing rests on {entry.legal_basis}.")
+    if entry.until is not None:
+        words.append(f"It ends on {iso(entry.until)[:10]}.")
+    elif entry.term:
+        words.append(f"Its term is {entry.term}.")
+    if adverse:
+        o = entry.objection
+        words.append(
+            f"If this is wrong, object to {o.get('body')}: {o.get('how')}. A decision is due "
+            f"within {o.get('decision_within')}."
+        )
+    return " ".join(words)

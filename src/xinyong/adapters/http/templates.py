@@ -1,0 +1,110 @@
+"""The portal's pages (Jinja2, autoescaped; no scripts, no images, no build step)."""
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import DictLoader, Environment, select_autoescape
+
+_BASE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{% block title %}xinyong public portal{% endblock %}</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:52rem;margin:1rem auto;padding:0 1rem;line-height:1.45}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;text-align:left;vertical-align:top}
+.black{border-left:.4rem solid #222;padding-left:.6rem}.red{border-left:.4rem solid #b00;padding-left:.6rem}
+.note{color:#555;font-size:.9rem}label{display:block;margin-top:.5rem}textarea,input[type=text]{width:100%}
+</style></head><body>
+<header><a href="/">xinyong public portal</a> · synthetic data only</header>
+<main>{% block main %}{% endblock %}</main>
+<footer class="note"><p>Names and photos are not held. Identity numbers are masked.
+Every listing comes with its record, rule, legal basis, term and how to object.</p></footer>
+</body></html>"""
+
+_HOME = """{% extends "base" %}{% block main %}
+<h1>Search</h1>
+<form action="/search" method="get" role="search">
+<label for="q">Credit code (18 characters) or the name of a list</label>
+<input type="text" id="q" name="q" value="{{ q or '' }}" required maxlength="100">
+<button type="submit">Search</button></form>
+{% if message %}<p id="message">{{ message }}</p>{% endif %}
+<h2>Published lists</h2><ul id="lists">
+{% for l in lists %}<li><a href="/lists/{{ l.scheme }}/{{ l.list }}">{{ l.title }}</a>
+({{ l.polarity }} list, {{ l.scheme }})</li>{% else %}<li>none</li>{% endfor %}</ul>
+{% endblock %}"""
+
+_SUBJECT = """{% extends "base" %}{% block main %}
+<h1>Public status of <span id="subject">{{ masked }}</span></h1>
+<p class="note">As of {{ at }}. Only lists that publish their entries are shown.</p>
+{% for e in entries %}
+<section class="{{ e.polarity }} entry">
+<h2>{{ e.title }}</h2>
+<p>{{ e.polarity|capitalize }} list · since {{ e.since[:10] }}{% if e.until %} · until {{ e.until[:10] }}{% endif %}</p>
+<table>{% for k, v in e.fields.items() %}<tr><th>{{ k }}</th><td>{{ "not held" if v is none else v }}</td></tr>{% endfor %}</table>
+{% if e.explanation %}<h3>Why</h3><p class="explanation">{{ e.explanation }}</p>
+<details open><summary>Object to this entry</summary>
+<form action="/objections" method="post" class="objection">
+<input type="hidden" name="subject" value="{{ code }}">
+<label>What you object to
+<select name="target">
+<option value="list:{{ e.scheme }}/{{ e.list }}">the listing on {{ e.title }}</option>
+{% if e.record_id %}<option value="record:{{ e.record_id }}">the record {{ e.record_id }}</option>{% endif %}
+</select></label>
+<label for="reason-{{ loop.index }}">What is wrong, and why</label>
+<textarea id="reason-{{ loop.index }}" name="reason" rows="4" required maxlength="4000"></textarea>
+<label for="contact-{{ loop.index }}">How to reach you (optional)</label>
+<input type="text" id="contact-{{ loop.index }}" name="contact" maxlength="200">
+<button type="submit">File objection</button>
+</form></details>{% endif %}
+</section>
+{% else %}<p id="none">No public list entries for {{ masked }}.</p>{% endfor %}
+{% endblock %}"""
+
+_LIST = """{% extends "base" %}{% block main %}
+<h1>{{ page.title }}</h1>
+<p>{{ page.polarity|capitalize }} list of {{ page.scheme }} · legal basis: {{ page.legal_basis }}</p>
+{% if page.note %}<p>{{ page.note }}</p>{% else %}
+<p>{{ page.total }} entries as of {{ page.at }}; page {{ page.page }}.</p>
+<table><tr><th>subject</th><th>since</th>{% for f in page.published_fields %}<th>{{ f }}</th>{% endfor %}<th>why</th></tr>
+{% for e in page.entries %}<tr><td>{{ e.subject }}</td><td>{{ e.since[:10] }}</td>
+{% for f in page.published_fields %}<td>{{ "—" if e.fields.get(f) is none else e.fields.get(f) }}</td>{% endfor %}
+<td>{% if e.explanation %}<details><summary>explanation</summary>{{ e.explanation }}</details>{% endif %}</td></tr>
+{% endfor %}</table>
+{% if page.page > 1 %}<a href="?page={{ page.page - 1 }}">previous</a>{% endif %}
+{% if page.page * page.size < page.total %}<a href="?page={{ page.page + 1 }}">next</a>{% endif %}
+{% endif %}{% endblock %}"""
+
+_OBJECTION = """{% extends "base" %}{% block main %}
+<h1>Objection <span id="objection-id">{{ o.id }}</span></h1>
+<p>Status: <strong id="status">{{ o.status }}</strong> · filed {{ o.filed_at[:10] }} ·
+about {{ o.target.kind|replace('_', ' ') }} {{ o.target.id }} of {{ o.subject }}</p>
+<h2>Deadlines</h2><ul id="deadlines">
+<li>Decision by <strong>{{ o.deadlines.decision_by }}</strong>: {{ o.deadlines.decision }}.</li>
+<li>Correction by {{ o.deadlines.correction_by_if_upheld }}: {{ o.deadlines.correction }}.</li>
+<li>Reconsideration by {{ o.deadlines.reconsideration_by_latest }} at the latest: {{ o.deadlines.reconsideration }}.</li>
+</ul><p class="note">Keep the objection id to follow it: <a href="/objections/{{ o.id }}">/objections/{{ o.id }}</a></p>
+{% endblock %}"""
+
+_ERROR = """{% extends "base" %}{% block main %}
+<h1>{{ title }}</h1><p id="error">{{ message }}</p><p><a href="/">Back to search</a></p>
+{% endblock %}"""
+
+env = Environment(
+    loader=DictLoader(
+        {
+            "base": _BASE,
+            "home": _HOME,
+            "subject": _SUBJECT,
+            "list": _LIST,
+            "objection": _OBJECTION,
+            "error": _ERROR,
+        }
+    ),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+
+
+def render(name: str, **context: Any) -> str:
+    return env.get_template(name).render(**context)

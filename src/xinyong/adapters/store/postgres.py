@@ -1,0 +1,122 @@
+"""The record store on PostgreSQL (psycopg 3): the SQLite store's rules, PostgreSQL's tools.
+
+Same tables and migrations as :mod:`xinyong.adapters.store.sql`. What differs:
+
+- the append-only guard is a trigger function that raises on UPDATE, DELETE and TRUNCATE of
+  ``records`` (statement-level, so it fires whoever connects and however many rows match);
+- an append takes ``SHARE ROW EXCLUSIVE`` on ``records`` (one writer at a time across
+  processes, readers never blocked), looks up the batch's ids with one array parameter,
+  applies :func:`~xinyong.adapters.store.port.plan_append`, then writes with ``COPY`` in the
+  same transaction, so the checks and the rows commit or roll back together;
+- subjects are sorted bytewise (``COLLATE "C"``), as SQLite and Python sort them.
+
+URLs: ``postgresql://user@host:port/db`` (psycopg is used whatever driver the URL names).
+A schema can be chosen with ``?options=-csearch_path%3Dname``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from xinyong.adapters.store.port import AppendResult, Known, plan_append, wanted_ids
+from xinyong.adapters.store.sql import (
+    _INSERT_COLUMNS,
+    _LOOKUP_CHUNK,
+    _STATUS,
+    SqlRecordStore,
+    _as_error,
+    _bulk,
+    _now_us,
+    records_table,
+)
+from xinyong.core.records import Record
+
+PG_GUARDS: tuple[str, ...] = (
+    """CREATE FUNCTION records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION USING
+    ERRCODE = 'restrict_violation',
+    MESSAGE = 'records is append-only: ' || TG_OP || ' refused',
+    HINT = 'append a correction, revocation or expiry record whose refers_to names the '
+        || 'original instead';
+END $$""",
+    """CREATE TRIGGER records_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON records
+    FOR EACH STATEMENT EXECUTE FUNCTION records_append_only()""",
+)
+"""DDL run by migration ``0001_records`` on PostgreSQL."""
+
+_COPY_SQL = f"COPY records ({', '.join(_INSERT_COLUMNS)}) FROM STDIN"
+_LOCK_SQL = "LOCK TABLE records IN SHARE ROW EXCLUSIVE MODE"
+_LOOKUP_SQL = "SELECT id, subject, status, content_hash FROM records WHERE id = ANY(%s)"
+
+
+def pg_url(url: str) -> str:
+    """``url`` with the psycopg 3 driver named (``postgresql+psycopg://...``)."""
+    scheme, rest = url.split("://", 1)
+    if scheme.split("+", 1)[0].lower() not in ("postgresql", "postgres"):
+        raise ValueError(f"not a PostgreSQL URL: {url!r}; expected postgresql://user@host/db")
+    return "postgresql+psycopg://" + rest
+
+
+class PostgresRecordStore(SqlRecordStore):
+    """:class:`~xinyong.adapters.store.port.RecordStore` on PostgreSQL."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(pg_url(url))
+
+    def _append(self, records: Sequence[Record]) -> AppendResult:
+        rows = self._rows(records, _now_us())
+        hashes = [row[13] for row in rows]
+        with self._write() as conn:
+            conn.exec_driver_sql(_LOCK_SQL)
+            plan = plan_append(
+                records,
+                hashes,
+                self._known(conn, records),
+                stored=lambda i: self._get(conn, i),
+                limit=1,
+            )
+            if plan.problems:
+                raise _as_error(plan.problems[0])
+            if len(plan.new) != len(rows):
+                rows = [rows[i] for i in plan.new]
+            _copy(conn, rows)
+        return AppendResult(len(plan.new), plan.duplicates)
+
+    def _known(self, conn: Connection, records: Sequence[Record]) -> dict[str, Known]:
+        ids = sorted(wanted_ids(records))
+        out: dict[str, Known] = {}
+        cur = _dbapi(conn).cursor()
+        try:
+            for start in range(0, len(ids), _LOOKUP_CHUNK):
+                cur.execute(_LOOKUP_SQL, (ids[start : start + _LOOKUP_CHUNK],))
+                for rid, subject, status, h in cur.fetchall():
+                    out[rid] = Known(subject, _STATUS[status], h)
+        finally:
+            cur.close()
+        return out
+
+    def subjects(self) -> list[str]:
+        subject = records_table.c.subject.collate("C").label("subject")
+        stmt = select(subject).distinct().order_by(subject)
+        with self._read() as conn:
+            return list(conn.scalars(stmt))
+
+
+def _dbapi(conn: Connection) -> Any:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None, "connection is closed"
+    return dbapi
+
+
+def _copy(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Write ``rows`` (``_INSERT_COLUMNS`` order) with COPY, in ``conn``'s transaction."""
+    if not rows:
+        return
+    with _bulk(), _dbapi(conn).cursor() as cur, cur.copy(_COPY_SQL) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)

@@ -1,0 +1,371 @@
+"""The JSON API over a fresh SQLite store: roles, all-or-nothing ingest, reads logged,
+gates, published lists with masked numbers, objections and their deadlines."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+
+import pytest
+from http_helpers import AGENCY, GATE, ME, ORG, PERSON, TestClient, jsonl, listing
+
+from factories import make_record
+from xinyong.adapters.http.auth import KeyRing
+from xinyong.adapters.http.objections import add_working_days
+from xinyong.adapters.http.public import mask
+from xinyong.core.errors import XinyongError
+
+
+def count(db: str, table: str = "records") -> int:
+    con = sqlite3.connect(db)
+    try:
+        return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    finally:
+        con.close()
+
+
+def post(client: TestClient, body: str, headers: dict[str, str] = AGENCY) -> object:
+    return client.post("/v1/records", content=body.encode(), headers=headers)
+
+
+# -- ingest
+
+
+def test_agency_appends_with_per_row_results(client: TestClient, db: str) -> None:
+    a, b = listing(), make_record()
+    r = client.post("/v1/records", content=jsonl(a, b), headers=AGENCY)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["inserted"], body["duplicates"]) == (2, 0)
+    assert [x["result"] for x in body["results"]] == ["inserted", "inserted"]
+    again = client.post("/v1/records", content=jsonl(a, b), headers=AGENCY).json()
+    assert [x["result"] for x in again["results"]] == ["duplicate", "duplicate"]
+    assert count(db) == 2
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "words"),
+    [
+        ({}, 403, "role 'public'"),
+        (GATE, 403, "role 'gate'"),
+        ({"X-API-Key": "subject-secret-1"}, 403, "role 'subject'"),
+        ({"X-API-Key": "not-a-key-at-all"}, 401, "not a configured key"),
+    ],
+)
+def test_only_agencies_write(
+    client: TestClient, db: str, headers: dict[str, str], status: int, words: str
+) -> None:
+    r = client.post("/v1/records", content=jsonl(make_record()), headers=headers)
+    assert r.status_code == status
+    assert words in r.json()["message"]
+    assert count(db) == 0
+
+
+def test_agency_only_in_its_categories(client: TestClient, db: str) -> None:
+    bad = make_record(category="tax.arrears")
+    r = client.post("/v1/records", content=jsonl(make_record(), bad), headers=AGENCY)
+    assert r.status_code == 403
+    msg = r.json()["message"]
+    assert "row 2" in msg
+    assert "tax.arrears" in msg
+    assert "court-1" in msg
+    assert count(db) == 0
+
+
+def test_bad_rows_are_listed_and_nothing_is_written(client: TestClient, db: str) -> None:
+    good = make_record()
+    no_subject = {k: v for k, v in good.to_dict().items() if k != "subject"}
+    no_subject["id"] = "other-id"
+    missing_ref = make_record(status="revocation", refers_to="no-such-record")
+    body = "\n".join(
+        [
+            json.dumps(good.to_dict()),
+            "{not json",
+            json.dumps(no_subject),
+            "[1, 2]",
+            jsonl(missing_ref).strip(),
+            json.dumps({**make_record().to_dict(), "category": "traffic.violatoin"}),
+        ]
+    )
+    r = client.post("/v1/records", content=body, headers=AGENCY)
+    assert r.status_code == 403  # the misspelt category is not the agency's
+    body = body.replace("traffic.violatoin", "traffic.violation")
+    r = client.post("/v1/records", content=body, headers=AGENCY)
+    assert r.status_code == 422
+    got = r.json()
+    assert got["written"] == 0
+    assert "nothing was written" in got["message"]
+    rows = {(e["row"], e["field"]) for e in got["errors"]}
+    assert {(2, None), (3, "subject"), (4, None), (5, "refers_to")} <= rows
+    assert all(e["reason"] for e in got["errors"])
+    assert count(db) == 0
+
+
+def test_conflicting_id_is_refused(client: TestClient, db: str) -> None:
+    a = make_record(amount=1.0)
+    post(client, jsonl(a))
+    changed = make_record(id=a.id, amount=2.0, evidence=a.evidence)
+    r = client.post("/v1/records", content=jsonl(changed), headers=AGENCY)
+    assert r.status_code == 422
+    assert "amount" in r.json()["errors"][0]["reason"]
+    assert count(db) == 1
+
+
+@pytest.mark.parametrize("body", [b"", b"\n\n", b"\xff\xfe\x00"])
+def test_empty_or_binary_body(client: TestClient, db: str, body: bytes) -> None:
+    r = client.post("/v1/records", content=body, headers=AGENCY)
+    assert r.status_code in (400, 422)
+    assert r.json()["message"]
+    assert count(db) == 0
+
+
+# -- credit files
+
+
+def test_subject_reads_own_file_and_the_read_is_logged(client: TestClient, db: str) -> None:
+    entry = listing()
+    client.post("/v1/records", content=jsonl(entry), headers=AGENCY)
+    r = client.get(f"/v1/subjects/{PERSON.lower()}", headers=ME)
+    assert r.status_code == 200, r.text
+    f = r.json()
+    assert [x["id"] for x in f["records"]] == [entry.id]
+    assert "spc-defaulters" in f["scores"]
+    assert f["lists"]["lists_in_force"][0]["list"] == "dishonest-defaulters"
+    assert f["lists"]["lists_in_force"][0]["how_to_object"]["body"]
+    assert f["reads"][0]["why"] == "checking my own file"
+    assert f["reads"][0]["role"] == "subject"
+    assert count(db, "access_log") == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "words"),
+    [
+        ({"X-API-Key": "subject-secret-1"}, 400, "X-Purpose is required"),
+        ({**ME, "X-Purpose": "  "}, 400, "X-Purpose is required"),
+        ({**AGENCY, "X-Purpose": "x"}, 403, "role 'agency'"),
+        ({**GATE, "X-Purpose": "x"}, 403, "role 'gate'"),
+        ({"X-Purpose": "curious"}, 403, "role 'public'"),
+    ],
+)
+def test_file_reads_refused(
+    client: TestClient, db: str, headers: dict[str, str], status: int, words: str
+) -> None:
+    client.post("/v1/records", content=jsonl(listing()), headers=AGENCY)
+    r = client.get(f"/v1/subjects/{PERSON}", headers=headers)
+    assert r.status_code == status
+    assert words in r.json()["message"]
+    assert count(db, "access_log") == 0
+
+
+def test_subject_cannot_read_another_file(client: TestClient, db: str) -> None:
+    client.post("/v1/records", content=jsonl(make_record(subject=ORG)), headers=AGENCY)
+    r = client.get(f"/v1/subjects/{ORG}", headers=ME)
+    assert r.status_code == 403
+    assert "only its own file" in r.json()["message"]
+    assert count(db, "access_log") == 0
+
+
+def test_journal_tables_are_append_only(client: TestClient, db: str) -> None:
+    client.post("/v1/records", content=jsonl(listing()), headers=AGENCY)
+    client.get(f"/v1/subjects/{PERSON}", headers=ME)
+    con = sqlite3.connect(db)
+    try:
+        for sql in ("UPDATE access_log SET why = 'x'", "DELETE FROM access_log"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                con.execute(sql)
+    finally:
+        con.close()
+    assert count(db, "access_log") == 1
+
+
+# -- gates
+
+
+def test_gate_checks(client: TestClient, db: str) -> None:
+    client.post("/v1/records", content=jsonl(listing()), headers=AGENCY)
+    r = client.post("/v1/gates/rail.g-train/check", json={"subject": PERSON}, headers=GATE)
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d["decision"] == "deny"
+    assert d["measures"][0]["how_to_object"]["body"]
+    r = client.post(
+        "/v1/gates/rail.g-train/check-batch", json={"subjects": [PERSON, ORG]}, headers=GATE
+    )
+    assert [x["decision"] for x in r.json()["decisions"]] == ["deny", "allow"]
+    r = client.post(
+        "/v1/gates/rail.g-train/check", json={"subject": PERSON, "at": "2020-01-01"}, headers=GATE
+    )
+    assert r.json()["decision"] == "allow"
+    assert count(db, "access_log") == 4
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "headers", "status", "words"),
+    [
+        ("/v1/gates/rail.g-train/check", {"subject": PERSON}, ME, 403, "role 'subject'"),
+        ("/v1/gates/rail.g-train/check", {"subject": PERSON}, AGENCY, 403, "role 'agency'"),
+        ("/v1/gates/no.such/check", {"subject": PERSON}, GATE, 404, "known gates"),
+        ("/v1/gates/rail.g-train/check", {"subject": PERSON, "at": "soon"}, GATE, 400, "at:"),
+        ("/v1/gates/rail.g-train/check", {"subject": "x y"}, GATE, 400, "not a code"),
+        ("/v1/gates/rail.g-train/check", {"who": PERSON}, GATE, 422, "subject"),
+        ("/v1/gates/rail.g-train/check-batch", {"subjects": []}, GATE, 422, "subjects"),
+    ],
+)
+def test_gate_refusals(
+    client: TestClient,
+    db: str,
+    path: str,
+    body: dict[str, object],
+    headers: dict[str, str],
+    status: int,
+    words: str,
+) -> None:
+    r = client.post(path, json=body, headers=headers)
+    assert r.status_code == status
+    assert words in r.json()["message"]
+    assert count(db, "access_log") == 0
+
+
+# -- published lists
+
+
+def test_list_shows_published_fields_with_masked_numbers(client: TestClient) -> None:
+    client.post(
+        "/v1/records",
+        content=jsonl(listing(), listing(subject=ORG, days_ago=10)),
+        headers=AGENCY,
+    )
+    r = client.get("/v1/lists/spc-defaulters/dishonest-defaulters", params={"size": 1})
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert page["total"] == 2
+    assert len(page["entries"]) == 1
+    first = page["entries"][0]
+    assert first["subject"] == "1101**********002X" == mask(PERSON)
+    assert first["fields"]["person.id_number"] == "1101**********002X"
+    assert first["fields"]["person.name"] is None  # names are not held
+    assert first["fields"]["case_number"] == "(2026) 京0105执123号"
+    assert set(first["fields"]) <= set(page["published_fields"])
+    assert PERSON not in r.text
+    second = client.get(
+        "/v1/lists/spc-defaulters/dishonest-defaulters", params={"size": 1, "page": 2}
+    ).json()["entries"][0]
+    assert second["fields"]["organisation.uscc"] == ORG
+    assert "person.id_number" not in second["fields"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "words"),
+    [
+        ("/v1/lists/nope/x", 404, "known schemes"),
+        ("/v1/lists/spc-defaulters/x", 404, "dishonest-defaulters"),
+        ("/v1/lists/spc-defaulters/dishonest-defaulters?page=0", 422, "page"),
+        ("/v1/lists/spc-defaulters/dishonest-defaulters?at=tomorrow", 400, "at:"),
+    ],
+)
+def test_list_refusals(client: TestClient, path: str, status: int, words: str) -> None:
+    r = client.get(path)
+    assert r.status_code == status
+    assert words in r.json()["message"]
+
+
+# -- objections
+
+
+def test_objection_flow(client: TestClient, db: str) -> None:
+    entry = listing()
+    client.post("/v1/records", content=jsonl(entry), headers=AGENCY)
+    r = client.post(
+        "/v1/objections",
+        json={
+            "subject": PERSON,
+            "list": "spc-defaulters/dishonest-defaulters",
+            "reason": "I paid in full",
+        },
+    )
+    assert r.status_code == 201, r.text
+    o = r.json()
+    assert o["status"] == "filed"
+    assert o["id"].startswith("obj-")
+    filed = date.fromisoformat(o["filed_at"][:10])
+    d = o["deadlines"]
+    assert (date.fromisoformat(d["decision_by"]) - filed).days == 15
+    assert (
+        d["correction_by_if_upheld"]
+        == add_working_days(date.fromisoformat(d["decision_by"]), 3).isoformat()
+    )
+    assert (date.fromisoformat(d["reconsideration_by_latest"]) - filed).days == 25
+    public = client.get(f"/v1/objections/{o['id']}").json()
+    assert public["subject"] == mask(PERSON)
+    assert "filed_by" not in public
+    mine = client.get(f"/v1/objections/{o['id']}", headers=ME).json()
+    assert mine["subject"] == PERSON
+    r = client.post(
+        "/v1/objections",
+        json={"subject": PERSON, "record_id": entry.id, "reason": "wrong case"},
+        headers=ME,
+    )
+    assert r.status_code == 201
+    assert r.json()["filed_by"]["role"] == "subject"
+    assert count(db, "objections") == 2
+    file = client.get(f"/v1/subjects/{PERSON}", headers=ME).json()
+    assert {x["id"] for x in file["objections"]} == {o["id"], r.json()["id"]}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "words"),
+    [
+        ({"subject": PERSON, "reason": "x"}, {}, 422, "exactly one of"),
+        ({"subject": PERSON, "record_id": "a", "list": "a/b", "reason": "x"}, {}, 422, "exactly"),
+        ({"subject": PERSON, "record_id": "nope", "reason": "x"}, {}, 404, "no record"),
+        ({"subject": PERSON, "list": "rongcheng/black", "reason": "x"}, {}, 404, "not and was not"),
+        ({"subject": PERSON, "list": "nolist", "reason": "x"}, {}, 400, "scheme/list"),
+        ({"subject": ORG, "list": "a/b", "reason": "x"}, ME, 403, "only about its own"),
+        ({"subject": PERSON, "list": "a/b", "reason": "x"}, GATE, 403, "role 'gate'"),
+        ({"subject": PERSON, "list": "a/b", "reason": ""}, {}, 422, "reason"),
+    ],
+)
+def test_objection_refusals(
+    client: TestClient,
+    db: str,
+    body: dict[str, str],
+    headers: dict[str, str],
+    status: int,
+    words: str,
+) -> None:
+    client.post("/v1/records", content=jsonl(listing()), headers=AGENCY)
+    r = client.post("/v1/objections", json=body, headers=headers)
+    assert r.status_code == status, r.text
+    assert words in r.json()["message"]
+    assert count(db, "objections") == 0
+
+
+def test_unknown_objection(client: TestClient) -> None:
+    r = client.get("/v1/objections/obj-0000")
+    assert r.status_code == 404
+    assert "obj-" in r.json()["message"]
+
+
+# -- keys and the schema
+
+
+def test_openapi_is_served(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/records", "/v1/subjects/{subject}", "/v1/objections"} <= set(spec["paths"])
+
+
+@pytest.mark.parametrize(
+    ("toml", "words"),
+    [
+        ('[[key]]\nkey = "short"\nrole = "agency"', "at least 8"),
+        ('[[key]]\nkey = "long-enough"\nrole = "admin"', "role"),
+        ('[[key]]\nkey = "long-enough"\nrole = "agency"', "categories"),
+        ('[[key]]\nkey = "long-enough"\nrole = "subject"', "subject"),
+        ('[[key]]\nkey = "long-enough"\nrole = "gate"\ncolour = 1', "unknown field"),
+        ("[[key]\n", "not valid TOML"),
+    ],
+)
+def test_bad_key_files(toml: str, words: str) -> None:
+    with pytest.raises(XinyongError, match=words):
+        KeyRing.from_toml(toml, "keys.toml")

@@ -1,0 +1,101 @@
+"""The portal in a real browser (Debian's Chromium via Playwright) against a live uvicorn
+server: search a code, read the explanation of an adverse entry, file an objection."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from http_helpers import KEYS_TOML, PERSON, listing
+
+from xinyong.adapters.http import create_app
+from xinyong.adapters.http.auth import KeyRing
+from xinyong.adapters.store import open_store
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("XINYONG_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """A uvicorn server on a free loopback port over a store with one listed person."""
+    import uvicorn
+
+    db = str(Path(tmp_path_factory.mktemp("browser")) / "credit.db")
+    entry = listing()
+    store = open_store(db)
+    try:
+        store.append([entry])
+    finally:
+        store.close()
+    port = _free_port()
+    app = create_app(db, keys=KeyRing.from_toml(KEYS_TOML, "test keys"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail(f"uvicorn did not start on 127.0.0.1:{port}")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", entry.id
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is absent; install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_search_explain_and_object(server: tuple[str, str], page: Any) -> None:
+    base, record_id = server
+    page.goto(base + "/")
+    assert "xinyong public portal" in page.title()
+    page.fill("#q", PERSON)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/subject/"))
+    assert page.inner_text("#subject") == "1101**********002X"
+    body = page.inner_text("main")
+    assert PERSON not in body
+    assert page.locator("img").count() == 0
+    explanation = page.inner_text(".explanation")
+    assert f"The cause is record {record_id}" in explanation
+    assert "If this is wrong, object to" in explanation
+    page.fill("textarea[name=reason]", "The debt was paid in full on the day of the judgment.")
+    page.click("form.objection button[type=submit]")
+    page.wait_for_selector("#objection-id")
+    objection = page.inner_text("#objection-id")
+    assert re.fullmatch(r"obj-[0-9a-f]{16}", objection)
+    deadlines = page.inner_text("#deadlines")
+    assert "Decision by" in deadlines
+    assert "3 working days" in deadlines
+    assert "10 days" in deadlines
+    page.goto(f"{base}/objections/{objection}")
+    assert page.inner_text("#status") == "filed"

@@ -1,0 +1,86 @@
+"""The public portal (server-rendered): search, status with masked numbers, explanation,
+objection form."""
+
+from __future__ import annotations
+
+import re
+
+from http_helpers import AGENCY, ORG, PERSON, TestClient, jsonl, listing
+
+
+def test_home_lists_published_lists(client: TestClient) -> None:
+    r = client.get("/")
+    assert r.status_code == 200
+    assert "List of dishonest judgment defaulters" in r.text
+    assert "<img" not in r.text
+
+
+def test_search_by_code_goes_to_the_status_page(client: TestClient) -> None:
+    r = client.get("/search", params={"q": PERSON.lower()}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/subject/{PERSON}"
+
+
+def test_search_by_name_explains_names_are_not_held(client: TestClient) -> None:
+    r = client.get("/search", params={"q": "张三"})
+    assert "holds no names" in r.text
+    r = client.get("/search", params={"q": "defaulters"})
+    assert "/lists/spc-defaulters/dishonest-defaulters" in r.text
+
+
+def test_status_page_masks_explains_and_offers_an_objection(client: TestClient) -> None:
+    entry = listing()
+    client.post("/v1/records", content=jsonl(entry), headers=AGENCY)
+    r = client.get(f"/subject/{PERSON}")
+    assert r.status_code == 200
+    page = r.text
+    assert "1101**********002X" in page
+    assert PERSON not in page.replace(f'value="{PERSON}"', "")  # only in the form's hidden field
+    assert "List of dishonest judgment defaulters" in page
+    assert f"The cause is record {entry.id}" in page
+    assert "If this is wrong, object to" in page
+    assert 'action="/objections"' in page
+    assert "<img" not in page
+
+
+def test_objection_form_shows_id_and_deadlines(client: TestClient) -> None:
+    client.post("/v1/records", content=jsonl(listing()), headers=AGENCY)
+    r = client.post(
+        "/objections",
+        data={
+            "subject": PERSON,
+            "target": "list:spc-defaulters/dishonest-defaulters",
+            "reason": "I <b>paid</b>",
+        },
+    )
+    assert r.status_code == 201, r.text
+    m = re.search(r'id="objection-id">(obj-[0-9a-f]+)<', r.text)
+    assert m is not None
+    assert "Decision by" in r.text
+    assert "within 3 working days" in r.text
+    assert "1101**********002X" in r.text
+    follow = client.get(f"/objections/{m.group(1)}")
+    assert follow.status_code == 200
+    assert "filed" in follow.text
+
+
+def test_objection_form_refusals_are_pages(client: TestClient) -> None:
+    r = client.post("/objections", data={"subject": PERSON, "target": "list:a/b", "reason": ""})
+    assert r.status_code == 422
+    assert "reason" in r.text
+    r = client.post(
+        "/objections", data={"subject": ORG, "target": "record:nope", "reason": "<script>"}
+    )
+    assert r.status_code == 404
+    assert "<script>" not in r.text
+
+
+def test_list_page_and_unknowns(client: TestClient) -> None:
+    client.post("/v1/records", content=jsonl(listing()), headers=AGENCY)
+    r = client.get("/lists/spc-defaulters/dishonest-defaulters")
+    assert r.status_code == 200
+    assert "1101**********002X" in r.text
+    assert PERSON not in r.text
+    assert client.get("/lists/nope/x").status_code == 404
+    assert client.get("/subject/not a code").status_code == 400
+    assert "not a code" in client.get("/subject/not a code").text

@@ -1,0 +1,58 @@
+"""The service over a PostgreSQL store: the same flow, and the journal's append-only guard."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from http_helpers import AGENCY, GATE, KEYS_TOML, ME, PERSON, TestClient, jsonl, listing
+
+from xinyong.adapters.http import create_app
+from xinyong.adapters.http.auth import KeyRing
+
+psycopg = pytest.importorskip("psycopg")
+
+pytestmark = pytest.mark.postgres
+
+SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def schema() -> Iterator[str]:
+    try:
+        con = psycopg.connect(SERVER, connect_timeout=3, autocommit=True)
+    except psycopg.OperationalError as e:
+        pytest.skip(f"PostgreSQL not reachable at {SERVER} ({e}); run scripts/ensure-postgres.sh")
+    name = "h_" + uuid.uuid4().hex[:12]
+    with con:
+        con.execute(f'CREATE SCHEMA "{name}"')
+    yield name
+    with psycopg.connect(SERVER, autocommit=True) as con:
+        con.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def test_service_on_postgres(schema: str) -> None:
+    url = f"{SERVER}?options=-csearch_path%3D{schema}"
+    with TestClient(create_app(url, keys=KeyRing.from_toml(KEYS_TOML, "test keys"))) as c:
+        entry = listing()
+        assert c.post("/v1/records", content=jsonl(entry), headers=AGENCY).status_code == 200
+        assert c.get(f"/v1/subjects/{PERSON}", headers=ME).status_code == 200
+        r = c.post("/v1/gates/rail.g-train/check", json={"subject": PERSON}, headers=GATE)
+        assert r.json()["decision"] == "deny"
+        r = c.post(
+            "/v1/objections", json={"subject": PERSON, "record_id": entry.id, "reason": "paid"}
+        )
+        assert r.status_code == 201
+        assert c.get(f"/v1/objections/{r.json()['id']}").json()["status"] == "filed"
+    with psycopg.connect(SERVER, autocommit=True) as con:
+        con.execute(f'SET search_path = "{schema}"')
+        for sql in (
+            "UPDATE access_log SET why = 'x'",
+            "DELETE FROM objections",
+            "TRUNCATE access_log",
+        ):
+            with pytest.raises(psycopg.Error, match="append-only"):
+                con.execute(sql)
+        assert con.execute("SELECT count(*) FROM access_log").fetchone() == (2,)
+        assert con.execute("SELECT count(*) FROM objections").fetchone() == (1,)
