@@ -110,7 +110,7 @@ def schemes(draw: st.DrawFn) -> Any:
         v: dict[str, Any] = {"effective_from": day.isoformat(), "rules": rules}
         if kind == "points":
             v["base"] = draw(st.integers(-5, 20))
-            v["floor"] = draw(st.none() | st.integers(-10, 5))
+            v["floor"] = draw(st.none() | st.integers(-10, 8))  # may exceed the ceiling
             v["ceiling"] = draw(st.none() | st.integers(5, 30))
             v["bands"] = draw(_bands(-10, 25))
         elif kind == "scorecard":
@@ -151,24 +151,29 @@ def schemes(draw: st.DrawFn) -> Any:
 # --- records -----------------------------------------------------------------------------------
 
 
-def _instants(low: int, high: int) -> st.SearchStrategy[datetime]:
+def _instants(low: int, high: int, start: datetime = START) -> st.SearchStrategy[datetime]:
     return st.builds(
-        lambda d, t: START + timedelta(days=d) + t, st.integers(low, high), st.sampled_from(TIMES)
+        lambda d, t: start + timedelta(days=d) + t, st.integers(low, high), st.sampled_from(TIMES)
     )
 
 
-instants = _instants(-40, 150)  # records
-moments = _instants(20, 190)  # at, known_at
+moments = _instants(20, 190)  # at, known_at (records: -40..150 days from START)
 
 
 @st.composite
-def files(draw: st.DrawFn) -> list[Record]:
+def files(
+    draw: st.DrawFn,
+    categories: tuple[str, ...] = (*CATEGORIES, "z"),
+    start: datetime = START,
+    days: tuple[int, int] = (-40, 150),
+) -> list[Record]:
     """Records of a few subjects; ids repeat across subjects (refs stay within one)."""
+    instants = _instants(*days, start=start)
     out: list[Record] = []
     for s in draw(st.lists(st.sampled_from(["S1", "S2", "S3", "S4"]), unique=True, max_size=4)):
         mine: list[Record] = []
         for i in range(draw(st.integers(1, 12))):
-            status = draw(st.sampled_from(list(Status)) if mine else st.just(Status.ACTIVE))
+            status = draw(st.sampled_from(STATUSES) if mine else st.just(Status.ACTIVE))
             occurred = draw(instants)
             refers = None
             if status is not Status.ACTIVE:
@@ -184,7 +189,7 @@ def files(draw: st.DrawFn) -> list[Record]:
                 Record(
                     id=f"r{i}",
                     subject=s,
-                    category=draw(st.sampled_from([*CATEGORIES, "z"])),
+                    category=draw(st.sampled_from(categories)),
                     occurred_at=occurred,
                     recorded_at=recorded,
                     source="src",
@@ -246,6 +251,30 @@ def test_resolve_frame_equals_resolve(records: list[Record], known_at: datetime)
             want_voided[(s, v.record.id)] = v.revoked_by
     assert got == want
     assert got_voided == want_voided
+
+
+@pytest.mark.parametrize(
+    "name", ["rongcheng", "sesame", "honest-shanghai", "shenzhen-traffic", "suining-2010"]
+)
+def test_presets_score_alike(name: str) -> None:
+    from xinyong.adapters.schemes_io import preset
+
+    scheme = preset(name)
+    cats = (*sorted({r.category for v in scheme.versions for r in v.rules}), "other")
+    first = datetime.combine(scheme.versions[0].effective_from, datetime.min.time(), UTC)
+    last = datetime.combine(scheme.versions[-1].effective_from, datetime.min.time(), UTC)
+    span = (last - first).days + 800
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        files(cats, first, (-30, span)),
+        _instants(0, span + 60, first),
+        st.none() | _instants(0, span + 60, first),
+    )
+    def check(records: list[Record], at: datetime, known_at: datetime | None) -> None:
+        _check(scheme, records, at, known_at)
+
+    check()
 
 
 # --- deterministic cases -----------------------------------------------------------------------
@@ -364,3 +393,16 @@ def test_string_and_enum_columns_score_alike() -> None:
     for f in (as_text, as_enum):
         assert score_population(scheme, f, at).sort("subject").equals(base)
     assert base.row(0) == ("S1", 103, "A")  # 100 + 4 x 2 (r0 corrected) - cap 5
+
+
+def test_lists_lazy_and_empty_frames() -> None:
+    from xinyong.adapters.schemes_io import preset
+
+    t = datetime(2024, 1, 1, tzinfo=UTC)
+    records = [_rec(0, "late", t), _rec(1, "late", t, subject="S2")]
+    lists = score_population(preset("spc-defaulters"), records_frame(records), t)
+    assert sorted(lists.rows()) == [("S1", None, None), ("S2", None, None)]
+    scheme = _points([_rule("late", -3, "1y", None, None)])
+    lazy = score_population(scheme, records_frame(records).lazy(), t + timedelta(days=1))
+    assert sorted(lazy.rows()) == [("S1", 97, "B"), ("S2", 97, "B")]
+    assert score_population(scheme, records_frame([]), t).height == 0

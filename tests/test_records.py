@@ -133,3 +133,18 @@ def test_resolve_does_not_depend_on_input_order() -> None:
     shuffled = records[:]
     random.Random(1).shuffle(shuffled)
     assert resolve(shuffled, at) == expected
+
+
+def test_times_are_normalised_to_utc_whatever_zone_they_come_in() -> None:
+    from datetime import timedelta, timezone
+
+    beijing = timezone(timedelta(hours=8))
+    r = rec("a")
+    shifted = Record(
+        **{
+            **{k: getattr(r, k) for k in Record.__slots__},
+            "occurred_at": datetime(2024, 1, 1, 8, tzinfo=beijing),
+        }
+    )
+    assert shifted.occurred_at == datetime(2024, 1, 1, tzinfo=UTC)
+    assert shifted.occurred_at.tzinfo is UTC

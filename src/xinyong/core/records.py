@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -68,6 +68,14 @@ class Record:
     status: Status = Status.ACTIVE
     refers_to: str | None = None
     details: Mapping[str, DetailValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Every rule works in UTC (days, calendar months): normalise whatever zone came in.
+        for name in ("occurred_at", "recorded_at"):
+            t: datetime = getattr(self, name)
+            utc = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+            if utc is not t:
+                object.__setattr__(self, name, utc)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready form; times as canonical ISO text."""

@@ -34,7 +34,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -53,6 +53,7 @@ from xinyong.core.records import Status
 from xinyong.core.schemes.model import Graded, PointsVersion, parse_scheme
 from xinyong.core.scoring.engine import version_in_force
 
+T = TypeVar("T")
 RESULTS = Path("bench/results.json")
 AT = datetime(2025, 1, 1, tzinfo=UTC)
 YEAR_US = 365 * US_PER_DAY
@@ -301,14 +302,16 @@ def _grade(version: Graded, score: int, worst: int) -> str:
 # --- running and reporting ---------------------------------------------------------------------
 
 
-def best_of(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm-up
+def best_of(fn: Callable[[], T], runs: int, warm_up: bool = True) -> tuple[float, T]:
+    """The shortest of ``runs`` timed calls (after an untimed one), and the last result."""
+    result = fn() if warm_up else None
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        fn()
+        result = fn()
         times.append(time.perf_counter() - t)
-    return min(times)
+    assert result is not None
+    return min(times), result
 
 
 def memory_gib() -> float:
@@ -321,16 +324,26 @@ def peak_rss_mib() -> float:
 
 
 def bench(
-    records: int, subjects: int, scheme_name: str | None, sample: int, seed: int, runs: int
+    records: int,
+    subjects: int,
+    scheme_name: str | None,
+    sample: int,
+    seed: int,
+    runs: int,
+    command: str,
 ) -> dict[str, Any]:
     scheme, mix = load(scheme_name)
+    if not isinstance(version_in_force(scheme, AT), PointsVersion):
+        raise SystemExit(f"scheme {scheme.name!r}: the benchmark needs a points scheme")
     t = time.perf_counter()
     frame = generate(mix, records, subjects, seed, AT)
     generated = time.perf_counter() - t
     fast = encoded(frame, [c for c, _ in mix])
 
-    store_s = best_of(lambda: score_population(scheme, frame, AT), runs)
-    encoded_s = best_of(lambda: score_population(scheme, fast, AT), runs)
+    load_before = os.getloadavg()[0]
+    store_s, _ = best_of(lambda: score_population(scheme, frame, AT), runs)
+    encoded_s, _ = best_of(lambda: score_population(scheme, fast, AT), runs)
+    load_after = os.getloadavg()[0]
 
     # baseline on the records of the first subjects (all records of each, so totals are whole)
     share = max(1, round(subjects * min(1.0, sample / records)))
@@ -346,8 +359,7 @@ def bench(
             "refers_to",
         ).iter_rows()
     )
-    loop_s = best_of(lambda: loop_scores(scheme, rows, AT), 1)
-    want = loop_scores(scheme, rows, AT)
+    loop_s, want = best_of(lambda: loop_scores(scheme, rows, AT), 1, warm_up=False)
     got = score_population(scheme, part, AT)
     same = {r[0]: (r[1], r[2]) for r in got.select("subject", "score", "grade").iter_rows()}
     if same != want:
@@ -357,12 +369,13 @@ def bench(
     loop_rps = len(rows) / loop_s
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["python -m xinyong.adapters.batch.bench", *sys.argv[1:]]),
+        "command": command,
         "machine": {
             "cores": os.cpu_count(),
             "memory_gib": round(memory_gib(), 1),
             "platform": f"{platform.machine()}, {platform.python_implementation()} "
             f"{platform.python_version()}, polars {pl.__version__}",
+            "load_average_1min": {"before": round(load_before, 2), "after": round(load_after, 2)},
         },
         "scheme": scheme.name,
         "records": records,
@@ -422,8 +435,10 @@ def report(f: dict[str, Any], console: Console) -> None:
     )
     console.print(table)
     m = f["machine"]
+    load = m["load_average_1min"]
     console.print(
         f"{m['cores']} cores, {m['memory_gib']} GiB, {m['platform']}; "
+        f"1-min load average {load['before']} before, {load['after']} after the batch runs; "
         f"{f['amendments']:,} amendments; generation {f['generate_seconds']} s (not timed); "
         f"peak RSS {f['peak_rss_mib']} MiB"
     )
@@ -452,7 +467,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--no-save", action="store_true", help="print only; do not write results")
     args = p.parse_args(argv)
-    figures = bench(args.records, args.subjects, args.scheme, args.sample, args.seed, args.runs)
+    given = sys.argv[1:] if argv is None else argv
+    command = " ".join(["python -m xinyong.adapters.batch.bench", *given])
+    figures = bench(
+        args.records, args.subjects, args.scheme, args.sample, args.seed, args.runs, command
+    )
     console = Console()
     report(figures, console)
     if not args.no_save:

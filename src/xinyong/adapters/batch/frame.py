@@ -124,8 +124,10 @@ def equals(name: str, dtype: pl.DataType, value: str) -> pl.Expr:
     """``name == value`` for a text column of any type (false where null)."""
     if isinstance(dtype, pl.Enum) and value not in dtype.categories.to_list():
         return pl.repeat(False, pl.len())
-    col = pl.col(name) if isinstance(dtype, pl.String | pl.Categorical | pl.Enum) else (
-        pl.col(name).cast(pl.String)
+    col = (
+        pl.col(name)
+        if isinstance(dtype, pl.String | pl.Categorical | pl.Enum)
+        else (pl.col(name).cast(pl.String))
     )
     return (col == value).fill_null(False)
 

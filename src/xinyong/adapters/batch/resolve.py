@@ -13,102 +13,114 @@ The columnar twin of :func:`xinyong.core.records.resolve`, with the same rules:
 Record ids are assumed unique within a subject (the record store guarantees it; with
 duplicate active ids the reference resolver keeps one record per id, this one keeps all).
 
-Amendments are few, so only the rows they name are joined: a cheap ``is_in`` on the ids picks
-the candidate rows, and only those go through the join; the rest pass through untouched.
-When nothing is amended by ``known_at`` there is no join at all.
+Amendments are few, so only the rows they name are joined: one ``is_in`` on the ids picks
+the candidate rows, only those go through the join, and the rest pass through untouched
+(no copy of the big frame). When nothing is amended by ``known_at`` there is no join at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
 
 from xinyong.adapters.batch.frame import (
-    ACTIVE,
     CORRECTION,
     EXPIRY,
     REVOCATION,
     STATUSES,
     check_columns,
     codes,
+    equals,
     instant_us,
     micros,
 )
+from xinyong.core.records import Status
 
 CONTENT = ("category", "occurred_at", "legal_basis", "evidence", "amount", "severity", "details")
 """The fields a correction replaces (as :meth:`Record.with_content_of`)."""
 
-STATUS = "_st"  # status code column (index in STATUSES)
-RECORDED = "_rec"  # recorded_at in microseconds
-EFFECTIVE = "_eff"  # output: an active record, known, not revoked
-ENDS = "_end"  # output: the earliest known expiry (dtype of the occurred column), or null
+EFFECTIVE = "_eff"  # an active record, known, not revoked (and, if amended, in its corrected row)
+ENDS = "_end"  # the earliest known expiry (type of occurred_at), or null
+
+
+@dataclass(frozen=True, slots=True)
+class Annotated:
+    """Every row of a frame with ``_eff`` and ``_end``, corrections applied.
+
+    An amended record appears twice: its original row, no longer effective, and a corrected
+    row (effective unless revoked) at the end. Each subject of the frame keeps its rows.
+    """
+
+    rows: pl.LazyFrame
+    amended: bool  # whether any amendment known by then applies (else ``_end`` is all null)
 
 
 def annotate(
-    lf: pl.LazyFrame,
-    known_us: int,
+    frame: pl.DataFrame,
+    known_at: datetime,
     *,
-    occurred: str,
     content: Sequence[str],
+    keep: Sequence[str] | None = None,
     explain: bool = False,
-) -> pl.LazyFrame:
-    """Every row of ``lf`` with ``_eff`` and ``_end`` added and corrections applied.
+) -> Annotated:
+    """Apply the amendments of ``frame`` known by ``known_at`` (see the module docstring).
 
-    ``lf`` needs ``subject``, ``id``, ``refers_to``, ``_st`` (status codes) and ``_rec``
-    (recorded_at in microseconds), plus ``occurred`` (the column an expiry's end is read from)
-    and the ``content`` columns a correction replaces. Rows keep their columns and order of
-    columns; targets of amendments may move to the end. With ``explain``, ``revoked_by``
-    (first revocation) and ``amended_by`` (corrections and expiries, oldest first) are added.
+    ``frame`` needs :data:`REQUIRED_COLUMNS` and the ``content`` columns a correction replaces.
+    The rows have the ``keep`` columns (default: all; ``subject`` and ``content`` at least)
+    plus ``_eff`` and ``_end``. With ``explain``, ``revoked_by`` (first revocation; null unless
+    revoked) and ``amended_by`` (corrections and expiries applied, oldest first) are added.
     """
-    known = pl.col(RECORDED) <= known_us
-    st = pl.col(STATUS)
-    names = lf.collect_schema().names()
+    schema = frame.schema
+    known_us = instant_us(known_at)
+    known = micros("recorded_at", schema["recorded_at"]) <= known_us
+    active = equals("status", schema["status"], Status.ACTIVE.value)
+    names = list(dict.fromkeys(["subject", *(frame.columns if keep is None else keep), *content]))
+    no_end = pl.lit(None, dtype=schema["occurred_at"]).alias(ENDS)
     amend = (
-        lf.filter(known & st.is_in([CORRECTION, REVOCATION, EXPIRY]))
+        frame.lazy()
+        .filter(known & ~active)
         .select(
-            "subject", "refers_to", "id", STATUS, RECORDED, *dict.fromkeys([*content, occurred])
+            "subject",
+            "refers_to",
+            "id",
+            codes("status", schema["status"], STATUSES).alias("_st"),
+            micros("recorded_at", schema["recorded_at"]).alias("_rec"),
+            *dict.fromkeys([*content, "occurred_at"]),
         )
+        .filter(pl.col("_st").is_in([CORRECTION, REVOCATION, EXPIRY]))
         .collect()
     )
     if amend.height == 0:
-        return lf.with_columns(
-            (known & (st == ACTIVE)).alias(EFFECTIVE),
-            pl.lit(None, dtype=lf.collect_schema()[occurred]).alias(ENDS),
+        rows = frame.lazy().select(
+            *names, (known & active).alias(EFFECTIVE), no_end, *_no_explanation(explain)
+        )
+        return Annotated(rows, amended=False)
+    table = _amendments(amend, content, explain)
+    # candidate rows: known, active, and their id among the referred ids. Text ids are
+    # compared by hash (cheaper than is_in on text): a collision only adds a candidate,
+    # which the exact join on (subject, id) then leaves unchanged.
+    ids, refs = pl.col("id"), table.get_column("_ref").unique()
+    if isinstance(schema["id"], pl.String):
+        ids, refs = ids.hash(), refs.hash()
+    candidate = frame.select((known & active & ids.is_in(refs.implode())).alias("_c")).to_series()
+    main = (
+        frame.with_columns(candidate)
+        .lazy()
+        .select(
+            *names,
+            (known & active & ~pl.col("_c")).alias(EFFECTIVE),
+            no_end,
             *_no_explanation(explain),
         )
-    is_corr = st == CORRECTION
-    table = (
-        amend.sort(RECORDED, "id")
-        .group_by("subject", "refers_to")
-        .agg(
-            is_corr.any().alias("_has_corr"),
-            *(pl.col(c).filter(is_corr).last().alias(f"_new_{c}") for c in content),
-            (st == REVOCATION).any().alias("_rev"),
-            pl.col(occurred).filter(st == EXPIRY).min().alias(ENDS),
-            *(
-                [
-                    pl.col("id").filter(st == REVOCATION).first().alias("revoked_by"),
-                    pl.col("id").filter(st.is_in([CORRECTION, EXPIRY])).alias("amended_by"),
-                ]
-                if explain
-                else []
-            ),
-        )
-        .rename({"refers_to": "_ref"})
-    )
-    refs = table.get_column("_ref").unique().implode()
-    candidate = known & (st == ACTIVE) & pl.col("id").is_in(refs)
-    main = lf.filter(~candidate).with_columns(
-        (known & (st == ACTIVE)).alias(EFFECTIVE),
-        pl.lit(None, dtype=lf.collect_schema()[occurred]).alias(ENDS),
-        *_no_explanation(explain),
     )
     corrected = pl.col("_has_corr").fill_null(False)
     targets = (
-        lf.filter(candidate)
-        .join(table.lazy(), left_on=["subject", "id"], right_on=["subject", "_ref"], how="left")
+        frame.select(list(dict.fromkeys([*names, "id"])))
+        .filter(candidate)
+        .join(table, left_on=["subject", "id"], right_on=["subject", "_ref"], how="left")
         .with_columns(
             *(
                 pl.when(corrected).then(pl.col(f"_new_{c}")).otherwise(pl.col(c)).alias(c)
@@ -118,7 +130,29 @@ def annotate(
         )
         .select(*names, EFFECTIVE, ENDS, *(["revoked_by", "amended_by"] if explain else []))
     )
-    return pl.concat([main, targets], how="vertical")
+    return Annotated(pl.concat([main, targets.lazy()], how="vertical"), amended=True)
+
+
+def _amendments(amend: pl.DataFrame, content: Sequence[str], explain: bool) -> pl.DataFrame:
+    """Per (subject, target id): latest correction's content, revoked?, earliest expiry."""
+    st = pl.col("_st")
+    is_corr = st == CORRECTION
+    explanation = [
+        pl.col("id").filter(st == REVOCATION).first().alias("revoked_by"),
+        pl.col("id").filter(st.is_in([CORRECTION, EXPIRY])).alias("amended_by"),
+    ]
+    return (
+        amend.sort("_rec", "id")  # order within groups is kept: last = latest
+        .group_by("subject", "refers_to")
+        .agg(
+            is_corr.any().alias("_has_corr"),
+            *(pl.col(c).filter(is_corr).last().alias(f"_new_{c}") for c in content),
+            (st == REVOCATION).any().alias("_rev"),
+            pl.col("occurred_at").filter(st == EXPIRY).min().alias(ENDS),
+            *(explanation if explain else []),
+        )
+        .rename({"refers_to": "_ref"})
+    )
 
 
 def _no_explanation(explain: bool) -> list[pl.Expr]:
@@ -140,25 +174,18 @@ def resolve_frame(
     corrections and expiries applied, oldest first). ``voided``: the revoked ones (as
     corrected) with ``revoked_by``. Both sorted by (occurred_at, id).
     """
-    lf = frame.lazy()
-    schema = lf.collect_schema()
-    check_columns(schema)
-    content = [c for c in CONTENT if c in schema]
-    lf = lf.with_columns(
-        codes("status", schema["status"], STATUSES).alias(STATUS),
-        micros("recorded_at", schema["recorded_at"]).alias(RECORDED),
-    )
+    df = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    check_columns(df.schema)
+    content = [c for c in CONTENT if c in df.schema]
     out = (
-        annotate(lf, instant_us(known_at), occurred="occurred_at", content=content, explain=True)
-        .filter(pl.col(STATUS) == ACTIVE, pl.col(RECORDED) <= instant_us(known_at))
-        .rename({ENDS: "ends_at"})
+        annotate(df, known_at, content=content, explain=True)
+        .rows.rename({ENDS: "ends_at"})
         .sort("occurred_at", "id")
         .collect()
     )
-    keep = schema.names()
-    none: pl.Expr = pl.lit([], dtype=pl.List(pl.String))
+    none = pl.lit([], dtype=pl.List(pl.String))
     effective = out.filter(pl.col(EFFECTIVE)).select(
-        *keep, "ends_at", pl.col("amended_by").fill_null(none)
+        *df.columns, "ends_at", pl.col("amended_by").fill_null(none)
     )
-    voided = out.filter(~pl.col(EFFECTIVE)).select(*keep, "revoked_by")
+    voided = out.filter(pl.col("revoked_by").is_not_null()).select(*df.columns, "revoked_by")
     return effective, voided
