@@ -11,8 +11,8 @@ import typer
 from typer.testing import CliRunner
 from world_helpers import toy
 
+from xinyong.adapters.bench_results import merge_results
 from xinyong.adapters.cli.world_cmd import demo_command, world_app
-from xinyong.world.bench import merge
 from xinyong.world.pipeline import generate, simulate
 from xinyong.world.population import Population
 from xinyong.world.report import FIGURES
@@ -122,10 +122,10 @@ def test_bench_results_keep_other_keys(tmp_path: Path) -> None:
     f = tmp_path / "bench" / "results.json"
     f.parent.mkdir()
     f.write_text(json.dumps({"batch_scoring": {"x": 1}}))
-    merge(f, {"residents": 10})
+    merge_results(f, "world", {"residents": 10})
     data = json.loads(f.read_text())
     assert data == {"batch_scoring": {"x": 1}, "world": {"residents": 10}}
-    merge(tmp_path / "new" / "results.json", {"y": 2})
+    merge_results(tmp_path / "new" / "results.json", "world", {"y": 2})
     assert json.loads((tmp_path / "new" / "results.json").read_text()) == {"world": {"y": 2}}
 
 

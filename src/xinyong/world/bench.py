@@ -10,7 +10,6 @@ into ``bench/results.json`` under the key ``"world"`` (other keys are kept).
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import resource
 import sys
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from xinyong.adapters.bench_results import merge_results
 from xinyong.world.pipeline import generate, simulate
 from xinyong.world.scenario import load_scenario
 
@@ -66,18 +66,6 @@ def bench(residents: int, months: int, seed: int) -> dict[str, Any]:
     }
 
 
-def merge(path: Path, figures: dict[str, Any]) -> None:
-    """Read-modify-write ``path``: set key "world", keep every other key."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data: dict[str, Any] = {}
-    if path.is_file():
-        text = path.read_text(encoding="utf-8").strip()
-        if text:
-            data = json.loads(text)
-    data["world"] = figures
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m xinyong.world.bench", description=__doc__)
     p.add_argument("--residents", type=int, default=200_000)
@@ -101,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     print("stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in figures["stages_seconds"].items()))
     print(f"peak RSS: {figures['peak_rss_mib']:,.0f} MiB")
     if not args.no_save:
-        merge(args.results, figures)
+        merge_results(args.results, "world", figures)
         print(f"saved under 'world' in {args.results}")
 
 

@@ -24,7 +24,6 @@ Prints a Rich table (with the machine's cores and memory) and merges the figures
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import resource
@@ -49,6 +48,7 @@ from xinyong.adapters.batch.score import (
     cutoffs,
     score_population,
 )
+from xinyong.adapters.bench_results import merge_results
 from xinyong.core.records import Status
 from xinyong.core.schemes.model import Graded, PointsVersion, parse_scheme
 from xinyong.core.scoring.engine import version_in_force
@@ -444,18 +444,6 @@ def report(f: dict[str, Any], console: Console) -> None:
     )
 
 
-def merge(path: Path, figures: dict[str, Any]) -> None:
-    """Read-modify-write ``path``: set key "batch_scoring", keep every other key."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data: dict[str, Any] = {}
-    if path.is_file():
-        text = path.read_text(encoding="utf-8").strip()
-        if text:
-            data = json.loads(text)
-    data["batch_scoring"] = figures
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m xinyong.adapters.batch.bench", description=__doc__)
     p.add_argument("--records", type=int, default=10_000_000)
@@ -475,7 +463,7 @@ def main(argv: list[str] | None = None) -> None:
     console = Console()
     report(figures, console)
     if not args.no_save:
-        merge(args.results, figures)
+        merge_results(args.results, "batch_scoring", figures)
         console.print(f"saved under 'batch_scoring' in {args.results}")
 
 

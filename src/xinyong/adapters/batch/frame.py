@@ -15,27 +15,16 @@ from datetime import UTC, datetime
 
 import polars as pl
 
+from xinyong.adapters.store.port import DEFAULT_FRAME_COLUMNS
+from xinyong.adapters.store.port import FRAME_SCHEMA as STORE_SCHEMA
 from xinyong.core.records import Record, Status
 from xinyong.core.timeutil import parse_instant
 
 TIME = pl.Datetime("us", "UTC")
 
-FRAME_SCHEMA: dict[str, pl.DataType] = {
-    "id": pl.String(),
-    "subject": pl.String(),
-    "category": pl.Categorical(),
-    "occurred_at": TIME,
-    "recorded_at": TIME,
-    "source": pl.Categorical(),
-    "legal_basis": pl.String(),
-    "evidence": pl.String(),
-    "amount": pl.Float64(),
-    "severity": pl.String(),
-    "status": pl.Categorical(),
-    "refers_to": pl.String(),
-    "details": pl.String(),
-}
-"""Column types of :func:`records_frame` (the record store's ``frame()`` uses the same)."""
+FRAME_SCHEMA: dict[str, pl.DataType] = {c: STORE_SCHEMA[c] for c in DEFAULT_FRAME_COLUMNS}
+"""Column types of :func:`records_frame`: those of the record store's ``frame()``."""
+
 
 REQUIRED_COLUMNS = (
     "id",
