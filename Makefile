@@ -16,7 +16,7 @@ setup: | $(UV)  ## create .venv from the lock file
 	$(UV) sync --frozen --quiet
 
 demo: setup  ## the main job: generate a synthetic city, run it, write demo/report.html
-	$(VENV)/bin/xinyong demo
+	$(VENV)/bin/xinyong demo --no-serve
 
 test: setup  ## the default (fast) test suite, as CI runs it
 	./scripts/ensure-postgres.sh
