@@ -1,6 +1,5 @@
 # One task runner for people and CI. `make help` lists the targets.
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
 VENV := .venv
 PY := $(VENV)/bin/python
 
@@ -9,11 +8,11 @@ PY := $(VENV)/bin/python
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(UV):
-	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv
-
-setup: | $(UV)  ## create .venv from the lock file
-	$(UV) sync --frozen --quiet
+setup:  ## create .venv from the lock file (installs uv first if it is missing)
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
+		|| python3 -m pip install --quiet uv
+	@if command -v uv >/dev/null 2>&1; then uv sync --frozen --quiet; \
+		else python3 -m uv sync --frozen --quiet; fi
 
 demo: setup  ## the main job: generate a synthetic city, run it, write demo/report.html
 	$(VENV)/bin/xinyong demo --no-serve
