@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -26,12 +26,17 @@ class Services:
     categories: frozenset[str]
 
 
-def services(request: Request) -> Services:
+def open_services(request: Request) -> Services:
     s: Services = request.app.state.opener.open()
     return s
 
 
-def principal(
+async def services(request: Request) -> Services:
+    """The services (a coroutine: FastAPI runs it on the event loop, no thread hop)."""
+    return open_services(request)
+
+
+async def principal(
     request: Request,
     x_api_key: Annotated[
         str | None,
@@ -40,7 +45,7 @@ def principal(
 ) -> Principal:
     if x_api_key is None or x_api_key == "":
         return PUBLIC
-    p = services(request).keys.find(x_api_key)
+    p = open_services(request).keys.find(x_api_key)
     if p is None:
         raise Unauthenticated(
             "X-API-Key is not a configured key; check the key, or send no key to act in the "
@@ -49,11 +54,11 @@ def principal(
     return p
 
 
-def require(*roles: Role) -> Callable[..., Principal]:
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency that lets through only the given roles."""
     names = ", ".join(r.value for r in roles)
 
-    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
         if who.role not in roles:
             hint = " (send X-API-Key)" if who.role is Role.PUBLIC else ""
             raise Forbidden(f"role {who.role.value!r} may not do this; allowed: {names}{hint}")

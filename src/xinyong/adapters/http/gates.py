@@ -14,8 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from xinyong.adapters.http.auth import Principal, Role
 from xinyong.adapters.http.context import Services, Svc, access, code, instant, require
 from xinyong.adapters.http.errors import NotFound
-from xinyong.core.evaluate import check_gate, evaluate_subject
-from xinyong.core.sanctions import referenced_schemes
+from xinyong.adapters.http.gate_plan import plan_for
 from xinyong.core.timeutil import iso
 
 router = APIRouter(prefix="/v1/gates", tags=["gates"])
@@ -50,15 +49,20 @@ def _gate(svc: Services, gate: str) -> None:
 
 
 def decide(svc: Services, gate: str, subjects: list[str], at: str | None) -> list[dict[str, Any]]:
-    """Decisions for ``subjects``, evaluating only the schemes the memoranda refer to."""
+    """Decisions for ``subjects``: as ``check_gate`` over ``evaluate_subject``, but fetching
+    every subject's records in one query and evaluating only what the gate can see
+    (:mod:`~xinyong.adapters.http.gate_plan`)."""
     when = instant(at, "at")
-    wanted = referenced_schemes(svc.engine.memoranda)
-    schemes = {n: s for n, s in svc.engine.schemes.items() if n in wanted}
-    out = []
-    for s in subjects:
-        view = evaluate_subject(schemes, s, svc.store.records_for(s), when)
-        out.append(check_gate(svc.engine.memoranda, view, gate).to_dict())
-    return out
+    plan = plan_for(svc.engine.schemes, svc.engine.memoranda, gate)
+    rows = getattr(svc.store, "rows_for_many", None)
+    if rows is not None:
+        if plan.categories is not None and hasattr(svc.store, "subjects_with"):
+            relevant = svc.store.subjects_with(plan.categories)
+            wanted = [s for s in subjects if s in relevant]
+            return plan.decide_rows(subjects, rows(wanted) if wanted else {}, when)
+        return plan.decide_rows(subjects, rows(subjects, plan.categories), when)
+    files = {s: svc.store.records_for(s) for s in dict.fromkeys(subjects)}
+    return [plan.decide(s, files[s], when).to_dict() for s in subjects]
 
 
 @router.get("", summary="The gates known (points of service)")
@@ -67,7 +71,7 @@ def list_gates(svc: Svc) -> dict[str, str]:
 
 
 @router.post("/{gate}/check", summary="Check one subject at a gate (gate keys only; logged)")
-def check(
+async def check(
     gate: str, body: Check, svc: Svc, who: GateKey, x_purpose: Purpose = None
 ) -> dict[str, Any]:
     _gate(svc, gate)
@@ -80,7 +84,7 @@ def check(
 @router.post(
     "/{gate}/check-batch", summary="Check many subjects at a gate (gate keys only; logged)"
 )
-def check_batch(
+async def check_batch(
     gate: str, body: CheckBatch, svc: Svc, who: GateKey, x_purpose: Purpose = None
 ) -> dict[str, Any]:
     _gate(svc, gate)

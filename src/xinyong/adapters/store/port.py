@@ -291,16 +291,24 @@ def _iso(t: datetime) -> str:
     return iso(t)
 
 
-def canonical(record: Record) -> tuple[str, str]:
+def canonical(
+    record: Record, occurred: str | None = None, recorded: str | None = None
+) -> tuple[str, str]:
     """``(details_json, content_hash)`` of ``record``, fast.
 
-    Byte for byte what :meth:`Record.content_hash` hashes (a property test holds it to that);
+    ``occurred``/``recorded``: the record's times as canonical text when the caller has them
+    already. Byte for byte what :meth:`Record.content_hash` hashes (a property test holds it
+    to that);
     unusual values (a non-finite or non-float amount, a non-text field) take the slow path.
     """
     r = record
     dj = details_json(r.details)
     a = r.amount
     try:
+        if occurred is None:
+            occurred = _iso(r.occurred_at)
+        if recorded is None:
+            recorded = _iso(r.recorded_at)
         if a is None:
             amount = "null"
         elif type(a) is float and a == a and a not in (_INF, -_INF):
@@ -310,8 +318,8 @@ def canonical(record: Record) -> tuple[str, str]:
         text = (
             f'{{"amount":{amount},"category":{_text(r.category)},"details":{dj},'
             f'"evidence":{_text(r.evidence)},"id":{_text(r.id)},'
-            f'"legal_basis":{_text(r.legal_basis)},"occurred_at":"{_iso(r.occurred_at)}",'
-            f'"recorded_at":"{_iso(r.recorded_at)}",'
+            f'"legal_basis":{_text(r.legal_basis)},"occurred_at":"{occurred}",'
+            f'"recorded_at":"{recorded}",'
             f'"refers_to":{"null" if r.refers_to is None else _text(r.refers_to)},'
             f'"severity":{"null" if r.severity is None else _text(r.severity)},'
             f'"source":{_text(r.source)},"status":{_text(r.status)},'

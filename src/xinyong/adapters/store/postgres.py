@@ -23,6 +23,7 @@ from sqlalchemy import Connection, select
 
 from xinyong.adapters.store.port import AppendResult, Known, plan_append, wanted_ids
 from xinyong.adapters.store.sql import (
+    _CHUNK,
     _INSERT_COLUMNS,
     _LOOKUP_CHUNK,
     _STATUS,
@@ -30,6 +31,7 @@ from xinyong.adapters.store.sql import (
     _as_error,
     _bulk,
     _now_us,
+    fresh,
     records_table,
 )
 from xinyong.core.records import Record
@@ -68,22 +70,14 @@ class PostgresRecordStore(SqlRecordStore):
         super().__init__(pg_url(url))
 
     def _append(self, records: Sequence[Record]) -> AppendResult:
-        rows = self._rows(records, _now_us())
-        hashes = [row[13] for row in rows]
+        now = _now_us()
         with self._write() as conn:
             conn.exec_driver_sql(_LOCK_SQL)
-            plan = plan_append(
-                records,
-                hashes,
-                self._known(conn, records),
-                stored=lambda i: self._get(conn, i),
-                limit=1,
-            )
-            if plan.problems:
+            known = self._known(conn, records)
+            hashes = _copy(conn, records, fresh(records, known), now)
+            plan = plan_append(records, hashes, known, stored=lambda i: self._get(conn, i), limit=1)
+            if plan.problems:  # rolls back the rows copied
                 raise _as_error(plan.problems[0])
-            if len(plan.new) != len(rows):
-                rows = [rows[i] for i in plan.new]
-            _copy(conn, rows)
         return AppendResult(len(plan.new), plan.duplicates)
 
     def _known(self, conn: Connection, records: Sequence[Record]) -> dict[str, Known]:
@@ -112,11 +106,19 @@ def _dbapi(conn: Connection) -> Any:
     return dbapi
 
 
-def _copy(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Write ``rows`` (``_INSERT_COLUMNS`` order) with COPY, in ``conn``'s transaction."""
-    if not rows:
-        return
+def _copy(conn: Connection, records: Sequence[Record], new: list[bool], now: int) -> list[str]:
+    """COPY the records at the ``new`` positions, in ``conn``'s transaction, encoding chunk by
+    chunk as rows are sent (psycopg sends from its own thread while this one encodes the
+    next rows, and the server inserts meanwhile); return every record's content hash."""
+    hashes: list[str] = []
+    if not any(new):
+        return [row[13] for row in SqlRecordStore._rows(records, now)]
     with _bulk(), _dbapi(conn).cursor() as cur, cur.copy(_COPY_SQL) as copy:
         write = copy.write_row
-        for row in rows:
-            write(row)
+        for start in range(0, len(records), _CHUNK):
+            rows = SqlRecordStore._rows(records[start : start + _CHUNK], now)
+            hashes.extend(row[13] for row in rows)
+            for k, row in enumerate(rows):
+                if new[start + k]:
+                    write(row)
+    return hashes

@@ -13,7 +13,7 @@ import gc
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -47,6 +47,7 @@ from xinyong.adapters.store.port import (
     AppendResult,
     Known,
     Problem,
+    _iso,
     canonical,
     plan_append,
     wanted_ids,
@@ -174,6 +175,11 @@ def from_micros(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us)
 
 
+def record_of(row: Sequence[Any]) -> Record:
+    """A record from a row of :meth:`SqlRecordStore.rows_for_many`."""
+    return _record(row)
+
+
 def _record(row: Sequence[Any]) -> Record:
     (id_, subject, category, occ, rec, source, basis, evidence, amount, severity, status) = row[:11]
     return Record(
@@ -228,6 +234,8 @@ class SqlRecordStore:
         if self._engine.dialect.name == "sqlite":
             _sqlite_setup(self._engine)
         self._lock = threading.Lock()
+        self._with_lock = threading.Lock()
+        self._with: dict[frozenset[str], tuple[int, set[str]]] = {}
         with self._write() as conn:
             migrate(conn)
         insert_sql = insert(records_table).compile(
@@ -271,24 +279,31 @@ class SqlRecordStore:
             return self._append(records)
 
     def _append(self, records: Sequence[Record]) -> AppendResult:
-        rows = self._rows(records, _now_us())
-        hashes = [row[13] for row in rows]
+        now = _now_us()
         with self._write() as conn:
-            plan = plan_append(
-                records,
-                hashes,
-                self._known(conn, records),
-                stored=lambda i: self._get(conn, i),
-                limit=1,
-            )
-            if plan.problems:
+            known = self._known(conn, records)
+            hashes = self._insert(conn, records, fresh(records, known), now)
+            plan = plan_append(records, hashes, known, stored=lambda i: self._get(conn, i), limit=1)
+            if plan.problems:  # rolls back the rows written
                 raise _as_error(plan.problems[0])
-            if len(plan.new) != len(rows):
-                rows = [rows[i] for i in plan.new]
-            params = self._params(rows)
-            for start in range(0, len(params), _CHUNK):
-                conn.exec_driver_sql(self._insert_sql, params[start : start + _CHUNK])
         return AppendResult(len(plan.new), plan.duplicates)
+
+    def _insert(
+        self, conn: Connection, records: Sequence[Record], new: list[bool], now: int
+    ) -> list[str]:
+        """Insert the records at the ``new`` positions; return every record's content hash.
+
+        The caller checks the batch (:func:`plan_append`) afterwards and raises inside the
+        transaction, so nothing is committed unless it passes. (Writing from a helper thread
+        while this one encodes the next chunk was measured slower: sqlite3 takes the GIL back
+        for every row it steps.)
+        """
+        rows = self._rows(records, now)
+        todo = rows if all(new) else [row for row, keep in zip(rows, new, strict=True) if keep]
+        params = self._params(todo)
+        for start in range(0, len(params), _CHUNK):
+            conn.exec_driver_sql(self._insert_sql, params[start : start + _CHUNK])
+        return [row[13] for row in rows]
 
     def check(
         self,
@@ -315,16 +330,26 @@ class SqlRecordStore:
         out: list[tuple[Any, ...]] = []
         add = out.append
         r: Record | None = None
+        texts: dict[int, str] = {}  # canonical text of each instant seen in this batch
+        text = texts.get
         try:
             for r in records:
-                dj, h = canonical(r)
+                occ = (r.occurred_at - EPOCH) // _US
+                rec = (r.recorded_at - EPOCH) // _US
+                o = text(occ)
+                if o is None:
+                    o = texts[occ] = _iso(r.occurred_at)
+                c = text(rec)
+                if c is None:
+                    c = texts[rec] = _iso(r.recorded_at)
+                dj, h = canonical(r, o, c)
                 add(
                     (
                         r.id,
                         r.subject,
                         r.category,
-                        (r.occurred_at - EPOCH) // _US,
-                        (r.recorded_at - EPOCH) // _US,
+                        occ,
+                        rec,
                         r.source,
                         r.legal_basis,
                         r.evidence,
@@ -382,6 +407,114 @@ class SqlRecordStore:
         with self._read() as conn:
             return [_record(row) for row in conn.execute(stmt.order_by(t.seq))]
 
+    def records_for_many(
+        self, subjects: Sequence[str], categories: Collection[str] | None = None
+    ) -> dict[str, list[Record]]:
+        """Records of many subjects in one query: code -> records in append order.
+
+        With ``categories``, only subjects having at least one record (any status) in one of
+        them are returned (all their records); subjects left out have none. Codes are taken
+        as stored (trimmed, upper case).
+        """
+        return {
+            s: [_record(row) for row in rows]
+            for s, rows in self.rows_for_many(subjects, categories).items()
+        }
+
+    def rows_for_many(
+        self, subjects: Sequence[str], categories: Collection[str] | None = None
+    ) -> dict[str, list[tuple[Any, ...]]]:
+        """As :meth:`records_for_many`, but raw rows: the record fields in ``FIELDS`` order
+        (times in microseconds since the epoch, details as JSON text) then ``content_hash``.
+        :func:`record_of` turns a row into a record."""
+        wanted = sorted(set(subjects))
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        if not wanted or (categories is not None and not categories):
+            return out
+        sql, params = self._many_sql(wanted, None if categories is None else sorted(categories))
+        with self._read() as conn:
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None, "connection is closed"
+            cur = dbapi.cursor()
+            try:
+                cur.execute(sql, params)
+                rows = cur.fetchall()
+            finally:
+                cur.close()
+        for row in rows:
+            got = out.get(row[1])
+            if got is None:
+                out[row[1]] = [row]
+            else:
+                got.append(row)
+        return out
+
+    def subjects_with(self, categories: Collection[str]) -> set[str]:
+        """Every subject with at least one record (any status) in ``categories``.
+
+        Kept per set of categories and brought up to date from the append position (``seq``)
+        on each call, so a call costs one ``max(seq)`` query plus the records appended since
+        the last one. Appends are serialised (one writer), so every row up to the maximum
+        seen is committed. The set returned is shared: read it, do not change it.
+        """
+        key = frozenset(categories)
+        with self._with_lock, self._read() as conn:
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None, "connection is closed"
+            cur = dbapi.cursor()
+            try:
+                cur.execute("SELECT max(seq) FROM records")
+                top = cur.fetchone()
+                last = int(top[0] or 0) if top is not None else 0
+                done, found = self._with.get(key, (0, set()))
+                if last > done:
+                    cats = sorted(key)
+                    if self._engine.dialect.name == "postgresql":
+                        sql = (
+                            "SELECT DISTINCT subject FROM records WHERE seq > %s AND seq <= %s "
+                            "AND category = ANY(%s)"
+                        )
+                        cur.execute(sql, (done, last, cats))
+                    else:
+                        sql = (
+                            "SELECT DISTINCT subject FROM records WHERE seq > ? AND seq <= ? "
+                            "AND category IN (SELECT value FROM json_each(?))"
+                        )
+                        cur.execute(sql, (done, last, json.dumps(cats)))
+                    found.update(row[0] for row in cur.fetchall())
+                    self._with[key] = (last, found)
+            finally:
+                cur.close()
+        return found
+
+    def _many_sql(self, subjects: list[str], categories: list[str] | None) -> tuple[str, Any]:
+        cols = ", ".join((*FIELDS, "content_hash"))
+        if self._engine.dialect.name == "postgresql":
+            if categories is None:
+                return (
+                    f"SELECT {cols} FROM records WHERE subject = ANY(%s) ORDER BY seq",
+                    (subjects,),
+                )
+            return (
+                f"SELECT {cols} FROM records WHERE subject = ANY(%s) AND subject IN "
+                "(SELECT subject FROM records WHERE subject = ANY(%s) AND category = ANY(%s)) "
+                "ORDER BY seq",
+                (subjects, subjects, categories),
+            )
+        subj = json.dumps(subjects)
+        if categories is None:
+            return (
+                f"SELECT {cols} FROM records WHERE subject IN "
+                "(SELECT value FROM json_each(?)) ORDER BY seq",
+                (subj,),
+            )
+        return (
+            f"SELECT {cols} FROM records WHERE subject IN (SELECT DISTINCT subject FROM records "
+            "WHERE subject IN (SELECT value FROM json_each(?)) AND category IN "
+            "(SELECT value FROM json_each(?))) ORDER BY seq",
+            (subj, json.dumps(categories)),
+        )
+
     def subjects(self) -> list[str]:
         t = records_table.c
         with self._read() as conn:
@@ -431,6 +564,25 @@ class SqlRecordStore:
             for rows in _raw_batches(conn, stmt, size=_FRAME_SLICE):
                 parts.append(pl.DataFrame(rows, schema=raw, orient="row").with_columns(casts))
         return pl.concat(parts, rechunk=True)
+
+
+def fresh(records: Sequence[Record], known: Mapping[str, Known]) -> list[bool]:
+    """Which batch positions an append inserts: the first occurrence of each id not stored.
+
+    (What :func:`plan_append` puts in ``new``; it does not depend on content hashes, so the
+    rows can be written before the batch is checked, in the same transaction.)
+    """
+    seen: set[str] = set()
+    out: list[bool] = []
+    add = out.append
+    for r in records:
+        rid = r.id
+        if rid in seen or rid in known:
+            add(False)
+        else:
+            seen.add(rid)
+            add(True)
+    return out
 
 
 @contextmanager
