@@ -45,6 +45,7 @@ from typing import Any
 
 import httpx
 
+from xinyong.adapters.bench_results import merge_results
 from xinyong.adapters.http.app import create_app
 from xinyong.adapters.http.auth import KeyRing
 from xinyong.adapters.store import open_store
@@ -481,15 +482,6 @@ def bench(
     return figures
 
 
-def merge(path: Path, figures: dict[str, Any]) -> None:
-    data: dict[str, Any] = {}
-    if path.exists():
-        data = json.loads(path.read_text(encoding="utf-8"))
-    data["service"] = figures
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
 #: Issue #4 targets, and the figures measured before this work (bench/results.json of
 #: 2026-11-23T10:55:33Z: one sequential keep-alive client, check-batch of 100 subjects).
 TARGETS = {
@@ -563,7 +555,7 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(figures, indent=2))
     print("\n".join(figures["targets"]))
     if not args.no_save:
-        merge(args.results, figures)
+        merge_results(args.results, "service", figures)
         print(f"saved under 'service' in {args.results}")
 
 
