@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 
 from xinyong.adapters.http.context import Services, Svc, instant
 from xinyong.adapters.http.errors import NotFound
-from xinyong.adapters.http.public import explain, mask, published
+from xinyong.adapters.http.public import entry_view, mask
 from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.schemes.lists import ListDef
 from xinyong.core.scoring.engine import AnyScheme
@@ -89,9 +89,7 @@ def _rows(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[dict[s
             rows.append(
                 {
                     "subject": mask(subject),
-                    "since": iso(e.since),
-                    "until": iso(e.until) if e.until else None,
-                    "fields": published(
+                    **entry_view(
                         lst.published_fields,
                         e,
                         subject,
@@ -99,7 +97,6 @@ def _rows(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[dict[s
                         grade=result.grade if result else None,
                         records=by_id,
                     ),
-                    "explanation": explain(e, at) if e.polarity == "black" else None,
                     "_code": subject,
                 }
             )

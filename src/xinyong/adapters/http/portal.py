@@ -19,7 +19,7 @@ from xinyong.adapters.http.context import Services, Svc, access, code
 from xinyong.adapters.http.errors import error_body, status_of
 from xinyong.adapters.http.lists import default_at, list_def, list_page, public_lists
 from xinyong.adapters.http.objections import ObjectionIn, file_objection
-from xinyong.adapters.http.public import explain, mask, published
+from xinyong.adapters.http.public import entry_view, mask
 from xinyong.adapters.http.templates import render
 from xinyong.core.codes import check
 from xinyong.core.errors import XinyongError
@@ -85,9 +85,7 @@ def subject_status(svc: Services, subject: str) -> dict[str, Any]:
                 "list": e.list_id,
                 "title": e.title,
                 "polarity": e.polarity,
-                "since": iso(e.since),
-                "until": iso(e.until) if e.until else None,
-                "fields": published(
+                **entry_view(
                     lst.published_fields,
                     e,
                     subject,
@@ -95,7 +93,6 @@ def subject_status(svc: Services, subject: str) -> dict[str, Any]:
                     grade=result.grade if result else None,
                     records=by_id,
                 ),
-                "explanation": explain(e, at) if e.polarity == "black" else None,
                 "record_id": e.cause.get("record_id"),
             }
         )

@@ -60,6 +60,25 @@ def published(
     return out
 
 
+def entry_view(
+    fields: Sequence[str],
+    entry: ListEntry,
+    subject: str,
+    at: datetime,
+    *,
+    grade: str | None,
+    records: Mapping[str, Record],
+) -> dict[str, Any]:
+    """What the public sees of one list entry: its term, published fields and, for a black
+    list, the plain-words explanation."""
+    return {
+        "since": iso(entry.since),
+        "until": iso(entry.until) if entry.until else None,
+        "fields": published(fields, entry, subject, at, grade=grade, records=records),
+        "explanation": explain(entry, at) if entry.polarity == "black" else None,
+    }
+
+
 def _value(
     name: str,
     entry: ListEntry,
