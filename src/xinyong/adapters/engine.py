@@ -9,7 +9,8 @@ from datetime import datetime
 from xinyong.adapters.schemes_io import all_memoranda, all_presets
 from xinyong.adapters.store.port import RecordStore
 from xinyong.core.errors import XinyongError
-from xinyong.core.evaluate import SubjectView, check_gate, evaluate_subject
+from xinyong.core.evaluate import SubjectView, age_on, check_gate, evaluate_subject
+from xinyong.core.lists import ListEntry, list_entries
 from xinyong.core.sanctions import Decision, Memorandum, gates_of
 from xinyong.core.scoring.engine import AnyScheme, score_subject
 from xinyong.core.scoring.result import ScoreResult
@@ -31,8 +32,22 @@ class Engine:
 
     def score(
         self, subject: str, scheme: AnyScheme, at: datetime, known_at: datetime | None = None
-    ) -> ScoreResult:
-        return score_subject(scheme, subject, self.store.records_for(subject), at, known_at)
+    ) -> tuple[ScoreResult, list[ListEntry]]:
+        """The subject's score under ``scheme`` and its entries on that scheme's lists,
+        from one read of the credit file."""
+        records = self.store.records_for(subject)
+        result = score_subject(scheme, subject, records, at, known_at)
+        entries, _ = list_entries(
+            scheme,
+            subject,
+            records,
+            at,
+            known_at,
+            age_on=age_on,
+            score=result.score,
+            grade=result.grade,
+        )
+        return result, entries
 
     def gates(self) -> dict[str, str]:
         return gates_of(self.memoranda)

@@ -16,7 +16,7 @@ from xinyong.adapters.cli.options import (
     KnownAtOpt,
     err,
     fail,
-    instant,
+    moments,
     out,
     print_json,
 )
@@ -64,17 +64,14 @@ def score_command(
     Example: xinyong score 11010519491231002X --scheme rongcheng --at 2024-06-01 --json
     """
     code = _subject(subject)
-    t = instant(at, "--at")
-    k = instant(known_at, "--known-at") if known_at else t
+    t, k = moments(at, known_at)
     try:
         s = load_scheme(scheme)
-        engine = _engine(db)
-        result = engine.score(code, s, t, k)
-        view = engine.view(code, t, k)
+        result, entries = _engine(db).score(code, s, t, k)
     except (XinyongError, NoVersionInForce) as exc:
         fail(str(exc))
     data = result.to_dict()
-    data["lists_in_force"] = [e.to_dict() for e in view.in_force() if e.scheme == s.name]
+    data["lists_in_force"] = [e.to_dict() for e in entries if e.in_force(t)]
     if as_json:
         print_json(data)
         return
@@ -137,8 +134,7 @@ def lists_command(
     Example: xinyong lists 11010519491231002X --json
     """
     code = _subject(subject)
-    t = instant(at, "--at")
-    k = instant(known_at, "--known-at") if known_at else t
+    t, k = moments(at, known_at)
     try:
         view = _engine(db).view(code, t, k)
     except XinyongError as exc:
@@ -174,8 +170,7 @@ def check_command(
     Example: xinyong check air.ticket 11010519491231002X --json
     """
     code = _subject(subject)
-    t = instant(at, "--at")
-    k = instant(known_at, "--known-at") if known_at else t
+    t, k = moments(at, known_at)
     try:
         decision = _engine(db).check(gate, code, t, k)
     except XinyongError as exc:
@@ -225,8 +220,7 @@ def rescore_command(
     """
     from xinyong.adapters.batch.score import score_population
 
-    t = instant(at, "--at")
-    k = instant(known_at, "--known-at") if known_at else t
+    t, k = moments(at, known_at)
     try:
         s = load_scheme(scheme)
         frame = _engine(db).store.frame()

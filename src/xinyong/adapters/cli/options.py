@@ -52,5 +52,11 @@ def instant(value: str | None, option: str) -> datetime:
         fail(f"{option}: {e}")
 
 
+def moments(at: str | None, known_at: str | None) -> tuple[datetime, datetime]:
+    """``--at`` and ``--known-at`` as instants; what was known defaults to the moment asked."""
+    t = instant(at, "--at")
+    return t, (instant(known_at, "--known-at") if known_at else t)
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
