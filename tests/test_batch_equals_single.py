@@ -110,8 +110,8 @@ def schemes(draw: st.DrawFn) -> Any:
         v: dict[str, Any] = {"effective_from": day.isoformat(), "rules": rules}
         if kind == "points":
             v["base"] = draw(st.integers(-5, 20))
-            v["floor"] = draw(st.none() | st.integers(-10, 8))  # may exceed the ceiling
-            v["ceiling"] = draw(st.none() | st.integers(5, 30))
+            v["floor"] = draw(st.none() | st.integers(-10, 8))
+            v["ceiling"] = draw(st.none() | st.integers(max(5, v["floor"] or 5), 30))
             v["bands"] = draw(_bands(-10, 25))
         elif kind == "scorecard":
             # a factor may be missing from a later version; weights may be 0

@@ -411,6 +411,11 @@ BROKEN: list[Any] = [
         id="unknown-kind",
     ),
     pytest.param(
+        ("base = 1000", "base = 1000\nfloor = 1100\nceiling = 1050"),
+        ["key 'versions[0]'", "floor 1100 is above ceiling 1050"],
+        id="floor-above-ceiling",
+    ),
+    pytest.param(
         ("base = 1000", "base = 1000\nbase = 900"),
         ["not valid TOML"],
         id="not-toml",

@@ -160,6 +160,14 @@ class PointsVersion(Graded):
     floor: StrictInt | None = None
     ceiling: StrictInt | None = None
 
+    @model_validator(mode="after")
+    def _floor_below_ceiling(self) -> PointsVersion:
+        if self.floor is not None and self.ceiling is not None and self.floor > self.ceiling:
+            raise ValueError(
+                f"floor {self.floor} is above ceiling {self.ceiling}; the floor must not exceed it"
+            )
+        return self
+
 
 class ScorecardVersion(Graded):
     range_min: StrictInt
