@@ -154,3 +154,48 @@ def test_scheme_errors_name_file_and_key(mutate: Any, fragment: str) -> None:
         parse_scheme(doc, "my.toml")
     assert str(e.value).startswith("my.toml")
     assert fragment in str(e.value)
+
+
+def test_scorecard_points_for_a_factor_dropped_by_a_later_version_are_explained() -> None:
+    def version(day: str, factors: list[str], rules: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "effective_from": day,
+            "range_min": 350,
+            "range_max": 950,
+            "factors": [{"id": f, "title": f, "weight": 1, "base": 500} for f in factors],
+            "rules": rules,
+            "bands": [{"grade": "good", "min": 650}, {"grade": "fair"}],
+        }
+
+    rule = {
+        "category": "traffic.violation",
+        "factor": "conduct",
+        "points": -100,
+        "validity": "5y",
+        "legal_basis": "toy art. 1",
+        "description": "a ticket lowers conduct",
+    }
+    scheme = parse_scheme(
+        {
+            "kind": "scorecard",
+            "meta": {**points_scheme()["meta"]},
+            "versions": [
+                version("2020-01-01", ["conduct", "history"], [rule]),
+                version("2022-01-01", ["history"], []),
+            ],
+        },
+        "inline",
+    )
+    records = [r("t1", "traffic.violation", "2021-06-01")]
+    before = score_subject(scheme, S, records, at=at("2021-07-01"))
+    after = score_subject(scheme, S, records, at=at("2022-07-01"))
+    assert before.score == 350 + (600 * (400 + 500)) // (1000 * 2)  # two factors, weight 1
+    assert not [a for a in before.adjustments if a["kind"] == "factor_absent"]
+    # the later version has only 'history' (500): the ticket's points count nowhere ...
+    assert after.score == 350 + 300
+    # ... and the explanation says so, with the points that went uncounted
+    [absent] = [a for a in after.adjustments if a["kind"] == "factor_absent"]
+    assert absent["factor"] == "conduct"
+    assert absent["category"] == "traffic.violation"
+    assert absent["points"] == 100
+    assert "not in the version in force" in absent["rule"]

@@ -293,6 +293,23 @@ def score_subject(
                     "excluded_reason": f.excluded_reason,
                 }
             )
+        # Points earned under a rule of an earlier version, for a factor the version in force
+        # no longer has, count nowhere: say so rather than drop them silently.
+        present = {f.id for f in version.factors}
+        for (fid, category), pts in sorted(
+            totals.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])
+        ):
+            if fid not in present and pts != 0:
+                adjustments.append(
+                    {
+                        "kind": "factor_absent",
+                        "category": category,
+                        "factor": fid,
+                        "points": -pts,
+                        "rule": f"factor {fid!r} is not in the version in force "
+                        f"(from {version.effective_from}); its {pts:+d} points do not count",
+                    }
+                )
         span = version.range_max - version.range_min
         score = version.range_min + round_half_up_div(span * weighted, 1000 * weights)
         grade, decided = _grade(scheme, version, score, effective, at)
