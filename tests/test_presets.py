@@ -113,6 +113,31 @@ def test_memorandum_loads(name: str) -> None:
         assert measure.description.strip()
 
 
+def test_memorandum_unverified_lists_u_measures_and_u_thresholds() -> None:
+    m = memorandum("rewards")
+    expected = [
+        f"measures[{i}] ({x.id})"
+        for i, x in enumerate(m.measures)
+        if (x.confidence or m.meta.default_confidence) == "U"
+    ]
+    assert expected  # the rewards memorandum has unverified measures
+    assert m.unverified() == expected
+    assert memorandum("high-consumption-2015").unverified() == []
+    # a score threshold marked U in an otherwise verified measure is reported by its path
+    data = m.model_dump(mode="json")
+    data["measures"] = [
+        {
+            **x,
+            "confidence": "V",
+            "score": {"scheme": "s", "at_least": {"value": 9, "confidence": "U"}},
+        }
+        for x in data["measures"][:1]
+    ]
+    data["measures"][0].pop("lists", None)
+    changed = type(m).model_validate(data)
+    assert changed.unverified() == ["measures[0].score.at_least"]
+
+
 # --- consistency between files ---------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from xinyong.core.errors import SchemeError
 from xinyong.core.lists import ListEntry
-from xinyong.core.schemes.model import Source, format_validation_error
+from xinyong.core.schemes.model import Source, format_validation_error, unverified_paths
 from xinyong.core.schemes.params import Confidence, IntParam, Strict
 from xinyong.core.timeutil import iso
 
@@ -65,6 +65,29 @@ class Memorandum(Strict):
     gates: dict[str, str]
     """Gate id -> what the gate is (e.g. 'air.ticket' -> 'Sale of an air ticket')."""
     measures: list[Measure]
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    def unverified(self) -> list[str]:
+        """Paths of the measures (and score thresholds) whose confidence is U.
+
+        A measure without its own confidence takes the memorandum's default.
+        """
+        default = self.meta.default_confidence
+        out = [
+            f"measures[{i}] ({m.id})"
+            for i, m in enumerate(self.measures)
+            if (m.confidence or default) == "U"
+        ]
+        for i, m in enumerate(self.measures):
+            own = m.confidence or default
+            if m.score is not None and own != "U":
+                out += [
+                    f"measures[{i}].score{p}" for p in unverified_paths(m.score.model_dump(), own)
+                ]
+        return out
 
     @model_validator(mode="after")
     def _gates_known(self) -> Memorandum:

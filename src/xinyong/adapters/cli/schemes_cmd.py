@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from xinyong.adapters.cli.options import JsonOpt, fail, out, print_json
-from xinyong.adapters.schemes_io import all_presets, load_scheme, load_scheme_file
+from xinyong.adapters.schemes_io import all_memoranda, all_presets, load_scheme, load_scheme_file
 from xinyong.core.errors import SchemeError
 
 app = typer.Typer(no_args_is_help=True)
@@ -43,6 +43,41 @@ def list_command(as_json: JsonOpt = False) -> None:
             ", ".join(r["versions"]),
             ", ".join(r["lists"]),
             str(r["unverified_parameters"]),
+        )
+    out.print(t)
+
+
+@app.command("memoranda")
+def memoranda_command(as_json: JsonOpt = False) -> None:
+    """List the memoranda: their gates, measures and unverified measures.
+
+    Example: xinyong schemes memoranda --json
+    """
+    rows: list[dict[str, Any]] = [
+        {
+            "name": m.name,
+            "title": m.meta.title,
+            "issued": m.meta.issued.isoformat(),
+            "gates": sorted(m.gates),
+            "measures": [
+                {"id": x.id, "effect": x.effect, "gates": x.gates, "legal_basis": x.legal_basis}
+                for x in m.measures
+            ],
+            "unverified": m.unverified(),
+        }
+        for m in all_memoranda()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    t = Table("name", "issued", "gates", "measures", "unverified", title="Memoranda")
+    for r in rows:
+        t.add_row(
+            r["name"],
+            r["issued"],
+            str(len(r["gates"])),
+            str(len(r["measures"])),
+            "\n".join(r["unverified"]) or "-",
         )
     out.print(t)
 

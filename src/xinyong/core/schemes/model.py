@@ -235,6 +235,13 @@ class SchemeBase(Strict):
         return self
 
 
+def unverified_paths(node: Any, default: str) -> list[str]:
+    """Dotted paths (each starting with '.' or '[') of the parameters marked U in ``node``."""
+    out: list[str] = []
+    _walk(node, "", default, out)
+    return [p if p.startswith("[") else f".{p}" for p in out]
+
+
 def _walk(node: Any, path: str, default: str, out: list[str]) -> None:
     if isinstance(node, dict):
         if set(node) >= {"value", "confidence"} and set(node) <= {
