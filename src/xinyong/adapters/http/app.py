@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from xinyong.adapters.catalogue import categories_for
 from xinyong.adapters.engine import Engine
 from xinyong.adapters.http import errors, files, gates, ingest, lists, objections, portal
+from xinyong.adapters.http import repairs as repairs_http
 from xinyong.adapters.http.auth import KeyRing
 from xinyong.adapters.http.context import Services
 from xinyong.adapters.http.journal import Journal
@@ -118,4 +119,5 @@ def create_app(
     errors.install(app)
     for module in (ingest, files, gates, lists, objections, portal):
         app.include_router(module.router)
+    app.include_router(repairs_http.router)
     return app
