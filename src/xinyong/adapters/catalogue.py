@@ -83,6 +83,12 @@ def catalogue() -> Catalogue:
     return parse_catalogue(f.read_text(encoding="utf-8"), "data/catalogue.toml")
 
 
+@cache
+def publication_classes() -> dict[str, PublicationClass]:
+    """The installed catalogue's published categories and their class (read once)."""
+    return catalogue().publication_classes()
+
+
 def known_categories() -> frozenset[str]:
     return frozenset(catalogue().categories)
 

@@ -101,7 +101,7 @@ def _show(
     out.print(f"repair of {q.record_id} for {q.subject}: {word}", highlight=False)
     for reason in decision.reasons:
         out.print(f"  - {reason}", highlight=False)
-    if decision.publication is not None:
+    if decision.publication is not None and not decision.granted:
         out.print(decision.publication.explain(decision.decided_at), highlight=False)
     if rec is not None:
         what = "recorded" if wrote else "would be recorded (use 'repair request' to record it)"

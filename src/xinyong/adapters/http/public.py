@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from xinyong.adapters.catalogue import catalogue
+from xinyong.adapters.catalogue import catalogue, publication_classes
 from xinyong.core.codes import check
 from xinyong.core.evaluate import age_on
 from xinyong.core.lists import ListEntry
@@ -55,13 +55,12 @@ def entry_publication(
     listing = records.get(str(entry.cause.get("record_id", "")))
     if listing is None:
         return None
-    cat = catalogue()
-    cls = cat.publication_classes().get(listing.category)
+    cls = publication_classes().get(listing.category)
     if cls is None:
         return None
     effective, _ = resolve([r for r in records.values() if r.subject == listing.subject], at)
     found = next((e for e in effective if e.record.id == listing.id), None)
-    return None if found is None else publication_of(found, cls, cat.publication)
+    return None if found is None else publication_of(found, cls, catalogue().publication)
 
 
 def shown(entry: ListEntry, records: Mapping[str, Record], at: datetime) -> bool:
