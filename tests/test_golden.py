@@ -19,6 +19,25 @@ Every ``tests/golden/**/*.yaml`` is one parametrized test (its id is the path be
           lists_in_force: ["rongcheng/black"]           # the exact set of scheme/list in force
           not_listed: ["r7"]                            # the exact set of refused listing records
           gates: {air.ticket: deny}                     # deny | benefit | allow
+          published: ["p1"]                             # the exact set of records published
+          ended_by: {spc-defaulters/dishonest-defaulters: creditor-request}
+                                  # how the latest entry of a list ended by `at` (the removal
+                                  # event, end-of-term, expired) or null (still in force)
+
+Credit repair requests (optional), decided in order before the checks; a granted repair
+adds its repair record to the file, so later checks see it::
+
+    repairs:
+      - record: p1                          # the record to repair
+        filed_at: 2027-05-10
+        decided_at: 2027-05-12              # optional, defaults to filed_at
+        obligations: "receipt 2026-118"     # proof the obligations are met; omit = not met
+        commitment: "I will keep the law"   # the written commitment; omit = none given
+        expected:
+          decision: refused                 # granted | refused
+          reasons: ["minimum publication period of 1y ends 2027-05-01"]
+                                            # a refusal gives exactly these reasons (each
+                                            # text is found in one reason, in order)
 
 Case files are validated strictly: an unknown or misspelt key, a value of the wrong type or
 a category missing from the catalogue fails with the file and the key path. When the engine
@@ -30,7 +49,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -41,11 +60,14 @@ import yaml
 
 from xinyong.adapters.batch.frame import records_frame
 from xinyong.adapters.batch.score import score_population
-from xinyong.adapters.catalogue import known_categories
+from xinyong.adapters.catalogue import catalogue, known_categories
+from xinyong.adapters.repairs import publications
 from xinyong.adapters.schemes_io import memorandum, preset, preset_names
 from xinyong.core.errors import InvalidRecord, SchemeError
 from xinyong.core.evaluate import SubjectView, check_gate, evaluate_subject, view_to_dict
+from xinyong.core.lists import ListEntry
 from xinyong.core.records import Record
+from xinyong.core.repair import RepairRequest, decide_repair
 from xinyong.core.sanctions import Memorandum, gates_of
 from xinyong.core.scoring.engine import NoVersionInForce, score_subject
 from xinyong.core.timeutil import iso, parse_instant
@@ -53,10 +75,21 @@ from xinyong.core.timeutil import iso, parse_instant
 GOLDEN = Path(__file__).parent / "golden"
 MIN_CASES_PER_PRESET = 4
 
-CASE_KEYS = ("description", "schemes", "memoranda", "subject", "xfail", "records", "checks")
+CASE_KEYS = (
+    "description",
+    "schemes",
+    "memoranda",
+    "subject",
+    "xfail",
+    "records",
+    "repairs",
+    "checks",
+)
 CASE_REQUIRED = ("description", "schemes", "subject", "records", "checks")
 CHECK_KEYS = ("at", "known_at", "expected")
-EXPECTED_KEYS = ("scores", "lists_in_force", "not_listed", "gates")
+EXPECTED_KEYS = ("scores", "lists_in_force", "not_listed", "gates", "published", "ended_by")
+REPAIR_KEYS = ("record", "filed_at", "decided_at", "obligations", "commitment", "expected")
+REPAIR_EXPECTED_KEYS = ("decision", "reasons")
 SCORE_KEYS = ("score", "grade")
 DECISIONS = ("deny", "benefit", "allow")
 
@@ -99,6 +132,14 @@ class Check:
 
 
 @dataclass(frozen=True)
+class RepairCase:
+    request: RepairRequest
+    decided_at: datetime
+    decision: str
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
 class Case:
     name: str
     description: str
@@ -108,6 +149,7 @@ class Case:
     xfail: str | None
     records: list[Record]
     checks: list[Check]
+    repairs: list[RepairCase] = field(default_factory=list)
 
 
 def _keys(where: str, node: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None:
@@ -180,6 +222,48 @@ def _expected(where: str, raw: Any, case_schemes: list[str]) -> dict[str, Any]:
                     f"got {decision!r}"
                 )
         out["gates"] = dict(gates)
+    if "published" in raw:
+        out["published"] = _str_list(f"{where}.published", raw["published"])
+    if "ended_by" in raw:
+        ended = raw["ended_by"]
+        if not isinstance(ended, Mapping) or not all(
+            v is None or isinstance(v, str) for v in ended.values()
+        ):
+            raise CaseError(
+                f"key '{where}.ended_by': must map scheme/list to how its latest entry ended "
+                "(performance, settlement, creditor-request, end-of-term, expired, ...) or null"
+            )
+        out["ended_by"] = dict(ended)
+    return out
+
+
+def _repairs(raw: Any, subject: str) -> list[RepairCase]:
+    if not isinstance(raw, list):
+        raise CaseError("key 'repairs': must be a list of repair requests")
+    out: list[RepairCase] = []
+    for i, rq in enumerate(raw):
+        where = f"repairs[{i}]"
+        _keys(where, rq, REPAIR_KEYS, ("record", "filed_at", "expected"))
+        _keys(f"{where}.expected", rq["expected"], REPAIR_EXPECTED_KEYS, ("decision",))
+        decision = rq["expected"]["decision"]
+        if decision not in ("granted", "refused"):
+            raise CaseError(f"key '{where}.expected.decision': must be granted or refused")
+        reasons = _str_list(f"{where}.expected.reasons", rq["expected"].get("reasons", []))
+        for key in ("record", "obligations", "commitment"):
+            if key in rq and not isinstance(rq[key], str):
+                raise CaseError(f"key '{where}.{key}': must be text")
+        filed = _instant(f"{where}.filed_at", rq["filed_at"])
+        decided = _instant(f"{where}.decided_at", rq.get("decided_at", rq["filed_at"]))
+        request = RepairRequest(
+            subject,
+            rq["record"],
+            filed,
+            "obligations" in rq,
+            rq.get("obligations", ""),
+            "commitment" in rq,
+            rq.get("commitment", ""),
+        )
+        out.append(RepairCase(request, decided, decision, reasons))
     return out
 
 
@@ -227,8 +311,17 @@ def parse_case(raw: Any, name: str) -> Case:
         at = _instant(f"{where}.at", chk["at"])
         known_at = _instant(f"{where}.known_at", chk.get("known_at", chk["at"]))
         checks.append(Check(at, known_at, _expected(f"{where}.expected", chk["expected"], schemes)))
+    repairs = _repairs(raw.get("repairs", []), subject.upper())
     return Case(
-        name, raw["description"], schemes, memoranda, subject.upper(), xfail, records, checks
+        name,
+        raw["description"],
+        schemes,
+        memoranda,
+        subject.upper(),
+        xfail,
+        records,
+        checks,
+        repairs,
     )
 
 
@@ -253,8 +346,20 @@ def _explanation(view: SubjectView, decisions: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False, default=str)
 
 
+def _ended_by(entry: ListEntry, at: datetime) -> str | None:
+    """How an entry ended by ``at``: its removal event, end-of-term, expired, or None."""
+    if entry.until is None or entry.until > at:
+        return None
+    for ev in entry.events:
+        if ev["event"] in ("removed", "term ended"):
+            return str(ev["removal"])
+        if ev["event"] == "expired":
+            return "expired"
+    return "end-of-term"
+
+
 def _compare(
-    check: Check, view: SubjectView, memoranda: list[Memorandum]
+    check: Check, view: SubjectView, memoranda: list[Memorandum], records: list[Record]
 ) -> tuple[list[str], dict[str, Any]]:
     problems: list[str] = []
     exp = check.expected
@@ -284,6 +389,20 @@ def _compare(
             problems.append(
                 f"not_listed: expected {sorted(set(exp['not_listed']))}, got {got_refused}"
             )
+    if "published" in exp:
+        shown = sorted(
+            p.record_id for p in publications(records, check.known_at) if p.shown(check.at)
+        )
+        if shown != sorted(set(exp["published"])):
+            problems.append(f"published: expected {sorted(set(exp['published']))}, got {shown}")
+    for ref, want in exp.get("ended_by", {}).items():
+        mine = [e for e in view.entries if f"{e.scheme}/{e.list_id}" == ref]
+        if not mine:
+            problems.append(f"ended_by.{ref}: the subject has no entry on {ref}")
+            continue
+        got = _ended_by(mine[-1], check.at)
+        if got != want:
+            problems.append(f"ended_by.{ref}: expected {want!r}, got {got!r}")
     decisions: dict[str, Any] = {}
     declared = gates_of(memoranda)
     for gate, want in exp.get("gates", {}).items():
@@ -297,6 +416,20 @@ def _compare(
         if decision.decision != want:
             problems.append(f"gates.{gate}: expected {want}, got {decision.decision}")
     return problems, decisions
+
+
+def _repair_problems(rq: RepairCase, granted: bool, reasons: list[str]) -> list[str]:
+    got = "granted" if granted else "refused"
+    problems = []
+    if got != rq.decision:
+        problems.append(f"expected {rq.decision}, got {got}; reasons: {reasons}")
+    if rq.reasons:
+        if not granted and len(reasons) != len(rq.reasons):
+            problems.append(f"expected {len(rq.reasons)} reason(s), got {reasons}")
+        for want, have in zip(rq.reasons, reasons, strict=False):
+            if want not in have:
+                problems.append(f"reason {want!r} not found in {have!r}")
+    return problems
 
 
 def _case_files() -> list[Path]:
@@ -329,10 +462,21 @@ def test_golden_case(path: Path) -> None:
     except (CaseError, SchemeError) as e:
         pytest.fail(str(e), pytrace=False)
     failures: list[str] = []
+    records = list(case.records)
+    cat = catalogue()
+    for i, rq in enumerate(case.repairs):
+        got = decide_repair(
+            rq.request, records, cat.publication_classes(), cat.publication, rq.decided_at
+        )
+        problems = _repair_problems(rq, got.granted, got.reasons)
+        if problems:
+            failures.append(f"repairs[{i}]:\n  " + "\n  ".join(problems))
+        if got.granted:
+            records.append(got.repair_record(source="golden-case"))
     for i, check in enumerate(case.checks):
-        view = evaluate_subject(schemes, case.subject, case.records, check.at, check.known_at)
+        view = evaluate_subject(schemes, case.subject, records, check.at, check.known_at)
         try:
-            problems, decisions = _compare(check, view, memoranda)
+            problems, decisions = _compare(check, view, memoranda, records)
         except CaseError as e:
             pytest.fail(f"{case.name}: checks[{i}].expected: {e}", pytrace=False)
         if problems:

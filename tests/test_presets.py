@@ -4,7 +4,7 @@ and the key."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -153,17 +153,32 @@ def test_catalogue_entries_are_complete() -> None:
         assert c.legal_basis.strip(), name
         assert name.count(".") == 1, f"{name}: use area.thing"
         assert name == name.lower(), f"{name}: use lower case"
-        if c.publication_min is not None and c.publication_max is not None:
-            day = datetime(2026, 1, 1, tzinfo=UTC)
-            assert c.publication_min.after(day) <= c.publication_max.after(day), name
+        if c.publication:
+            assert c.publication_class is not None, name
 
 
-def test_catalogue_publication_periods_follow_the_2026_measures() -> None:
-    cats = catalogue().categories
-    general, serious = cats["market.admin_penalty_general"], cats["market.admin_penalty_serious"]
-    assert (str(general.publication_min), str(general.publication_max)) == ("3mo", "1y")
-    assert (str(serious.publication_min), str(serious.publication_max)) == ("1y", "3y")
-    assert cats["market.admin_penalty_minor"].publication_max is None  # normally not published
+def test_catalogue_publication_periods_follow_the_reference() -> None:
+    """Reference §7: NDRC Order 58 (2023) 3 months to 3 years for every penalty; from
+    2026-04-01 minor not published, general 3 months to 1 year, serious 1 to 3 years."""
+    cat = catalogue()
+    by_id = {r.id: r for r in cat.publication}
+    order58, m2026 = by_id["ndrc-order-58"], by_id["measures-2026"]
+    for cls in ("minor", "general", "serious"):
+        p = order58.period(cls)  # type: ignore[arg-type]
+        assert (p.published, str(p.min), str(p.max)) == (True, "3mo", "3y")
+    assert m2026.effective_from == date(2026, 4, 1)
+    assert not m2026.minor.published
+    assert (str(m2026.general.min), str(m2026.general.max)) == ("3mo", "1y")
+    assert (str(m2026.serious.min), str(m2026.serious.max)) == ("1y", "3y")
+    for r in cat.publication:
+        for cls in ("minor", "general", "serious"):
+            assert r.period(cls).confidence in ("V", "S", "U")  # type: ignore[arg-type]
+    classes = cat.publication_classes()
+    assert classes == {
+        "market.admin_penalty_minor": "minor",
+        "market.admin_penalty_general": "general",
+        "market.admin_penalty_serious": "serious",
+    }
 
 
 def test_the_default_world_scenario_only_uses_catalogued_categories_and_declared_gates() -> None:

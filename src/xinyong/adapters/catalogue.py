@@ -1,44 +1,103 @@
 """The catalogue of record categories: what may be recorded at all (data minimisation).
 
 A record whose category is not in the catalogue is refused at ingest. Each category says
-what it means, its severity class and how long it may be published.
+what it means, its severity class and whether it is published under the catalogue's
+publication rules (``[[publication]]`` regimes, :mod:`xinyong.core.publication`).
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import ValidationError, model_validator
 
 from xinyong.core.errors import SchemeError
+from xinyong.core.minimisation import Admissible, scheme_categories
+from xinyong.core.publication import CLASSES, PublicationClass, Regime, check_regimes
 from xinyong.core.schemes.model import format_validation_error
-from xinyong.core.schemes.params import DurationField, Strict
+from xinyong.core.schemes.params import Strict
 
 
 class Category(Strict):
     title: str
     severity: Literal["positive", "minor", "general", "serious", "procedural"]
-    publication_min: DurationField | None = None
-    publication_max: DurationField | None = None
+    publication: bool = False
+    """Published under the publication rules, for the period of its severity class."""
     sources: list[str] = []
     legal_basis: str
+
+    @property
+    def publication_class(self) -> PublicationClass | None:
+        if not self.publication or self.severity not in CLASSES:
+            return None
+        return self.severity  # type: ignore[return-value]
 
 
 class Catalogue(Strict):
     categories: dict[str, Category]
+    publication: list[Regime] = []
+
+    @model_validator(mode="after")
+    def _publication(self) -> Catalogue:
+        check_regimes(self.publication)
+        for name, c in self.categories.items():
+            if c.publication and c.severity not in CLASSES:
+                raise ValueError(
+                    f"categories.{name}: publication = true needs a severity of "
+                    f"{', '.join(CLASSES)} (the class decides the period), got {c.severity!r}"
+                )
+            if c.publication and not self.publication:
+                raise ValueError(
+                    f"categories.{name}: publication = true but the catalogue has no "
+                    "[[publication]] rules"
+                )
+        return self
+
+    def publication_classes(self) -> dict[str, PublicationClass]:
+        """Category -> publication class, for the published categories."""
+        out: dict[str, PublicationClass] = {}
+        for name, c in self.categories.items():
+            cls = c.publication_class
+            if cls is not None:
+                out[name] = cls
+        return out
+
+
+def parse_catalogue(text: str, origin: str) -> Catalogue:
+    """Validate catalogue TOML text; errors name ``origin`` and the key path."""
+    try:
+        return Catalogue.model_validate(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as e:
+        raise SchemeError(f"{origin}: not valid TOML: {e}") from None
+    except ValidationError as e:
+        raise SchemeError(format_validation_error(e, origin)) from None
 
 
 @cache
 def catalogue() -> Catalogue:
     f = resources.files("xinyong.data").joinpath("catalogue.toml")
-    try:
-        return Catalogue.model_validate(tomllib.loads(f.read_text(encoding="utf-8")))
-    except ValidationError as e:
-        raise SchemeError(format_validation_error(e, "data/catalogue.toml")) from None
+    return parse_catalogue(f.read_text(encoding="utf-8"), "data/catalogue.toml")
+
+
+@cache
+def publication_classes() -> dict[str, PublicationClass]:
+    """The installed catalogue's published categories and their class (read once)."""
+    return catalogue().publication_classes()
 
 
 def known_categories() -> frozenset[str]:
     return frozenset(catalogue().categories)
+
+
+def categories_for(schemes: Mapping[str, object]) -> Admissible:
+    """The catalogue's categories that at least one of ``schemes`` (name -> scheme) uses
+    (data minimisation: a record no configured scheme needs is not kept)."""
+    used: set[str] = set()
+    for s in schemes.values():
+        used |= scheme_categories(s)
+    known = known_categories()
+    return Admissible(known & used, catalogued=known, schemes=list(schemes))

@@ -24,6 +24,12 @@ from typing import Any
 
 from xinyong.adapters.store.port import RecordStore
 from xinyong.core.errors import InvalidRecord, XinyongError
+from xinyong.core.minimisation import (
+    NO_LEGAL_BASIS,
+    Admissible,
+    has_legal_basis,
+    unused_category_error,
+)
 from xinyong.core.records import FIELDS, REQUIRED, Record
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -217,7 +223,14 @@ def _check_header(header: list[str], line: int, source: str) -> None:
 
 
 def category_error(category: str, known: Collection[str]) -> str:
-    """Why ``category`` is refused, with the closest known categories as suggestions."""
+    """Why ``category`` is refused, with the closest known categories as suggestions.
+
+    When ``known`` is :class:`Admissible` (the catalogue narrowed to the categories the
+    configured schemes use), a catalogued category no scheme uses is refused for data
+    minimisation, and the message says so.
+    """
+    if isinstance(known, Admissible) and category in known.catalogued:
+        return unused_category_error(category, known.schemes)
     close = difflib.get_close_matches(category, list(known), n=3, cutoff=0.6)
     if not close:  # a family name alone, e.g. "tax" for "tax.arrears"
         close = sorted(k for k in known if k.startswith(category + "."))[:3]
@@ -228,6 +241,10 @@ def category_error(category: str, known: Collection[str]) -> str:
     else:
         hint = "see the catalogue for the known categories"
     return f"unknown category {category!r}; {hint}"
+
+
+def _categories(known: Collection[str]) -> frozenset[str]:
+    return known if isinstance(known, frozenset) else frozenset(known)
 
 
 def ingest_file(
@@ -245,7 +262,7 @@ def ingest_file(
     ``refers_to`` that names no suitable record in the store or the file.
     """
     started = perf_counter()
-    cats = None if known_categories is None else frozenset(known_categories)
+    cats = None if known_categories is None else _categories(known_categories)
     records: list[Record] = []
     rows = array("q")  # line number of each record, compactly
     errors: list[RowError] = []
@@ -302,8 +319,15 @@ def ingest_records(
     """
     started = perf_counter()
     batch = records if isinstance(records, Sequence) else list(records)
+    blank = [i for i, r in enumerate(batch) if not has_legal_basis(r.legal_basis)]
+    if blank:
+        raise IngestFailed(
+            [RowError(i + 1, "legal_basis", NO_LEGAL_BASIS) for i in blank[:max_errors]],
+            source="records",
+            truncated=len(blank) > max_errors,
+        )
     if known_categories is not None:
-        cats = frozenset(known_categories)
+        cats = _categories(known_categories)
         bad = [i for i, r in enumerate(batch) if r.category not in cats]
         if bad:
             raise IngestFailed(

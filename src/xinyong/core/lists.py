@@ -28,6 +28,7 @@ from xinyong.core.schemes.lists import (
     GradeEntry,
     ListDef,
     RecordEntry,
+    Removal,
     ScoreEntry,
     ThresholdEntry,
 )
@@ -113,6 +114,8 @@ def record_entries(
             str(listing.details.get(entry.term_detail, "")) if entry.term_detail is not None else ""
         )
         exclusion = _excluded(lst, listing, detail, known, age_on)
+        if exclusion is None:
+            exclusion = _relisting_barred(lst, listing, known)
         if exclusion is not None:
             refused.append(exclusion)
             continue
@@ -178,9 +181,11 @@ def record_entries(
                         "legal_basis": r.legal_basis,
                     }
                 )
+        term_end = until
         for x in known:
             r = x.record
-            if not any(r.category in rm.categories for rm in lst.removals):
+            removal = _removal_of(lst, r)
+            if removal is None:
                 continue
             if not _refers(r, listing) or r.occurred_at < since:
                 continue
@@ -189,6 +194,7 @@ def record_entries(
                 events.append(
                     {
                         "event": "removed",
+                        "removal": removal.event,
                         "record_id": r.id,
                         "category": r.category,
                         "at": iso(r.occurred_at),
@@ -199,6 +205,8 @@ def record_entries(
         if e.ends_at is not None and (until is None or e.ends_at < until):
             until = e.ends_at
             events.append({"event": "expired", "at": iso(e.ends_at), "by": list(e.amended_by)})
+        if term_end is not None and until == term_end and term_end <= at:
+            events.append({"event": "term ended", "removal": "end-of-term", "at": iso(until)})
         cause = {
             "kind": "record",
             "record_id": listing.id,
@@ -225,6 +233,45 @@ def record_entries(
             )
         )
     return entries, refused
+
+
+def _removal_of(lst: ListDef, r: Record) -> Removal | None:
+    return next((rm for rm in lst.removals if r.category in rm.categories), None)
+
+
+def _creditor(r: Record) -> str:
+    return str(r.details.get("creditor", "")).strip()
+
+
+def _relisting_barred(
+    lst: ListDef, listing: Record, known: Sequence[Effective]
+) -> NotListed | None:
+    """A removal with a ``relisting_bar`` (the creditor's request) bars a new listing on the
+    same creditor's claim within the bar. The creditor is the removal record's
+    ``details.creditor``, else that of the listing it removed; a listing naming no creditor
+    is not barred (the bar is about that creditor's request)."""
+    wanted = _creditor(listing)
+    if not wanted:
+        return None
+    by_id = {x.record.id: x.record for x in known}
+    for x in known:
+        r = x.record
+        rm = _removal_of(lst, r)
+        if rm is None or rm.relisting_bar is None or r.refers_to == listing.id:
+            continue
+        removed = by_id.get(r.refers_to) if r.refers_to is not None else None
+        creditor = _creditor(r) or (_creditor(removed) if removed is not None else "")
+        end = rm.relisting_bar.after(r.occurred_at)
+        if creditor == wanted and r.occurred_at <= listing.occurred_at < end:
+            return NotListed(
+                lst.id,
+                listing.id,
+                f"re-listing bar: on {iso(r.occurred_at)[:10]} a listing was removed at the "
+                f"request of creditor {creditor!r} (record {r.id}); no new listing on that "
+                f"creditor's claim within {rm.relisting_bar}, i.e. before {iso(end)[:10]}",
+                rm.legal_basis,
+            )
+    return None
 
 
 def _excluded(

@@ -49,6 +49,12 @@ FIELDS = (
     "details",
 )
 REQUIRED = ("id", "subject", "category", "occurred_at", "recorded_at", "source", "legal_basis")
+NO_LEGAL_BASIS = (
+    "missing or blank; this field is required: every record must name the law or decision "
+    "that makes it, e.g. "
+    "'Road Traffic Safety Law art. 90' (data minimisation: a record without a legal basis "
+    "is not kept)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +124,12 @@ class Record:
             v = data.get(name)
             if v is None or (isinstance(v, str) and not v.strip()):
                 if required:
-                    raise InvalidRecord("missing; this field is required", field=name, row=row)
+                    why = (
+                        NO_LEGAL_BASIS
+                        if name == "legal_basis"
+                        else "missing; this field is required"
+                    )
+                    raise InvalidRecord(why, field=name, row=row)
                 return ""
             if not isinstance(v, str):
                 raise InvalidRecord(f"must be text, got {type(v).__name__}", field=name, row=row)
@@ -191,6 +202,8 @@ class Record:
                 field="occurred_at",
                 row=row,
             )
+        if not self.legal_basis.strip():
+            raise InvalidRecord(NO_LEGAL_BASIS, field="legal_basis", row=row)
         if self.refers_to is not None and self.refers_to == self.id:
             raise InvalidRecord("a record cannot refer to itself", field="refers_to", row=row)
         if self.status is not Status.ACTIVE and self.refers_to is None:

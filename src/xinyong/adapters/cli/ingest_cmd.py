@@ -19,17 +19,19 @@ from xinyong.core.errors import XinyongError
 
 
 def _known_categories() -> Collection[str] | None:
-    """The catalogue's categories, or ``None`` (no check) if the catalogue is not installed.
+    """The catalogue's categories that the preset schemes use, or ``None`` (no check) if the
+    catalogue is not installed.
 
     A catalogue that exists but is invalid stops the command: ingest must not silently skip
     data minimisation.
     """
     try:
-        from xinyong.adapters.catalogue import known_categories
+        from xinyong.adapters.catalogue import categories_for
+        from xinyong.adapters.schemes_io import all_presets
     except ImportError:
         return None
     try:
-        return known_categories()
+        return categories_for(all_presets())
     except FileNotFoundError as e:
         err.print(
             f"warning: no category catalogue ({e.filename or e}); categories are not checked",

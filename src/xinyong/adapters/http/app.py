@@ -14,9 +14,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from xinyong.adapters.catalogue import known_categories
+from xinyong.adapters.catalogue import categories_for
 from xinyong.adapters.engine import Engine
 from xinyong.adapters.http import errors, files, gates, ingest, lists, objections, portal
+from xinyong.adapters.http import repairs as repairs_http
 from xinyong.adapters.http.auth import KeyRing
 from xinyong.adapters.http.context import Services
 from xinyong.adapters.http.journal import Journal
@@ -51,13 +52,17 @@ class _Opener:
                 except BaseException:
                     store.close()
                     raise
+                schemes = self.schemes if self.schemes is not None else all_presets()
                 engine = Engine(
                     store,
-                    self.schemes if self.schemes is not None else all_presets(),
+                    schemes,
                     self.memoranda if self.memoranda is not None else all_memoranda(),
                 )
-                cats = frozenset(
-                    self.categories if self.categories is not None else known_categories()
+                # data minimisation: only categories in the catalogue that a scheme uses
+                cats = (
+                    frozenset(self.categories)
+                    if self.categories is not None
+                    else categories_for(schemes)
                 )
                 self.services = Services(store, engine, journal, self.keys, cats)
             return self.services
@@ -114,4 +119,5 @@ def create_app(
     errors.install(app)
     for module in (ingest, files, gates, lists, objections, portal):
         app.include_router(module.router)
+    app.include_router(repairs_http.router)
     return app

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 
 from xinyong.adapters.http.context import Services, Svc, instant
 from xinyong.adapters.http.errors import NotFound
-from xinyong.adapters.http.public import entry_view, mask
+from xinyong.adapters.http.public import entry_view, mask, shown
 from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.schemes.lists import ListDef
 from xinyong.core.scoring.engine import AnyScheme
@@ -84,7 +84,7 @@ def _rows(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[dict[s
         by_id = {r.id: r for r in records}
         result = view.scores.get(scheme)
         for e in view.in_force():
-            if e.list_id != lst.id:
+            if e.list_id != lst.id or not shown(e, by_id, at):
                 continue
             rows.append(
                 {

@@ -19,7 +19,7 @@ from xinyong.adapters.http.context import Services, Svc, access, code
 from xinyong.adapters.http.errors import error_body, status_of
 from xinyong.adapters.http.lists import default_at, list_def, list_page, public_lists
 from xinyong.adapters.http.objections import ObjectionIn, file_objection
-from xinyong.adapters.http.public import entry_view, mask
+from xinyong.adapters.http.public import entry_view, mask, shown
 from xinyong.adapters.http.templates import render
 from xinyong.core.codes import check
 from xinyong.core.errors import XinyongError
@@ -76,7 +76,7 @@ def subject_status(svc: Services, subject: str) -> dict[str, Any]:
     entries = []
     for e in view.in_force():
         _, lst = list_def(svc, e.scheme, e.list_id, at)
-        if not lst.published_fields:
+        if not lst.published_fields or not shown(e, by_id, at):
             continue
         result = view.scores.get(e.scheme)
         entries.append(

@@ -1,5 +1,10 @@
 """What the public may see: masked identity numbers, a list's published fields, plain words.
 
+A list entry resting on a record under the publication rules (administrative penalties) is
+shown only while that record is published: never for a class that is not published (minor
+penalties under the 2026 measures), and not after its maximum period or a credit repair
+(:mod:`xinyong.core.publication`; the end is computed, no job has to run).
+
 Identity numbers of people are always masked in public views (``1101**********002X``);
 names are not held at all (records arrive attributed to codes), so a published ``name`` field
 shows as not held.
@@ -11,10 +16,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from xinyong.adapters.catalogue import catalogue, publication_classes
 from xinyong.core.codes import check
 from xinyong.core.evaluate import age_on
 from xinyong.core.lists import ListEntry
-from xinyong.core.records import Record
+from xinyong.core.publication import Publication, publication_of
+from xinyong.core.records import Record, resolve
 from xinyong.core.timeutil import iso
 
 NOT_HELD = None
@@ -38,6 +45,30 @@ def kind_of(code: str) -> str:
     )
 
 
+def entry_publication(
+    entry: ListEntry, records: Mapping[str, Record], at: datetime
+) -> Publication | None:
+    """The publication of the record an entry rests on, when that record's category is under
+    the publication rules (else None: the list's own rules decide)."""
+    if entry.cause.get("kind") != "record":
+        return None
+    listing = records.get(str(entry.cause.get("record_id", "")))
+    if listing is None:
+        return None
+    cls = publication_classes().get(listing.category)
+    if cls is None:
+        return None
+    effective, _ = resolve([r for r in records.values() if r.subject == listing.subject], at)
+    found = next((e for e in effective if e.record.id == listing.id), None)
+    return None if found is None else publication_of(found, cls, catalogue().publication)
+
+
+def shown(entry: ListEntry, records: Mapping[str, Record], at: datetime) -> bool:
+    """Whether the public may see this entry at ``at`` (publication periods respected)."""
+    pub = entry_publication(entry, records, at)
+    return pub is None or pub.shown(at)
+
+
 def published(
     fields: Sequence[str],
     entry: ListEntry,
@@ -47,7 +78,11 @@ def published(
     grade: str | None,
     records: Mapping[str, Record],
 ) -> dict[str, Any]:
-    """The values of a list's ``fields`` for one entry; fields for the other kind are left out."""
+    """The values of a list's ``fields`` for one entry; fields for the other kind are left out.
+
+    Nothing (an empty mapping) while the record the entry rests on is not published."""
+    if not shown(entry, records, at):
+        return {}
     kind = kind_of(subject)
     listing = records.get(str(entry.cause.get("record_id", "")))
     details: Mapping[str, Any] = listing.details if listing is not None else {}
@@ -70,13 +105,19 @@ def entry_view(
     records: Mapping[str, Record],
 ) -> dict[str, Any]:
     """What the public sees of one list entry: its term, published fields and, for a black
-    list, the plain-words explanation."""
-    return {
+    list, the plain-words explanation (with the publication period, when one applies)."""
+    view: dict[str, Any] = {
         "since": iso(entry.since),
         "until": iso(entry.until) if entry.until else None,
         "fields": published(fields, entry, subject, at, grade=grade, records=records),
         "explanation": explain(entry, at) if entry.polarity == "black" else None,
     }
+    pub = entry_publication(entry, records, at)
+    if pub is not None:
+        view["publication"] = pub.to_dict(at)
+        if view["explanation"] is not None:
+            view["explanation"] += " " + pub.explain(at)
+    return view
 
 
 def _value(

@@ -100,12 +100,25 @@ class Exclusion(Strict):
     description: str
 
 
+RemovalEvent = Literal[
+    "performance",
+    "settlement",
+    "creditor-request",
+    "no-assets",
+    "enforcement-ended",
+    "other",
+]
+
+
 class Removal(Strict):
     categories: list[str]
     legal_basis: str
     description: str
+    event: RemovalEvent = "other"
+    """What kind of removal event this is (shown in the entry's events)."""
     relisting_bar: DurationField | None = None
-    """After this removal, no new listing on the same creditor's request within this period."""
+    """After this removal, a new listing on the same creditor's claim (``details.creditor``
+    of the listing, or of the removal record) within this period is refused."""
 
 
 class Objection(Strict):
