@@ -133,7 +133,7 @@ def test_good_messages_are_ingested_and_bad_ones_dead_lettered(
         )
     )
     report = asyncio.run(
-        consume(store, opts, keys=KEYS, categories=CATS, live=live, idle_exit=1.0)
+        consume(store, opts, keys=KEYS, categories=CATS, live=live, idle_exit=2.0)
     )
     assert (report.messages, report.inserted, report.duplicates, report.dead) == (6, 4, 0, 4)
     assert store.count() == 4
