@@ -153,7 +153,9 @@ def assert_equal_paths(
             assert _plain(live.check(gate, subject, at).to_dict()) == _plain(want)
     for name, scheme in SCHEMES.items():
         try:
-            batch = score_population(scheme, frame, at, engine="in-memory") if frame.height else None
+            batch = (
+                score_population(scheme, frame, at, engine="in-memory") if frame.height else None
+            )
         except NoVersionInForce:
             continue
         rows = {} if batch is None else {r["subject"]: r for r in batch.iter_rows(named=True)}
@@ -255,11 +257,13 @@ def test_crash_between_commit_and_state_update_is_repaired_on_restart(db: str) -
     restarted = LiveState(store, SCHEMES, MEMORANDA, clock)
     assert restarted.behind()
     state = restarted.stored(PERSON)
-    assert state is not None and state.gates["air.ticket"]["decision"] == "deny"  # stale
+    assert state is not None
+    assert state.gates["air.ticket"]["decision"] == "deny"
     done = restarted.catch_up()  # on start-up
     assert (done.from_seq, done.to_seq, done.subjects) == (mark, 2, 1)
     state = restarted.stored(PERSON)
-    assert state is not None and state.gates["air.ticket"]["decision"] == "allow"
+    assert state is not None
+    assert state.gates["air.ticket"]["decision"] == "allow"
     assert not restarted.behind()
     store.close()
 
@@ -274,12 +278,17 @@ def test_reads_past_the_horizon_recompute_and_store(db: str) -> None:
     store.append([listing])
     live.catch_up()
     state = live.stored(PERSON)
-    assert state is not None and state.valid_until == datetime(2025, 6, 1, tzinfo=UTC)
-    assert live.check("air.ticket", PERSON, state.valid_until - timedelta(microseconds=1)).decision == "deny"
+    assert state is not None
+    assert state.valid_until == datetime(2025, 6, 1, tzinfo=UTC)
+    assert (
+        live.check("air.ticket", PERSON, state.valid_until - timedelta(microseconds=1)).decision
+        == "deny"
+    )
     after = live.check("air.ticket", PERSON, state.valid_until)
     assert after.decision == "allow"
     again = live.stored(PERSON)
-    assert again is not None and again.as_of == state.valid_until
+    assert again is not None
+    assert again.as_of == state.valid_until
     # a read in the past is evaluated from the log, not stored
     assert live.check("air.ticket", PERSON, START + timedelta(days=1)).decision == "deny"
     assert live.stored(PERSON) == again
@@ -293,10 +302,18 @@ def test_engine_with_state_answers_as_engine_without(db: str) -> None:
     live = LiveState(store, SCHEMES, MEMORANDA, clock)
     store.append(
         [
-            Record("c1", PERSON, "court.listing_decision", START, START, "court", "law",
-                   details={"ground": "1"}),
+            Record(
+                "c1",
+                PERSON,
+                "court.listing_decision",
+                START,
+                START,
+                "court",
+                "law",
+                details={"ground": "1"},
+            ),
             Record("c2", ORG, "tax.arrears", START, START, "tax", "law", amount=5000.0),
-        ]  # fmt: skip
+        ]
     )
     live.catch_up()
     plain, fast = Engine(store), Engine(store, state=live)

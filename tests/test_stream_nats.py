@@ -6,6 +6,7 @@ Each test uses its own stream, subjects and durable consumer names.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -69,10 +70,8 @@ async def _drop(o: StreamOptions) -> None:
     nc = await nats.connect(o.url)
     js = nc.jetstream()
     for name in (o.stream, f"{o.stream}_DEAD"):
-        try:
+        with contextlib.suppress(Exception):
             await js.delete_stream(name)
-        except Exception:
-            pass
     await nc.close()
 
 
@@ -85,7 +84,7 @@ async def _publish(o: StreamOptions, messages: list[tuple[bytes, dict[str, str]]
     await js.add_stream(StreamConfig(name=o.stream, subjects=[o.subject]))
     base = o.subject[:-2]
     for data, headers in messages:
-        await js.publish(f"{base}.court", data, headers=headers)
+        await js.publish(f"{base}.court", data, headers=headers, timeout=10)
     await nc.close()
 
 
@@ -132,9 +131,7 @@ def test_good_messages_are_ingested_and_bad_ones_dead_lettered(
             ],
         )
     )
-    report = asyncio.run(
-        consume(store, opts, keys=KEYS, categories=CATS, live=live, idle_exit=2.0)
-    )
+    report = asyncio.run(consume(store, opts, keys=KEYS, categories=CATS, live=live, idle_exit=2.0))
     assert (report.messages, report.inserted, report.duplicates, report.dead) == (6, 4, 0, 4)
     assert store.count() == 4
     assert live.check("air.ticket", PERSON).decision == "deny"  # the state was updated
@@ -145,7 +142,8 @@ def test_good_messages_are_ingested_and_bad_ones_dead_lettered(
     assert "not authorised to record 'tax.arrears'" in reasons[1]
     assert "not a configured agency key" in reasons[2]
     assert "no X-API-Key header" in reasons[3]
-    assert dead[0][1]["data"] == "{not json" and dead[0][1]["errors"][0]["row"] == 1
+    assert dead[0][1]["data"] == "{not json"
+    assert dead[0][1]["errors"][0]["row"] == 1
     # everything was acked: a second run gets nothing
     again = asyncio.run(consume(store, opts, keys=KEYS, categories=CATS, idle_exit=0.5))
     assert again.messages == 0

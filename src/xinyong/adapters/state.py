@@ -127,7 +127,10 @@ class LiveState:
             t = records_table.c
             subjects = list(
                 conn.scalars(
-                    select(t.subject).distinct().where(t.seq > start, t.seq <= top).order_by(t.subject)
+                    select(t.subject)
+                    .distinct()
+                    .where(t.seq > start, t.seq <= top)
+                    .order_by(t.subject)
                 )
             )
             if len(subjects) <= CHUNK:  # the usual case after an ingest: one transaction

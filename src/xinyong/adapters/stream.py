@@ -197,7 +197,7 @@ async def _handle(
         await _dead_letter(js, opts, msg, errors)
         report.dead += 1
         report.errors.extend(str(e) for e in errors[:3])
-    await msg.ack_sync()
+    await msg.ack_sync(timeout=10)
     report.messages += 1
 
 
@@ -213,5 +213,8 @@ async def _dead_letter(
     }
     headers = {"X-Error": str(errors[0])[:500], "X-Original-Subject": msg.subject}
     await js.publish(
-        opts.dead_subject, json.dumps(body, ensure_ascii=False).encode(), headers=headers
+        opts.dead_subject,
+        json.dumps(body, ensure_ascii=False).encode(),
+        headers=headers,
+        timeout=10,
     )

@@ -115,7 +115,12 @@ def stored_state(
     for e in view.entries:
         entries.setdefault(e.scheme, []).append(e.to_dict())
     refused = [
-        {"list": n.list_id, "record_id": n.record_id, "reason": n.reason, "legal_basis": n.legal_basis}
+        {
+            "list": n.list_id,
+            "record_id": n.record_id,
+            "reason": n.reason,
+            "legal_basis": n.legal_basis,
+        }
         for n in view.refused
     ]
     gates = {}
@@ -144,7 +149,9 @@ def view_at(state: StoredState, at: datetime) -> SubjectView:
     scores = {name: score_result_of(d, state.subject, at) for name, d in state.scores.items()}
     entries = [entry_of(d, at) for name in state.scores for d in state.entries.get(name, [])]
     entries.sort(key=lambda e: (e.since, e.scheme, e.list_id))
-    refused = [NotListed(n["list"], n["record_id"], n["reason"], n["legal_basis"]) for n in state.refused]
+    refused = [
+        NotListed(n["list"], n["record_id"], n["reason"], n["legal_basis"]) for n in state.refused
+    ]
     return SubjectView(state.subject, at, at, scores, entries, refused)
 
 

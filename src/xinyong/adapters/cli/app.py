@@ -7,6 +7,7 @@ import typer
 from xinyong.adapters.cli import code_cmd, engine_cmd, schemes_cmd
 from xinyong.adapters.cli.ingest_cmd import ingest_command
 from xinyong.adapters.cli.serve_cmd import serve_command
+from xinyong.adapters.cli.state_cmd import ingest_stream_command, state_command
 from xinyong.adapters.cli.world_cmd import demo_command, world_app
 
 app = typer.Typer(
@@ -26,6 +27,8 @@ app.command("check")(engine_cmd.check_command)
 app.command("gates")(engine_cmd.gates_command)
 app.command("rescore")(engine_cmd.rescore_command)
 app.command("serve")(serve_command)
+app.command("state")(state_command)
+app.command("ingest-stream")(ingest_stream_command)
 app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
 app.command("demo")(demo_command)
 
