@@ -39,6 +39,7 @@ bench: setup  ## benchmarks (not tests): figures and ratios against baselines, i
 	$(PY) -m xinyong.adapters.batch.bench
 	$(PY) -m xinyong.world.bench
 	$(PY) -m xinyong.adapters.http.bench
+	$(PY) -m xinyong.adapters.incremental_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo/xinyong.db

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from xinyong.adapters.schemes_io import all_memoranda, all_presets
 from xinyong.adapters.store.port import RecordStore
@@ -14,6 +15,9 @@ from xinyong.core.lists import ListEntry, list_entries
 from xinyong.core.sanctions import Decision, Memorandum, gates_of
 from xinyong.core.scoring.engine import AnyScheme, score_subject
 from xinyong.core.scoring.result import ScoreResult
+
+if TYPE_CHECKING:
+    from xinyong.adapters.state import LiveState
 
 
 class UnknownGate(XinyongError):
@@ -25,8 +29,13 @@ class Engine:
     store: RecordStore
     schemes: dict[str, AnyScheme] = field(default_factory=all_presets)
     memoranda: Sequence[Memorandum] = field(default_factory=all_memoranda)
+    state: LiveState | None = None
+    """When set (same schemes and memoranda), live views (``known_at`` = ``at``) and gate
+    checks are read from the materialised state instead of re-evaluated: same answers."""
 
     def view(self, subject: str, at: datetime, known_at: datetime | None = None) -> SubjectView:
+        if self.state is not None and (known_at is None or known_at == at):
+            return self.state.view(subject, at)
         records = self.store.records_for(subject)
         return evaluate_subject(self.schemes, subject, records, at, known_at)
 

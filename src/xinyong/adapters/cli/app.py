@@ -8,6 +8,7 @@ from xinyong.adapters.cli import code_cmd, engine_cmd, schemes_cmd
 from xinyong.adapters.cli.ingest_cmd import ingest_command
 from xinyong.adapters.cli.repair_cmd import app as repair_app
 from xinyong.adapters.cli.serve_cmd import serve_command
+from xinyong.adapters.cli.state_cmd import ingest_stream_command, state_command
 from xinyong.adapters.cli.world_cmd import demo_command, world_app
 
 app = typer.Typer(
@@ -28,6 +29,8 @@ app.command("gates")(engine_cmd.gates_command)
 app.command("rescore")(engine_cmd.rescore_command)
 app.command("serve")(serve_command)
 app.add_typer(repair_app, name="repair", help="Credit repair of published records.")
+app.command("state")(state_command)
+app.command("ingest-stream")(ingest_stream_command)
 app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
 app.command("demo")(demo_command)
 

@@ -46,7 +46,10 @@ def _engine(db: str) -> Engine:
     if "://" not in db and not Path(db).exists():
         fail(f"no store at {db!r}; ingest records first (xinyong ingest FILE --db {db})")
     try:
-        return Engine(open_store(db))
+        from xinyong.adapters.cli.state_cmd import live_state
+
+        store = open_store(db)
+        return Engine(store, state=live_state(store))
     except XinyongError as exc:
         fail(str(exc))
 

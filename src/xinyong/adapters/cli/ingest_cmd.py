@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from xinyong.adapters.cli.options import DEFAULT_DB, DbOpt, err, fail, out
+from xinyong.adapters.cli.state_cmd import live_state
 from xinyong.adapters.ingest import FORMATS, IngestFailed, ingest_file
 from xinyong.adapters.store import open_store
 from xinyong.core.errors import XinyongError
@@ -68,6 +69,8 @@ def ingest_command(
         fail(str(e))
     try:
         report = ingest_file(store, file, known_categories=_known_categories())
+        live = live_state(store)
+        updated = live.catch_up().subjects if live is not None else None
     except IngestFailed as e:
         for error in e.errors:
             where = f"{file}:{error.row}" if error.row is not None else str(file)
@@ -90,4 +93,6 @@ def ingest_command(
     table.add_row("duplicates (already stored)", f"{report.duplicates:,}")
     table.add_row("time", f"{report.elapsed:.2f} s ({report.rate:,.0f} rows/s)")
     table.add_row("store", db)
+    if updated is not None:
+        table.add_row("live state", f"{updated:,} subject(s) updated")
     out.print(table)

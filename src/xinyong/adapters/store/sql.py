@@ -135,7 +135,16 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration("0001_records", _m0001_records),)
+def _m0002_state(conn: Connection) -> None:
+    from xinyong.adapters.store.state_tables import create_state_tables
+
+    create_state_tables(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_records", _m0001_records),
+    Migration("0002_state", _m0002_state),
+)
 
 
 def migrate(conn: Connection) -> list[str]:
@@ -263,6 +272,18 @@ class SqlRecordStore:
         self._engine.dispose()
 
     # -- transactions
+
+    def writing(self) -> _Tx:
+        """A write transaction (one writer at a time), for tables kept beside the log."""
+        return self._write()
+
+    def reading(self) -> _Tx:
+        """A read transaction."""
+        return self._read()
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
 
     def _write(self) -> _Tx:
         return _Tx(self._engine, self._lock, "IMMEDIATE")
