@@ -16,10 +16,20 @@ from fastapi import FastAPI
 
 from xinyong.adapters.catalogue import known_categories
 from xinyong.adapters.engine import Engine
-from xinyong.adapters.http import errors, files, gates, ingest, lists, objections, portal
+from xinyong.adapters.http import (
+    errors,
+    files,
+    gates,
+    ingest,
+    lists,
+    notices,
+    objections,
+    portal,
+)
 from xinyong.adapters.http.auth import KeyRing
 from xinyong.adapters.http.context import Services
 from xinyong.adapters.http.journal import Journal
+from xinyong.adapters.objection_desk import Desk
 from xinyong.adapters.schemes_io import all_memoranda, all_presets
 from xinyong.adapters.store import open_store
 from xinyong.core.sanctions import Memorandum
@@ -59,7 +69,9 @@ class _Opener:
                 cats = frozenset(
                     self.categories if self.categories is not None else known_categories()
                 )
-                self.services = Services(store, engine, journal, self.keys, cats)
+                self.services = Services(
+                    store, engine, journal, self.keys, cats, Desk(engine, journal)
+                )
             return self.services
 
     def close(self) -> None:
@@ -112,6 +124,6 @@ def create_app(
     )
     app.state.opener = opener
     errors.install(app)
-    for module in (ingest, files, gates, lists, objections, portal):
+    for module in (ingest, files, gates, lists, objections, notices, portal):
         app.include_router(module.router)
     return app
