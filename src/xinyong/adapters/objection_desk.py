@@ -16,15 +16,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from xinyong.adapters.engine import Engine
-from xinyong.adapters.http.journal import Journal
+from xinyong.adapters.journal import Journal
 from xinyong.adapters.procedures_io import objection_rules, work_calendar
-from xinyong.core.errors import XinyongError
 from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.notices import Notice, adverse_changes, decision_notice
 from xinyong.core.objection_case import (
     Case,
     CaseEvent,
     Deadline,
+    NoSuchCase,
+    NoSuchTarget,
     TransitionRefused,
     apply,
     case_to_dict,
@@ -38,14 +39,6 @@ from xinyong.core.timeutil import now
 from xinyong.core.workdays import WorkCalendar
 
 _TICK = timedelta(microseconds=1)
-
-
-class NoSuchCase(XinyongError):
-    pass
-
-
-class NoSuchTarget(XinyongError):
-    pass
 
 
 @dataclass

@@ -50,6 +50,14 @@ class TransitionRefused(XinyongError):
     """An event that the case's state does not allow."""
 
 
+class NoSuchCase(XinyongError):
+    """No objection case with this id."""
+
+
+class NoSuchTarget(XinyongError):
+    """An objection names a record or list entry the subject does not have."""
+
+
 @dataclass(frozen=True, slots=True)
 class CaseEvent:
     case_id: str

@@ -28,7 +28,7 @@ from xinyong.adapters.http import (
 )
 from xinyong.adapters.http.auth import KeyRing
 from xinyong.adapters.http.context import Services
-from xinyong.adapters.http.journal import Journal
+from xinyong.adapters.journal import Journal
 from xinyong.adapters.objection_desk import Desk
 from xinyong.adapters.schemes_io import all_memoranda, all_presets
 from xinyong.adapters.store import open_store

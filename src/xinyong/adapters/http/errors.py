@@ -16,7 +16,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong.adapters.engine import UnknownGate
 from xinyong.adapters.ingest import IngestFailed
-from xinyong.adapters.objection_desk import NoSuchCase, NoSuchTarget
 from xinyong.core.errors import (
     InvalidRecord,
     RecordConflict,
@@ -24,7 +23,7 @@ from xinyong.core.errors import (
     UnknownSubject,
     XinyongError,
 )
-from xinyong.core.objection_case import TransitionRefused
+from xinyong.core.objection_case import NoSuchCase, NoSuchTarget, TransitionRefused
 from xinyong.core.objection_remedy import BadRemedy
 from xinyong.core.workdays import OutsideCalendar
 

@@ -20,8 +20,7 @@ from xinyong.adapters.http.auth import Principal, Role
 from xinyong.adapters.http.context import Services, Svc, code, instant, require
 from xinyong.adapters.http.errors import BadRequest, Forbidden, NotFound
 from xinyong.adapters.http.public import mask
-from xinyong.adapters.objection_desk import NoSuchCase
-from xinyong.core.objection_case import Case
+from xinyong.core.objection_case import Case, NoSuchCase
 from xinyong.core.timeutil import now
 
 router = APIRouter(prefix="/v1/objections", tags=["objections"])
@@ -109,7 +108,9 @@ def file_objection(svc: Services, who: Principal, body: ObjectionIn) -> dict[str
         target = body.list.strip()
         if "/" not in target:
             raise BadRequest(f"list {body.list!r} must be written scheme/list")
-        case = svc.desk.file(subject, "list_entry", target, body.reason, actor(who), contact=body.contact)
+        case = svc.desk.file(
+            subject, "list_entry", target, body.reason, actor(who), contact=body.contact
+        )
     return public_view(svc, case, who)
 
 
@@ -141,10 +142,7 @@ def list_objections(
     at: Annotated[str | None, Query(description="moment for overdue; default now")] = None,
 ) -> dict[str, Any]:
     when = instant(at, "at")
-    if overdue:
-        cases = [c for c, _ in svc.desk.overdue(when)]
-    else:
-        cases = svc.desk.cases()
+    cases = [c for c, _ in svc.desk.overdue(when)] if overdue else svc.desk.cases()
     return {"at": when.isoformat(), "cases": [svc.desk.show(c, when) for c in cases]}
 
 
