@@ -106,11 +106,17 @@ def append(svc: Services, who: Principal, body: bytes) -> dict[str, Any]:
     else:
         results = [{"row": rows[i], "id": r.id, "result": "stored"} for i, r in enumerate(records)]
     done = svc.store.append(records)
+    if results and results[0]["result"] != "stored":
+        fresh = [r for i, r in enumerate(records) if results[i]["result"] == "inserted"]
+    else:
+        fresh = records
+    notices = svc.desk.notices_after_ingest(fresh) if fresh else []
     return {
         "rows": len(records),
         "inserted": done.inserted,
         "duplicates": done.duplicates,
         "results": results,
+        "notices": len(notices),
     }
 
 
