@@ -80,7 +80,7 @@ def _answers(desk: Desk, at: datetime, known_at: datetime) -> tuple[int | None, 
 def test_upheld_objection_changes_score_list_and_gate_as_of_the_decision(desk: Desk) -> None:
     rid = _listing(desk)
     ingest_notices = desk.notices_after_ingest(
-        [r for r in desk.engine.store.records_for(PERSON)], at=t("2026-03-03T12:00")
+        list(desk.engine.store.records_for(PERSON)), at=t("2026-03-03T12:00")
     )
     assert {n.kind for n in ingest_notices} >= {"listing", "sanction"}
     listing = next(n for n in ingest_notices if n.kind == "listing")
@@ -90,12 +90,14 @@ def test_upheld_objection_changes_score_list_and_gate_as_of_the_decision(desk: D
     assert listing.how_to_object["decision_due_if_filed_now"] == "2026-03-18"
 
     before = _answers(desk, t("2026-04-01"), t("2026-04-01"))
-    assert before[1] == [LIST] and before[2] == "deny"
+    assert before[1] == [LIST]
+    assert before[2] == "deny"
 
     case = desk.file(
         PERSON, "list_entry", LIST, "paid before the listing", "subject", at=t("2026-03-10T02:00")
     )
-    assert case.state == "filed" and case.rule == "spc-defaulters"
+    assert case.state == "filed"
+    assert case.rule == "spc-defaulters"
     desk.start_review(case.id, "clerk", at=t("2026-03-11T02:00"))
     decided_at = t("2026-03-20T02:00")
     case, notices = desk.decide(
@@ -107,19 +109,26 @@ def test_upheld_objection_changes_score_list_and_gate_as_of_the_decision(desk: D
         at=decided_at,
     )
     assert case.state == "upheld"
-    assert case.decision is not None and case.decision.records == (f"{case.id}-decision-revoke",)
+    assert case.decision is not None
+    assert case.decision.records == (f"{case.id}-decision-revoke",)
     fix = desk.engine.store.get(case.decision.records[0])
-    assert fix is not None and fix.refers_to == rid and case.id in fix.source
+    assert fix is not None
+    assert fix.refers_to == rid
+    assert case.id in fix.source
     assert fix.recorded_at == decided_at
 
     after = _answers(desk, t("2026-04-01"), t("2026-04-01"))
-    assert after[1] == [] and after[2] == "allow"
-    assert after[0] is not None and before[0] is not None and after[0] > before[0]
+    assert after[1] == []
+    assert after[2] == "allow"
+    assert after[0] is not None
+    assert before[0] is not None
+    assert after[0] > before[0]
     # the old answer stays reproducible with what was known before the decision ...
     assert _answers(desk, t("2026-04-01"), decided_at - timedelta(seconds=1)) == before
     # ... and the correction holds for the past too once known
     past = _answers(desk, t("2026-03-15"), t("2026-04-01"))
-    assert past[1] == [] and past[2] == "allow"
+    assert past[1] == []
+    assert past[2] == "allow"
 
     kinds = [n.kind for n in notices]
     assert kinds == ["objection_decision"]  # nothing got worse; the decision is notified
@@ -161,7 +170,8 @@ def test_rejection_reconsideration_and_overdue(desk: Desk) -> None:
         remedy={"action": "correct", "record": rid, "changes": {"details": {"ground": 3}}},
         at=t("2026-04-24"),
     )
-    assert case.state == "upheld" and case.reconsideration is not None
+    assert case.state == "upheld"
+    assert case.reconsideration is not None
     fixed = desk.engine.view(PERSON, t("2026-05-01"))
     assert [e.cause.get("ground") for e in fixed.entries] == ["3"]
     assert desk.overdue(t("2026-06-01")) == []

@@ -11,8 +11,8 @@ from http_helpers import AGENCY, GATE, ME, OPERATOR, ORG, PERSON, TestClient, js
 
 from factories import make_record
 from xinyong.adapters.http.auth import KeyRing
-from xinyong.adapters.procedures_io import work_calendar
 from xinyong.adapters.http.public import mask
+from xinyong.adapters.procedures_io import work_calendar
 from xinyong.core.errors import XinyongError
 from xinyong.core.timeutil import iso, now, parse_instant
 from xinyong.core.workdays import OutsideCalendar, Period, china_date
@@ -301,7 +301,8 @@ def test_objection_flow(client: TestClient, db: str) -> None:
     assert o["rule"]["id"] == "spc-defaulters"
     assert o["rule"]["periods"]["correction"] == "3 working days"
     [decision] = o["deadlines"]
-    assert decision["name"] == "decision" and decision["period"] == "15d"
+    assert decision["name"] == "decision"
+    assert decision["period"] == "15d"
     assert decision["due"] == _due(o["filed_at"], "15d")
     assert decision["overdue"] is False
     public = client.get(f"/v1/objections/{o['id']}").json()
@@ -342,14 +343,16 @@ def test_operator_decides_and_the_gate_follows(client: TestClient, db: str) -> N
         json={"outcome": "rejected", "reasons": "no"},
         headers=OPERATOR,
     )
-    assert r.status_code == 409 and "start the review first" in r.json()["message"]
+    assert r.status_code == 409
+    assert "start the review first" in r.json()["message"]
     assert client.post(f"/v1/objections/{oid}/review", json={}, headers=OPERATOR).status_code == 200
     r = client.post(
         f"/v1/objections/{oid}/decision",
         json={"outcome": "upheld", "reasons": "paid"},
         headers=OPERATOR,
     )
-    assert r.status_code == 409 and "needs a remedy" in r.json()["message"]
+    assert r.status_code == 409
+    assert "needs a remedy" in r.json()["message"]
     r = client.post(
         f"/v1/objections/{oid}/decision",
         json={
