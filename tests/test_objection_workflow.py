@@ -6,6 +6,7 @@ reproducible with ``known_at`` before the decision. Notices are produced and sto
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,8 @@ from xinyong.adapters.engine import Engine
 from xinyong.adapters.journal import Journal
 from xinyong.adapters.objection_desk import Desk
 from xinyong.adapters.store import open_store
-from xinyong.core.objection_case import NoSuchTarget, TransitionRefused
+from xinyong.core.errors import XinyongError
+from xinyong.core.objection_case import CaseEvent, NoSuchTarget, TransitionRefused
 from xinyong.core.objection_remedy import BadRemedy
 
 SERVER = os.environ.get("XINYONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -220,3 +222,23 @@ def test_reconsideration_window_is_enforced(desk: Desk) -> None:
     assert desk.reconsider(case.id, "in time", "s", at=t("2026-03-23T15:00")).state == (
         "reconsideration"
     )
+
+
+def test_events_and_notices_are_append_only(desk: Desk, url: str) -> None:
+    rid = _listing(desk)
+    case = desk.file(PERSON, "record", rid, "x", "s", at=t("2026-03-10"))
+    # a second writer of the same event number fails instead of forking the case
+    review = CaseEvent(case.id, "review_started", t("2026-03-11"), "c")
+    desk.journal.append_event(review, PERSON, 1)
+    with pytest.raises(XinyongError, match="recorded by someone else"):
+        desk.journal.append_event(review, PERSON, 1)
+    assert desk.notices_after_ingest(desk.engine.store.records_for(PERSON), at=t("2026-03-04"))
+    if "://" in url:
+        return  # PostgreSQL's guard: tests/http/test_http_postgres.py
+    con = sqlite3.connect(url)
+    try:
+        for sql in ("UPDATE objection_events SET kind = 'closed'", "DELETE FROM notices"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                con.execute(sql)
+    finally:
+        con.close()

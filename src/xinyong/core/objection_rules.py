@@ -7,7 +7,6 @@ first whose ``lists`` (``scheme/list`` patterns) or ``categories`` (record categ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from fnmatch import fnmatchcase
 from typing import Annotated, Any, Literal
 
@@ -104,7 +103,3 @@ def parse_objection_rules(data: dict[str, Any], origin: str) -> ObjectionRules:
         return ObjectionRules.model_validate(data)
     except ValidationError as e:
         raise SchemeError(format_validation_error(e, origin)) from None
-
-
-def rule_ids(rules: Sequence[ObjectionRule]) -> list[str]:
-    return [r.id for r in rules]

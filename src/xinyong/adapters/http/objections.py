@@ -151,7 +151,13 @@ def get_objection(objection_id: CaseId, svc: Svc, who: Reader) -> dict[str, Any]
     return public_view(svc, _case(svc, objection_id, who), who)
 
 
-@router.post("/{objection_id}/review", summary="Start the review (operator)")
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such objection (or not about the subject's own file)"},
+    409: {"description": "the case's state does not allow this step (the message says why)"},
+}
+
+
+@router.post("/{objection_id}/review", summary="Start the review (operator)", responses=_REFUSED)
 def post_review(objection_id: CaseId, body: ReviewIn, svc: Svc, who: Operator) -> dict[str, Any]:
     _case(svc, objection_id, who)
     return svc.desk.show(svc.desk.start_review(objection_id, actor(who), note=body.note))
@@ -160,6 +166,7 @@ def post_review(objection_id: CaseId, body: ReviewIn, svc: Svc, who: Operator) -
 @router.post(
     "/{objection_id}/decision",
     summary="Decide: upheld (with the remedy) or rejected (operator)",
+    responses={**_REFUSED, 422: {"description": "a remedy that cannot be applied"}},
 )
 def post_decision(
     objection_id: CaseId, body: DecisionIn, svc: Svc, who: Operator
@@ -175,6 +182,7 @@ def post_decision(
 @router.post(
     "/{objection_id}/reconsideration",
     summary="Ask for reconsideration of a rejection (the objector: subject or public)",
+    responses={**_REFUSED, 422: {"description": "a deadline outside the calendar's years"}},
 )
 def post_reconsideration(
     objection_id: CaseId, body: ReconsiderationIn, svc: Svc, who: Objector
@@ -184,7 +192,7 @@ def post_reconsideration(
     return public_view(svc, case, who)
 
 
-@router.post("/{objection_id}/close", summary="Close a decided case (operator)")
+@router.post("/{objection_id}/close", summary="Close a decided case (operator)", responses=_REFUSED)
 def post_close(objection_id: CaseId, body: ReviewIn, svc: Svc, who: Operator) -> dict[str, Any]:
     _case(svc, objection_id, who)
     return svc.desk.show(svc.desk.close(objection_id, actor(who), note=body.note), now())
