@@ -1,10 +1,11 @@
 """The objection workflow and notices over a store: the one place the CLI and the service call.
 
 Each step loads the case's events, checks the new event with the pure state machine
-(:mod:`xinyong.core.objection_case`), and only then writes: an upheld decision first appends
-its correcting record to the credit file (checked by the store like any record), then the
-event, then the notices. Notices of adverse changes are also produced for the subjects of
-newly ingested records (:meth:`Desk.notices_after_ingest`).
+(:mod:`xinyong.core.objection_case`), and only then writes: an upheld decision checks its
+correcting record against the store, appends the event (numbered: a concurrent decision of
+the same case fails there), then the correcting record, then the notices. Notices of adverse
+changes are also produced for the subjects of newly ingested records
+(:meth:`Desk.notices_after_ingest`).
 """
 
 from __future__ import annotations
@@ -202,9 +203,11 @@ class Desk:
         event = CaseEvent(case_id, kind, t, actor, data)
         after = apply(case, event, rule, self.calendar)  # refuse before writing anything
         before_view = self.engine.view(case.subject, t, t - _TICK)
+        # the event first: a concurrent decision fails here, before the file is touched; the
+        # correcting record was checked against the store above
+        self.journal.append_event(event, case.subject, len(after.events) - 1)
         if records:
             self.engine.store.append(records)
-        self.journal.append_event(event, case.subject, len(after.events) - 1)
         after_view = self.engine.view(case.subject, t, t)
         cause = f"objection {case_id} {after.state}"
         notices = [decision_notice(after, rule, self.calendar)]
