@@ -22,6 +22,7 @@ with warnings.catch_warnings():  # starlette warns that its test client still us
 AGENCY = {"X-API-Key": "agency-secret-1"}
 GATE = {"X-API-Key": "gate-secret-1"}
 ME = {"X-API-Key": "subject-secret-1", "X-Purpose": "checking my own file"}
+OPERATOR = {"X-API-Key": "operator-secret-1"}
 
 
 KEYS_TOML = f"""
@@ -35,6 +36,11 @@ categories = ["court.*", "traffic.violation"]
 key = "gate-secret-1"
 role = "gate"
 name = "rail-ticket-office"
+
+[[key]]
+key = "operator-secret-1"
+role = "operator"
+name = "objections-desk"
 
 [[key]]
 key = "subject-secret-1"

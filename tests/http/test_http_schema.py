@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from http_helpers import AGENCY, GATE, KEYS_TOML, ME, TestClient, jsonl, listing
+from http_helpers import AGENCY, GATE, KEYS_TOML, ME, OPERATOR, TestClient, jsonl, listing
 
 from xinyong.adapters.http import create_app
 from xinyong.adapters.http.auth import KeyRing
@@ -24,7 +24,7 @@ with warnings.catch_warnings():
     from hypothesis import HealthCheck, settings
     from schemathesis.checks import not_a_server_error
 
-ROLES = [{}, AGENCY, GATE, ME]
+ROLES = [{}, AGENCY, GATE, ME, OPERATOR]
 
 
 @schemathesis.serializer("application/x-ndjson")
@@ -56,7 +56,7 @@ def _store() -> Iterator[None]:
     derandomize=True,
 )
 def test_no_server_errors(case: Any) -> None:
-    """Each generated request is sent in every role (public, agency, gate, subject)."""
+    """Each generated request is sent in every role (public, agency, gate, subject, operator)."""
     generated = dict(case.headers or {})
     for role in ROLES:
         case.headers = {**generated, **role}

@@ -16,7 +16,7 @@ import csv
 import difflib
 import json
 from array import array
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
@@ -253,8 +253,12 @@ def ingest_file(
     *,
     known_categories: Collection[str] | None = None,
     max_errors: int = 50,
+    after_append: Callable[[Sequence[Record]], object] | None = None,
 ) -> IngestReport:
     """Validate every row of ``path``, then append them all in one transaction.
+
+    ``after_append``, if given, is called with the records once they are stored (e.g. to send
+    the notices of adverse changes to their subjects).
 
     Raises :class:`IngestFailed` with up to ``max_errors`` row errors (and writes nothing)
     if any row is wrong: a bad field, a category not in ``known_categories`` (when given),
@@ -300,6 +304,8 @@ def ingest_file(
     if errors:
         raise IngestFailed(errors, source=str(path), truncated=truncated)
     result = store.append(records)
+    if after_append is not None:
+        after_append(records)
     return IngestReport(len(records), result.inserted, result.duplicates, perf_counter() - started)
 
 

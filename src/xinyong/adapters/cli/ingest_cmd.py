@@ -5,7 +5,7 @@ Thin: opens the store, calls :func:`xinyong.adapters.ingest.ingest_file`, prints
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -14,9 +14,14 @@ from rich.table import Table
 
 from xinyong.adapters.cli.options import DEFAULT_DB, DbOpt, err, fail, out
 from xinyong.adapters.cli.state_cmd import live_state
+from xinyong.adapters.engine import Engine
 from xinyong.adapters.ingest import FORMATS, IngestFailed, ingest_file
+from xinyong.adapters.journal import Journal
+from xinyong.adapters.objection_desk import Desk
 from xinyong.adapters.store import open_store
+from xinyong.adapters.store.port import RecordStore
 from xinyong.core.errors import XinyongError
+from xinyong.core.records import Record
 
 
 def _known_categories() -> Collection[str] | None:
@@ -44,6 +49,17 @@ def _known_categories() -> Collection[str] | None:
         fail(f"cannot load the category catalogue: {e}")
 
 
+def _notifier(store: RecordStore, db: str, sent: list[int]) -> Callable[[Sequence[Record]], None]:
+    def send(records: Sequence[Record]) -> None:
+        journal = Journal(db)
+        try:
+            sent.append(len(Desk(Engine(store), journal).notices_after_ingest(records)))
+        finally:
+            journal.close()
+
+    return send
+
+
 def ingest_command(
     file: Annotated[
         Path,
@@ -54,6 +70,14 @@ def ingest_command(
         ),
     ],
     db: DbOpt = DEFAULT_DB,
+    notices: Annotated[
+        bool,
+        typer.Option(
+            "--notices",
+            help="Also send each affected subject the notices of adverse changes (listing, "
+            "score below a gate threshold, sanction); off by default for bulk loads.",
+        ),
+    ] = False,
 ) -> None:
     """Load a file of credit-file records into the store, all or nothing.
 
@@ -68,7 +92,9 @@ def ingest_command(
     except XinyongError as e:
         fail(str(e))
     try:
-        report = ingest_file(store, file, known_categories=_known_categories())
+        sent: list[int] = []
+        after = _notifier(store, db, sent) if notices else None
+        report = ingest_file(store, file, known_categories=_known_categories(), after_append=after)
         live = live_state(store)
         updated = live.catch_up().subjects if live is not None else None
     except IngestFailed as e:
@@ -95,4 +121,6 @@ def ingest_command(
     table.add_row("store", db)
     if updated is not None:
         table.add_row("live state", f"{updated:,} subject(s) updated")
+    if notices:
+        table.add_row("notices sent", f"{sum(sent):,}")
     out.print(table)

@@ -16,11 +16,21 @@ from fastapi import FastAPI
 
 from xinyong.adapters.catalogue import categories_for
 from xinyong.adapters.engine import Engine
-from xinyong.adapters.http import errors, files, gates, ingest, lists, objections, portal
+from xinyong.adapters.http import (
+    errors,
+    files,
+    gates,
+    ingest,
+    lists,
+    notices,
+    objections,
+    portal,
+)
 from xinyong.adapters.http import repairs as repairs_http
 from xinyong.adapters.http.auth import KeyRing
 from xinyong.adapters.http.context import Services
-from xinyong.adapters.http.journal import Journal
+from xinyong.adapters.journal import Journal
+from xinyong.adapters.objection_desk import Desk
 from xinyong.adapters.schemes_io import all_memoranda, all_presets
 from xinyong.adapters.store import open_store
 from xinyong.core.sanctions import Memorandum
@@ -64,7 +74,9 @@ class _Opener:
                     if self.categories is not None
                     else categories_for(schemes)
                 )
-                self.services = Services(store, engine, journal, self.keys, cats)
+                self.services = Services(
+                    store, engine, journal, self.keys, cats, Desk(engine, journal)
+                )
             return self.services
 
     def close(self) -> None:
@@ -117,7 +129,7 @@ def create_app(
     )
     app.state.opener = opener
     errors.install(app)
-    for module in (ingest, files, gates, lists, objections, portal):
+    for module in (ingest, files, gates, lists, objections, notices, portal):
         app.include_router(module.router)
     app.include_router(repairs_http.router)
     return app

@@ -5,7 +5,7 @@ env ``XINYONG_API_KEYS``, one ``[[key]]`` table per key::
 
     [[key]]
     key = "a-long-random-secret"
-    role = "agency"                      # agency | gate | subject
+    role = "agency"                      # agency | gate | subject | operator
     name = "traffic-police"              # who, in the access log
     categories = ["traffic.*", "tax.arrears"]   # agency only: what it may write
 
@@ -36,6 +36,7 @@ class Role(StrEnum):
     AGENCY = "agency"
     GATE = "gate"
     SUBJECT = "subject"
+    OPERATOR = "operator"  # decides objections
     PUBLIC = "public"
 
 

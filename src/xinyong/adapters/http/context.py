@@ -12,7 +12,8 @@ from fastapi import Depends, Header, Request
 from xinyong.adapters.engine import Engine
 from xinyong.adapters.http.auth import PUBLIC, KeyRing, Principal, Role
 from xinyong.adapters.http.errors import BadRequest, Forbidden, Unauthenticated
-from xinyong.adapters.http.journal import Access, Journal
+from xinyong.adapters.journal import Access, Journal
+from xinyong.adapters.objection_desk import Desk
 from xinyong.adapters.store.port import RecordStore
 from xinyong.core.timeutil import now, parse_instant
 
@@ -24,6 +25,7 @@ class Services:
     journal: Journal
     keys: KeyRing
     categories: frozenset[str]
+    desk: Desk
 
 
 def open_services(request: Request) -> Services:

@@ -23,6 +23,9 @@ from xinyong.core.errors import (
     UnknownSubject,
     XinyongError,
 )
+from xinyong.core.objection_case import NoSuchCase, NoSuchTarget, TransitionRefused
+from xinyong.core.objection_remedy import BadRemedy
+from xinyong.core.workdays import OutsideCalendar
 
 log = logging.getLogger("xinyong.http")
 
@@ -50,6 +53,11 @@ class NotFound(ServiceError):
 #: Exception class -> (HTTP status, error kind). The most specific class in the MRO wins.
 STATUS: dict[type[BaseException], tuple[int, str]] = {
     IngestFailed: (422, "ingest_refused"),
+    TransitionRefused: (409, "transition_refused"),
+    BadRemedy: (422, "bad_remedy"),
+    OutsideCalendar: (422, "outside_calendar"),
+    NoSuchCase: (404, "not_found"),
+    NoSuchTarget: (404, "not_found"),
     InvalidRecord: (422, "invalid_record"),
     RecordConflict: (409, "record_conflict"),
     UnknownGate: (404, "unknown_gate"),

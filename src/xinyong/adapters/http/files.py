@@ -52,7 +52,8 @@ def credit_file(
         "records": [r.to_dict() for r in records],
         "scores": {name: r.to_dict() for name, r in view.scores.items()},
         "lists": lists,
-        "objections": svc.journal.objections_of(subject),
+        "objections": [svc.desk.show(c) for c in svc.desk.cases(subject)],
+        "notices": svc.desk.notices_of(subject),
         "reads": svc.journal.reads_of(subject, limit=50),
     }
 

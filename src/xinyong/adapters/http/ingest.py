@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from xinyong.adapters.http.auth import Principal, Role
@@ -70,8 +70,9 @@ def parse(body: bytes) -> tuple[list[Record], list[int], list[RowError]]:
     return records, rows, errors
 
 
-def append(svc: Services, who: Principal, body: bytes) -> dict[str, Any]:
-    """Validate every row, then append the batch; raise with every row error otherwise."""
+def append(svc: Services, who: Principal, body: bytes) -> tuple[dict[str, Any], list[Record]]:
+    """Validate every row, then append the batch; raise with every row error otherwise.
+    Returns the response and the records newly inserted."""
     records, rows, errors = parse(body)
     if not records and not errors:
         raise BadRequest("the body holds no records; send one JSON record per line (JSONL)")
@@ -106,12 +107,17 @@ def append(svc: Services, who: Principal, body: bytes) -> dict[str, Any]:
     else:
         results = [{"row": rows[i], "id": r.id, "result": "stored"} for i, r in enumerate(records)]
     done = svc.store.append(records)
+    if results and results[0]["result"] != "stored":
+        fresh = [r for i, r in enumerate(records) if results[i]["result"] == "inserted"]
+    else:
+        fresh = records
     return {
         "rows": len(records),
         "inserted": done.inserted,
         "duplicates": done.duplicates,
         "results": results,
-    }
+        "notices_for_subjects": len({r.subject for r in fresh}),
+    }, fresh
 
 
 _BODY = {
@@ -137,8 +143,16 @@ async def post_records(
     request: Request,
     svc: Svc,
     who: Annotated[Principal, Depends(require(Role.AGENCY))],
+    background: BackgroundTasks,
 ) -> dict[str, Any]:
+    """The subjects of the inserted records (``notices_for_subjects``: how many) are sent
+    the notices of the adverse changes the records make (listing, score below a gate
+    threshold, sanction) right after the response; they read them at
+    ``GET /v1/subjects/{code}/notices``."""
     body = await request.body()
     if len(body) > MAX_BYTES:
         raise BadRequest(f"body is {len(body)} bytes; send at most {MAX_BYTES} per request")
-    return await run_in_threadpool(append, svc, who, body)
+    answer, fresh = await run_in_threadpool(append, svc, who, body)
+    if fresh:
+        background.add_task(svc.desk.notices_after_ingest, fresh)
+    return answer

@@ -1,33 +1,31 @@
-"""POST /v1/objections and GET /v1/objections/{id}: contest a record or a list entry.
+"""Objections: filing (subject or public), the decision workflow (operator), reconsideration.
 
-An objection names the subject and either a record (``record_id``) or a list
-(``list``: ``scheme/list``) the subject is or was on. It is stored (append-only) with status
-``filed`` and its deadlines: a decision within 15 days (the SPC rule for the court list of
-defaulters, applied to every objection here), a correction within 3 working days of a decision
-that upholds it, a reconsideration request within 10 days of receiving the decision.
-Subject keys may object only about their own file; the public (no key) may object too.
+An objection names the subject and either a record (``record_id``) or a list (``list``:
+``scheme/list``) the subject is or was on. Its events are stored append-only; its state and
+deadlines are the fold of those events (:mod:`xinyong.core.objection_case`), with the
+deadlines of the rule that governs the target, in working days over the PRC calendar where
+the rule says working days. An operator starts the review, decides (an upheld objection
+corrects or revokes the wrong record, and every score, list entry and gate decision follows)
+and closes; the objector may ask for reconsideration of a rejection within the window.
 """
 
 from __future__ import annotations
 
-import secrets
-from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from xinyong.adapters.http.auth import Principal, Role
-from xinyong.adapters.http.context import Services, Svc, code, require
+from xinyong.adapters.http.context import Services, Svc, code, instant, require
 from xinyong.adapters.http.errors import BadRequest, Forbidden, NotFound
 from xinyong.adapters.http.public import mask
+from xinyong.core.objection_case import Case, NoSuchCase
 from xinyong.core.timeutil import now
 
 router = APIRouter(prefix="/v1/objections", tags=["objections"])
 
-DECISION_DAYS = 15
-CORRECTION_WORKING_DAYS = 3
-RECONSIDERATION_DAYS = 10
+CaseId = Annotated[str, Path(max_length=100, description="e.g. obj-0123456789abcdef")]
 
 
 class ObjectionIn(BaseModel):
@@ -47,79 +45,88 @@ class ObjectionIn(BaseModel):
     def _one_target(self) -> ObjectionIn:
         if (self.record_id is None) == (self.list is None):
             raise ValueError("give exactly one of record_id (a record) or list (scheme/list)")
+        if not self.reason.strip():
+            raise ValueError("reason: say what is wrong and why (not only spaces)")
         return self
 
 
-def add_working_days(day: date, n: int) -> date:
-    """``n`` working days (Monday to Friday; public holidays not modelled) after ``day``."""
-    while n > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            n -= 1
-    return day
+class RemedyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["revoke", "correct"]
+    record: str = Field(min_length=1, max_length=200, description="id of the wrong record")
+    changes: dict[str, str | int | float | bool | dict[str, str | int | float | bool]] = Field(
+        default_factory=dict,
+        description="for correct: corrected fields (category, occurred_at, evidence, amount, "
+        "severity, details)",
+    )
 
 
-def deadlines(filed: datetime, court: bool) -> dict[str, str]:
-    decision = filed.date() + timedelta(days=DECISION_DAYS)
-    body = "the enforcing court" if court else "the body that made the record or list entry"
-    return {
-        "decision_by": decision.isoformat(),
-        "decision": f"{body} decides within {DECISION_DAYS} days of receiving the objection",
-        "correction_by_if_upheld": add_working_days(decision, CORRECTION_WORKING_DAYS).isoformat(),
-        "correction": f"if upheld, the entry is corrected within {CORRECTION_WORKING_DAYS} "
-        "working days of the decision",
-        "reconsideration_by_latest": (decision + timedelta(days=RECONSIDERATION_DAYS)).isoformat(),
-        "reconsideration": f"if refused, reconsideration may be requested within "
-        f"{RECONSIDERATION_DAYS} days of receiving the decision",
-    }
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field("", max_length=4000)
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["upheld", "rejected"]
+    reasons: str = Field(min_length=1, max_length=4000)
+    remedy: RemedyIn | None = Field(
+        None, description="required when upheld: revoke or correct the wrong record"
+    )
+
+
+class ReconsiderationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+def actor(who: Principal) -> str:
+    return f"{who.role.value}:{who.name}"
+
+
+def public_view(svc: Services, case: Case, who: Principal) -> dict[str, Any]:
+    got = svc.desk.show(case)
+    if who.role is Role.PUBLIC:
+        got.pop("filed_by", None)
+        got["history"] = [
+            {k: v for k, v in e.items() if k in ("kind", "at")} for e in got["history"]
+        ]
+        got["subject"] = mask(got["subject"])
+    return got
 
 
 def file_objection(svc: Services, who: Principal, body: ObjectionIn) -> dict[str, Any]:
     subject = code(body.subject)
     if who.role is Role.SUBJECT and who.subject != subject:
         raise Forbidden(f"a subject key may object only about its own file ({who.subject})")
-    filed = now()
     if body.record_id is not None:
-        rec = svc.store.get(body.record_id.strip())
-        if rec is None or rec.subject != subject:
-            raise NotFound(
-                f"no record {body.record_id!r} of subject {subject}; give the id of a record in "
-                "this subject's file (shown in the file and in each list explanation)"
-            )
-        kind, target, court = "record", rec.id, rec.category.startswith("court.")
+        case = svc.desk.file(
+            subject, "record", body.record_id.strip(), body.reason, actor(who), contact=body.contact
+        )
     else:
         assert body.list is not None
-        scheme, _, list_id = body.list.strip().partition("/")
-        if not scheme or not list_id:
+        target = body.list.strip()
+        if "/" not in target:
             raise BadRequest(f"list {body.list!r} must be written scheme/list")
-        view = svc.engine.view(subject, filed)
-        if not any(e.scheme == scheme and e.list_id == list_id for e in view.entries):
-            raise NotFound(
-                f"subject {subject} is not and was not on list {scheme}/{list_id}; object to a "
-                "list the subject is or was on, or to a record"
-            )
-        kind, target, court = "list_entry", f"{scheme}/{list_id}", scheme == "spc-defaulters"
-    oid = "obj-" + secrets.token_hex(8)
-    svc.journal.file(
-        {
-            "id": oid,
-            "status": "filed",
-            "role": who.role.value,
-            "filed_by": who.name,
-            "subject": subject,
-            "target_kind": kind,
-            "target": target,
-            "reason": body.reason.strip() or body.reason,
-            "contact": body.contact,
-            "deadlines": deadlines(filed, court),
-        }
-    )
-    got = svc.journal.objection(oid)
-    assert got is not None
-    return got
+        case = svc.desk.file(
+            subject, "list_entry", target, body.reason, actor(who), contact=body.contact
+        )
+    return public_view(svc, case, who)
+
+
+def _case(svc: Services, case_id: str, who: Principal) -> Case:
+    try:
+        case = svc.desk.case(case_id)
+    except NoSuchCase as e:
+        raise NotFound(str(e)) from None
+    if who.role is Role.SUBJECT and case.subject != who.subject:
+        raise NotFound(f"no objection {case_id!r} about your file ({who.subject})")
+    return case
 
 
 Objector = Annotated[Principal, Depends(require(Role.SUBJECT, Role.PUBLIC))]
+Reader = Annotated[Principal, Depends(require(Role.SUBJECT, Role.PUBLIC, Role.OPERATOR))]
+Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
 
 
 @router.post("", status_code=201, summary="File an objection (subject or public)")
@@ -127,16 +134,65 @@ def post_objection(body: ObjectionIn, svc: Svc, who: Objector) -> dict[str, Any]
     return file_objection(svc, who, body)
 
 
-@router.get("/{objection_id}", summary="An objection's status and deadlines")
-def get_objection(
-    objection_id: Annotated[str, Path(max_length=100)], svc: Svc, who: Objector
+@router.get("", summary="Objection cases, or only the overdue ones (operator)")
+def list_objections(
+    svc: Svc,
+    who: Operator,
+    overdue: Annotated[bool, Query(description="only cases with a deadline passed")] = False,
+    at: Annotated[str | None, Query(description="moment for overdue; default now")] = None,
 ) -> dict[str, Any]:
-    got = svc.journal.objection(objection_id)
-    if got is None or (who.role is Role.SUBJECT and got["subject"] != who.subject):
-        raise NotFound(
-            f"no objection {objection_id!r}; objection ids look like obj-0123456789abcdef"
-        )
-    if who.role is Role.PUBLIC:
-        got = {k: v for k, v in got.items() if k not in ("filed_by",)}
-        got["subject"] = mask(got["subject"])
-    return got
+    when = instant(at, "at")
+    cases = [c for c, _ in svc.desk.overdue(when)] if overdue else svc.desk.cases()
+    return {"at": when.isoformat(), "cases": [svc.desk.show(c, when) for c in cases]}
+
+
+@router.get("/{objection_id}", summary="An objection's status, deadlines and history")
+def get_objection(objection_id: CaseId, svc: Svc, who: Reader) -> dict[str, Any]:
+    return public_view(svc, _case(svc, objection_id, who), who)
+
+
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such objection (or not about the subject's own file)"},
+    409: {"description": "the case's state does not allow this step (the message says why)"},
+}
+
+
+@router.post("/{objection_id}/review", summary="Start the review (operator)", responses=_REFUSED)
+def post_review(objection_id: CaseId, body: ReviewIn, svc: Svc, who: Operator) -> dict[str, Any]:
+    _case(svc, objection_id, who)
+    return svc.desk.show(svc.desk.start_review(objection_id, actor(who), note=body.note))
+
+
+@router.post(
+    "/{objection_id}/decision",
+    summary="Decide: upheld (with the remedy) or rejected (operator)",
+    responses={**_REFUSED, 422: {"description": "a remedy that cannot be applied"}},
+)
+def post_decision(
+    objection_id: CaseId, body: DecisionIn, svc: Svc, who: Operator
+) -> dict[str, Any]:
+    _case(svc, objection_id, who)
+    remedy = body.remedy.model_dump() if body.remedy is not None else None
+    case, notices = svc.desk.decide(
+        objection_id, body.outcome, body.reasons, actor(who), remedy=remedy
+    )
+    return {**svc.desk.show(case), "notices": [n.to_dict() for n in notices]}
+
+
+@router.post(
+    "/{objection_id}/reconsideration",
+    summary="Ask for reconsideration of a rejection (the objector: subject or public)",
+    responses={**_REFUSED, 422: {"description": "a deadline outside the calendar's years"}},
+)
+def post_reconsideration(
+    objection_id: CaseId, body: ReconsiderationIn, svc: Svc, who: Objector
+) -> dict[str, Any]:
+    _case(svc, objection_id, who)
+    case = svc.desk.reconsider(objection_id, body.reason, actor(who))
+    return public_view(svc, case, who)
+
+
+@router.post("/{objection_id}/close", summary="Close a decided case (operator)", responses=_REFUSED)
+def post_close(objection_id: CaseId, body: ReviewIn, svc: Svc, who: Operator) -> dict[str, Any]:
+    _case(svc, objection_id, who)
+    return svc.desk.show(svc.desk.close(objection_id, actor(who), note=body.note), now())

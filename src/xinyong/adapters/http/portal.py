@@ -18,7 +18,7 @@ from xinyong.adapters.http.auth import PUBLIC
 from xinyong.adapters.http.context import Services, Svc, access, code
 from xinyong.adapters.http.errors import error_body, status_of
 from xinyong.adapters.http.lists import default_at, list_def, list_page, public_lists
-from xinyong.adapters.http.objections import ObjectionIn, file_objection
+from xinyong.adapters.http.objections import ObjectionIn, file_objection, public_view
 from xinyong.adapters.http.public import entry_view, mask, shown
 from xinyong.adapters.http.templates import render
 from xinyong.core.codes import check
@@ -141,16 +141,15 @@ async def objection_form(request: Request, svc: Svc) -> HTMLResponse:
         got = await run_in_threadpool(file_objection, svc, PUBLIC, body)
     except XinyongError as e:
         return _error(e)
-    got["subject"] = mask(got["subject"])
     return _page(render("objection", o=got), 201)
 
 
 @router.get("/objections/{objection_id}", response_class=HTMLResponse)
 def objection_page(objection_id: str, svc: Svc) -> HTMLResponse:
-    got = svc.journal.objection(objection_id[:100])
-    if got is None:
+    try:
+        got = public_view(svc, svc.desk.case(objection_id[:100]), PUBLIC)
+    except XinyongError:
         return _page(
             render("error", title="Not found", message=f"no objection {objection_id[:100]!r}"), 404
         )
-    got["subject"] = mask(got["subject"])
     return _page(render("objection", o=got))

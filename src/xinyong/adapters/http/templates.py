@@ -81,10 +81,17 @@ _OBJECTION = """{% extends "base" %}{% block main %}
 <p>Status: <strong id="status">{{ o.status }}</strong> · filed {{ o.filed_at[:10] }} ·
 about {{ o.target.kind|replace('_', ' ') }} {{ o.target.id }} of {{ o.subject }}</p>
 <h2>Deadlines</h2><ul id="deadlines">
-<li>Decision by <strong>{{ o.deadlines.decision_by }}</strong>: {{ o.deadlines.decision }}.</li>
-<li>Correction by {{ o.deadlines.correction_by_if_upheld }}: {{ o.deadlines.correction }}.</li>
-<li>Reconsideration by {{ o.deadlines.reconsideration_by_latest }} at the latest: {{ o.deadlines.reconsideration }}.</li>
-</ul><p class="note">Keep the objection id to follow it: <a href="/objections/{{ o.id }}">/objections/{{ o.id }}</a></p>
+{% for d in o.deadlines %}<li>{{ {"decision": "Decision", "correction": "Correction",
+"reconsideration_filing": "Reconsideration request", "reconsideration_decision":
+"Reconsideration decision"}[d.name] }} by <strong>{{ d.due or "(not computable: " ~ d.problem ~ ")" }}</strong>
+(China time): {{ d.what }}.{% if d.met_at %} Done {{ d.met_at[:10] }}.{% elif d.overdue %}
+<strong class="overdue">Overdue.</strong>{% endif %}</li>
+{% endfor %}<li>If upheld: the wrong entry is corrected within {{ o.rule.periods.correction }} of
+the decision. If rejected: {{ o.rule.reconsideration_body }} may be asked to reconsider within
+{{ o.rule.periods.reconsideration_filing }} of the rejection, and decides within
+{{ o.rule.periods.reconsideration_decision }}.</li>
+</ul><p class="note">Governing rule: {{ o.rule.legal_basis }} (confidence {{ o.rule.confidence }}).
+Keep the objection id to follow it: <a href="/objections/{{ o.id }}">/objections/{{ o.id }}</a></p>
 {% endblock %}"""
 
 _ERROR = """{% extends "base" %}{% block main %}

@@ -1,7 +1,10 @@
 """The service's own append-only tables, beside the records: objections and the access log.
 
-``objections``: one row per objection event (filed now; decisions later append rows with the
-same ``id`` and a new ``status``). ``access_log``: one row per credit-file read or gate check:
+``objection_events``: one row per event of an objection case (filed, review started, decided,
+reconsideration requested and decided, closed), numbered per case (``n``: a second writer of
+the same event number fails instead of forking the case); the case is the fold of its events
+(:mod:`xinyong.core.objection_case`). ``notices``: one row per notice of an adverse change
+sent to a subject. ``access_log``: one row per credit-file read or gate check:
 who (role, name), whom (subject), why (the stated purpose), what, when. Both refuse UPDATE and
 DELETE in the database (triggers, as for ``records``), on SQLite and PostgreSQL.
 """
@@ -24,37 +27,50 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     insert,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from xinyong.adapters.store import store_url
 from xinyong.adapters.store.postgres import pg_url
-from xinyong.adapters.store.sql import from_micros
+from xinyong.adapters.store.sql import from_micros, to_micros
+from xinyong.core.errors import XinyongError
+from xinyong.core.notices import Notice
+from xinyong.core.objection_case import CaseEvent
 from xinyong.core.timeutil import iso
 
 metadata = MetaData()
 
-objections_table = Table(
-    "objections",
+objection_events_table = Table(
+    "objection_events",
     metadata,
     Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("id", Text, nullable=False),
+    Column("case_id", Text, nullable=False),
+    Column("n", Integer, nullable=False),
     Column("at", BigInteger, nullable=False),
-    Column("status", Text, nullable=False),
-    Column("role", Text, nullable=False),
-    Column("filed_by", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("actor", Text, nullable=False),
     Column("subject", Text, nullable=False),
-    Column("target_kind", Text, nullable=False),
-    Column("target", Text, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("contact", Text, nullable=True),
-    Column("deadlines", Text, nullable=False),
-    Index("ix_objections_id", "id"),
-    Index("ix_objections_subject", "subject"),
+    Column("data", Text, nullable=False),
+    UniqueConstraint("case_id", "n", name="uq_objection_events_case_n"),
+    Index("ix_objection_events_subject", "subject"),
+)
+
+notices_table = Table(
+    "notices",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("id", Text, nullable=False, unique=True),
+    Column("subject", Text, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_notices_subject", "subject", "seq"),
 )
 
 access_log_table = Table(
@@ -70,7 +86,7 @@ access_log_table = Table(
     Index("ix_access_log_whom", "whom", "seq"),
 )
 
-_TABLES = ("objections", "access_log")
+_TABLES = ("objection_events", "notices", "access_log")
 _LOG_COLUMNS = ("at", "role", "who", "whom", "why", "what")
 
 
@@ -131,7 +147,7 @@ def sqlalchemy_url(url_or_path: str) -> str:
 
 
 class Journal:
-    """Objections and the access log in the store's database."""
+    """Objection events, notices and the access log in the store's database."""
 
     def __init__(self, url_or_path: str) -> None:
         url = sqlalchemy_url(url_or_path)
@@ -213,39 +229,76 @@ class Journal:
             for r in rows
         ]
 
-    # -- objections
+    # -- objection events
 
-    def file(self, objection: dict[str, Any]) -> None:
-        row = dict(objection)
-        row["at"] = _now_us()
-        row["deadlines"] = json.dumps(objection["deadlines"], ensure_ascii=False, sort_keys=True)
-        with self._lock, self._engine.begin() as conn:
-            conn.execute(insert(objections_table), [row])
-
-    def objection(self, id: str) -> dict[str, Any] | None:
-        """The objection ``id`` as filed, with its latest status and history; or ``None``."""
-        t = objections_table.c
-        with self._engine.connect() as conn:
-            rows = conn.execute(select(objections_table).where(t.id == id).order_by(t.seq)).all()
-        if not rows:
-            return None
-        first, last = rows[0], rows[-1]
-        return {
-            "id": first.id,
-            "status": last.status,
-            "filed_at": iso(from_micros(first.at)),
-            "subject": first.subject,
-            "target": {"kind": first.target_kind, "id": first.target},
-            "reason": first.reason,
-            "filed_by": {"role": first.role, "name": first.filed_by},
-            "deadlines": json.loads(first.deadlines),
-            "history": [{"at": iso(from_micros(r.at)), "status": r.status} for r in rows],
+    def append_event(self, event: CaseEvent, subject: str, n: int) -> None:
+        """Append ``event`` as the ``n``-th of its case (0 = filed); refuses a taken number."""
+        row = {
+            "case_id": event.case_id,
+            "n": n,
+            "at": to_micros(event.at),
+            "kind": event.kind,
+            "actor": event.actor,
+            "subject": subject,
+            "data": json.dumps(dict(event.data), ensure_ascii=False, sort_keys=True),
         }
+        try:
+            with self._lock, self._engine.begin() as conn:
+                conn.execute(insert(objection_events_table), [row])
+        except IntegrityError:
+            raise XinyongError(
+                f"objection {event.case_id}: event number {n} was recorded by someone else "
+                "meanwhile; reload the case and try again"
+            ) from None
 
-    def objections_of(self, subject: str) -> list[dict[str, Any]]:
-        t = objections_table.c
+    def events(self, case_id: str) -> list[CaseEvent]:
+        t = objection_events_table.c
+        stmt = select(t.case_id, t.at, t.kind, t.actor, t.data).where(t.case_id == case_id)
         with self._engine.connect() as conn:
-            ids = list(
-                conn.scalars(select(t.id).where(t.subject == subject).group_by(t.id).order_by(t.id))
-            )
-        return [o for i in ids if (o := self.objection(i)) is not None]
+            rows = conn.execute(stmt.order_by(t.n)).all()
+        return [
+            CaseEvent(r.case_id, r.kind, from_micros(r.at), r.actor, json.loads(r.data))
+            for r in rows
+        ]
+
+    def case_ids(self, subject: str | None = None) -> list[str]:
+        t = objection_events_table.c
+        stmt = select(t.case_id).where(t.n == 0)
+        if subject is not None:
+            stmt = stmt.where(t.subject == subject)
+        with self._engine.connect() as conn:
+            return list(conn.scalars(stmt.order_by(t.seq)))
+
+    # -- notices
+
+    def add_notices(self, notices: Sequence[Notice]) -> int:
+        """Append notices not stored yet (same id = same notice); returns how many were new."""
+        if not notices:
+            return 0
+        t = notices_table.c
+        with self._lock, self._engine.begin() as conn:
+            have = set(conn.scalars(select(t.id).where(t.id.in_([n.id for n in notices]))))
+            rows = []
+            for n in notices:
+                if n.id in have:
+                    continue
+                have.add(n.id)
+                rows.append(
+                    {
+                        "id": n.id,
+                        "subject": n.subject,
+                        "at": to_micros(n.at),
+                        "kind": n.kind,
+                        "body": json.dumps(n.to_dict(), ensure_ascii=False, sort_keys=True),
+                    }
+                )
+            if rows:
+                conn.execute(insert(notices_table), rows)
+        return len(rows)
+
+    def notices_of(self, subject: str) -> list[dict[str, Any]]:
+        """The notices sent to ``subject``, oldest first."""
+        t = notices_table.c
+        stmt = select(t.body).where(t.subject == subject).order_by(t.seq)
+        with self._engine.connect() as conn:
+            return [json.loads(b) for b in conn.scalars(stmt)]
