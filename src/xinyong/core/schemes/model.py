@@ -214,9 +214,14 @@ class SchemeBase(Strict):
 
     def unverified(self) -> list[str]:
         """Dotted paths of every value marked U (directly or through default_confidence)."""
+        return list(self._unverified)
+
+    @cached_property
+    def _unverified(self) -> tuple[str, ...]:
+        # the model is frozen, so the walk (a full dump of the scheme) is done once
         out: list[str] = []
         _walk(self.model_dump(exclude={"meta"}), "", self.meta.default_confidence, out)
-        return out
+        return tuple(out)
 
     @model_validator(mode="after")
     def _versions(self) -> SchemeBase:
