@@ -42,7 +42,6 @@ pytestmark = pytest.mark.spark
 SPARK_SETTINGS = settings(
     max_examples=6,
     deadline=None,
-    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 

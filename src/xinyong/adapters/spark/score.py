@@ -62,9 +62,9 @@ def result_schema(
     for name, dtype in empty.schema.items():
         if name == "subject":
             continue
-        spark_type: T.DataType = T.StringType() if dtype == pl.String else T.LongType()
         if dtype not in (pl.String, pl.Int64):
-            raise TypeError(f"unexpected result column {name}: {dtype}")
+            raise TypeError(f"result column {name} is {dtype}; expected String or Int64")
+        spark_type: T.DataType = T.StringType() if dtype == pl.String else T.LongType()
         fields.append(T.StructField(name, spark_type))
     return T.StructType(fields)
 
