@@ -26,6 +26,10 @@ test-slow: setup  ## slow and load tests only
 	./scripts/ensure-postgres.sh
 	$(PY) -m pytest -m slow -q
 
+.PHONY: test-spark bench-spark
+test-spark: setup  ## Spark tests only (local[2]; the small ones also run in `make test`)
+	$(PY) -m pytest -m spark -q
+
 lint: setup  ## ruff
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/ruff format --check src tests
@@ -40,6 +44,10 @@ bench: setup  ## benchmarks (not tests): figures and ratios against baselines, i
 	$(PY) -m xinyong.world.bench
 	$(PY) -m xinyong.adapters.http.bench
 	$(PY) -m xinyong.adapters.incremental_bench
+	$(PY) -m xinyong.adapters.spark.bench
+
+bench-spark: setup  ## Spark local throughput against the embedded scorer, into bench/results.json
+	$(PY) -m xinyong.adapters.spark.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo/xinyong.db

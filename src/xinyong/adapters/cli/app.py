@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from xinyong.adapters.cli import code_cmd, engine_cmd, objections_cmd, schemes_cmd
+from xinyong.adapters.cli import code_cmd, engine_cmd, objections_cmd, schemes_cmd, spark_cmd
 from xinyong.adapters.cli.ingest_cmd import ingest_command
 from xinyong.adapters.cli.repair_cmd import app as repair_app
 from xinyong.adapters.cli.serve_cmd import serve_command
@@ -35,6 +35,7 @@ app.add_typer(
     objections_cmd.app, name="objections", help="File, review, decide and follow objections."
 )
 app.command("notices")(objections_cmd.notices_command)
+app.add_typer(spark_cmd.app, name="spark", help="Rescore on Apache Spark.")
 app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
 app.command("demo")(demo_command)
 
