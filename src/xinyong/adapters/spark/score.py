@@ -122,19 +122,14 @@ def score_spark(
 def map_in_arrow(
     df: DataFrame, fn: Callable[[Iterator[Any]], Iterator[Any]], schema: T.StructType
 ) -> DataFrame:
-    """``df.mapInArrow(fn, schema)``.
+    """``df.mapInArrow(fn, schema)``: an Arrow map, no pandas conversion of the data.
 
-    PySpark's public ``mapInArrow`` refuses to run unless pandas is installed, although an
-    Arrow map never uses pandas. Without pandas this builds the same Arrow map UDF through
-    PySpark's internal ``_create_udf`` and hands it to the JVM's ``mapInArrow`` (what
-    ``DataFrame.mapInArrow`` does after its pandas check).
+    PySpark checks that pandas is importable before any Arrow UDF (the ``spark`` extra
+    installs ``pyspark[sql]``, which brings it); say how to fix it if it is missing.
     """
-    if importlib.util.find_spec("pandas") is not None:
-        return df.mapInArrow(fn, schema)
-    from pyspark.sql.udf import _create_udf
-    from pyspark.util import PythonEvalType
-
-    udf: Any = _create_udf(fn, schema, PythonEvalType.SQL_MAP_ARROW_ITER_UDF)
-    column: Any = udf(*[df[c] for c in df.columns])
-    jdf = df._jdf.mapInArrow(column._jc, False, None)
-    return DataFrame(jdf, df.sparkSession)
+    if importlib.util.find_spec("pandas") is None:
+        raise RuntimeError(
+            "PySpark's mapInArrow needs pandas installed; install xinyong with the spark "
+            "extra (pip install 'xinyong[spark]'), which depends on pyspark[sql]"
+        )
+    return df.mapInArrow(fn, schema)
