@@ -270,25 +270,29 @@ class Journal:
         if not reads:
             return
         now = _now_us()
-        params: list[Any]
         if self._log_order == list(_LOG_COLUMNS):
-            params = [(now, a.role, a.who, a.whom, a.why, a.what) for a in reads]
-        else:
-            rows = [
-                {
-                    "at": now,
-                    "role": a.role,
-                    "who": a.who,
-                    "whom": a.whom,
-                    "why": a.why,
-                    "what": a.what,
-                }
-                for a in reads
-            ]
-            if self._log_order is None:
-                params = rows
-            else:
-                params = [tuple(r[c] for c in self._log_order) for r in rows]
+            self._append([(now, a.role, a.who, a.whom, a.why, a.what) for a in reads])
+            return
+        rows = [
+            {"at": now, "role": a.role, "who": a.who, "whom": a.whom, "why": a.why, "what": a.what}
+            for a in reads
+        ]
+        params: list[Any] = rows
+        if self._log_order is not None:
+            params = [tuple(r[c] for c in self._log_order) for r in rows]
+        self._append(params)
+
+    def log_reads(self, role: str, who: str, whom: Sequence[str], why: str, what: str) -> None:
+        """:meth:`log` of one read of each of ``whom`` by the same caller for the same reason
+        (a check-batch): one row per subject, the rows built without :class:`Access`."""
+        if self._log_order != list(_LOG_COLUMNS):
+            self.log([Access(role, who, s, why, what) for s in whom])
+            return
+        if whom:
+            now = _now_us()
+            self._append([(now, role, who, s, why, what) for s in whom])
+
+    def _append(self, params: list[Any]) -> None:
         with self._lock, self._engine.begin() as conn:
             conn.exec_driver_sql(self._log_sql, params)
         if self._indexer is not None:
