@@ -22,6 +22,10 @@ from xinyong.core.timeutil import iso
 router = APIRouter(prefix="/v1/gates", tags=["gates"])
 
 MAX_BATCH = 1000
+#: Up to this many subjects, one query fetches their records in the gate's categories;
+#: above, the subjects with any such record are looked up first (kept by the store) and
+#: only theirs are fetched.
+_ONE_QUERY = 16
 
 
 class Check(BaseModel):
@@ -74,7 +78,11 @@ def decide(svc: Services, gate: str, subjects: list[str], at: str | None) -> lis
     plan = plan_for(svc.engine.schemes, svc.engine.memoranda, gate)
     rows = getattr(svc.store, "rows_for_many", None)
     if rows is not None:
-        if plan.categories is not None and hasattr(svc.store, "subjects_with"):
+        if (
+            plan.categories is not None
+            and len(subjects) > _ONE_QUERY
+            and hasattr(svc.store, "subjects_with")
+        ):
             relevant = svc.store.subjects_with(plan.categories)
             wanted = [s for s in subjects if s in relevant]
             return plan.decide_rows(subjects, rows(wanted) if wanted else {}, when)

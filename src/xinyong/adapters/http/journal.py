@@ -39,7 +39,7 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 
 from xinyong.adapters.store import store_url
 from xinyong.adapters.store.postgres import pg_url
@@ -195,6 +195,7 @@ class Journal:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._indexer: threading.Thread | None = None
+        self._writer: PoolProxiedConnection | None = None
         if self._sqlite and url != "sqlite://":
             self._indexer = threading.Thread(
                 target=self._index_in_background, name="access-log-indexer", daemon=True
@@ -227,6 +228,10 @@ class Journal:
             self._wake.set()
             self._indexer.join(timeout=60)
             self._indexer = None
+        with self._lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self._engine.dispose()
 
     # -- the SQLite log by subject
@@ -293,8 +298,22 @@ class Journal:
             self._append([(now, role, who, s, why, what) for s in whom])
 
     def _append(self, params: list[Any]) -> None:
-        with self._lock, self._engine.begin() as conn:
-            conn.exec_driver_sql(self._log_sql, params)
+        with self._lock:
+            if self._indexer is None:  # PostgreSQL, or SQLite in memory (one shared connection)
+                with self._engine.begin() as conn:
+                    conn.exec_driver_sql(self._log_sql, params)
+            else:  # SQLite file: the driver directly, on a connection kept for the log
+                if self._writer is None:
+                    self._writer = self._engine.raw_connection()
+                cur = self._writer.cursor()
+                try:
+                    cur.executemany(self._log_sql, params)
+                    self._writer.commit()
+                except BaseException:
+                    self._writer.rollback()
+                    raise
+                finally:
+                    cur.close()
         if self._indexer is not None:
             self._logged += len(params)
             if self._logged >= _INDEX_WAKE:
