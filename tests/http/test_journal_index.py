@@ -70,3 +70,24 @@ def test_a_journal_with_the_old_index_is_indexed_on_first_read(tmp_path: Path) -
     with sqlite3.connect(db) as con:
         names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "ix_access_log_whom" not in names
+
+
+def test_log_reads_writes_one_row_per_subject_in_order(tmp_path: Path) -> None:
+    db = tmp_path / "many.db"
+    journal = Journal(str(db))
+    try:
+        whom = [f"S{i:04d}" for i in range(300, 0, -3)] + ["S0300"]  # unsorted, one twice
+        journal.log_reads("gate", "g1", whom, "check at gate x", "gate check")
+        journal.log_reads("gate", "g2", ["S0001"], "one", "gate check")
+        assert (
+            journal.reads_of("S0300")
+            == [{**journal.reads_of("S0300")[0], "who": "g1", "why": "check at gate x"}] * 2
+        )
+    finally:
+        journal.close()
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT role, who, whom, why, what FROM access_log ORDER BY seq")
+        assert list(rows) == [
+            *(("gate", "g1", s, "check at gate x", "gate check") for s in whom),
+            ("gate", "g2", "S0001", "one", "gate check"),
+        ]

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -110,6 +111,9 @@ _INDEX_EVERY_S = 10.0
 _MARK_SQL = """INSERT INTO access_log_indexed (upto) SELECT min(
     (SELECT coalesce(max(seq), 0) FROM access_log),
     coalesce((SELECT upto FROM access_log_indexed ORDER BY seq DESC LIMIT 1), 0) + ?)"""
+#: SQLite: one access-log row per subject of a JSON array, in the array's order.
+_MANY_SQL = """INSERT INTO access_log (at, role, who, whom, why, what)
+    SELECT ?, ?, ?, value, ?, ? FROM json_each(?) ORDER BY key"""
 _MARKS_SQL = "SELECT upto FROM access_log_indexed ORDER BY seq DESC LIMIT 2"
 _FILL_SQL = """INSERT INTO access_log_by_whom (whom, seq) SELECT whom, seq FROM access_log
     WHERE seq > ? AND seq <= ? ORDER BY whom, seq"""
@@ -293,21 +297,27 @@ class Journal:
         if self._log_order != list(_LOG_COLUMNS):
             self.log([Access(role, who, s, why, what) for s in whom])
             return
-        if whom:
-            now = _now_us()
+        if not whom:
+            return
+        now = _now_us()
+        if self._indexer is None or len(whom) == 1:
             self._append([(now, role, who, s, why, what) for s in whom])
+            return
+        # SQLite file: one statement over the subjects as one JSON array, rows in its order
+        # (the per-row binding of ``executemany`` measured about twice the cost)
+        self._append([(now, role, who, why, what, orjson.dumps(list(whom)).decode())], _MANY_SQL)
 
-    def _append(self, params: list[Any]) -> None:
+    def _append(self, params: list[Any], sql: str | None = None) -> None:
         with self._lock:
             if self._indexer is None:  # PostgreSQL, or SQLite in memory (one shared connection)
                 with self._engine.begin() as conn:
-                    conn.exec_driver_sql(self._log_sql, params)
+                    conn.exec_driver_sql(sql or self._log_sql, params)
             else:  # SQLite file: the driver directly, on a connection kept for the log
                 if self._writer is None:
                     self._writer = self._engine.raw_connection()
                 cur = self._writer.cursor()
                 try:
-                    cur.executemany(self._log_sql, params)
+                    cur.executemany(sql or self._log_sql, params)
                     self._writer.commit()
                 except BaseException:
                     self._writer.rollback()
