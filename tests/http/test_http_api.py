@@ -199,6 +199,16 @@ def test_gate_checks(client: TestClient, db: str) -> None:
     )
     assert r.json()["decision"] == "allow"
     assert count(db, "access_log") == 4
+    r = client.post(  # codes as typed: trimmed and upper-cased, as for a single check
+        "/v1/gates/rail.g-train/check-batch",
+        json={"subjects": [f" {PERSON.lower()} ", ORG]},
+        headers=GATE,
+    )
+    assert [(x["subject"], x["decision"]) for x in r.json()["decisions"]] == [
+        (PERSON, "deny"),
+        (ORG, "allow"),
+    ]
+    assert count(db, "access_log") == 6
 
 
 @pytest.mark.parametrize(
@@ -211,6 +221,7 @@ def test_gate_checks(client: TestClient, db: str) -> None:
         ("/v1/gates/rail.g-train/check", {"subject": "x y"}, GATE, 400, "not a code"),
         ("/v1/gates/rail.g-train/check", {"who": PERSON}, GATE, 422, "subject"),
         ("/v1/gates/rail.g-train/check-batch", {"subjects": []}, GATE, 422, "subjects"),
+        ("/v1/gates/rail.g-train/check-batch", {"subjects": [PERSON, "x-y"]}, GATE, 400, "x-y"),
     ],
 )
 def test_gate_refusals(

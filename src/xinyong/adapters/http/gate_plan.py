@@ -53,6 +53,17 @@ def age_on(subject: str, day: date) -> int | None:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+#: A subject's list entries for its records (by content hash) under the scheme versions in
+#: force (``versions``), and the answers already given from them: decision and measures
+#: (as dictionaries) for each pattern of entries in force. ``decide`` depends on the time
+#: only through which entries are in force, and the measures' dictionaries not at all.
+@dataclass(slots=True)
+class _Cached:
+    versions: tuple[int, ...]
+    entries: list[ListEntry]
+    answers: dict[tuple[bool, ...], tuple[str, list[dict[str, Any]]]]
+
+
 @dataclass(frozen=True, slots=True)
 class GatePlan:
     gate: str
@@ -63,7 +74,7 @@ class GatePlan:
     """Schemes whose score must be computed (score conditions, grade or score lists)."""
     categories: frozenset[str] | None
     """A subject needs a record in one of these to be evaluated; ``None``: evaluate all."""
-    _entries: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], list[ListEntry]]] = field(
+    _entries: dict[tuple[str, tuple[str, ...]], _Cached] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -77,7 +88,8 @@ class GatePlan:
         When no score is needed, a subject's list entries are cached by its records' content
         hashes: for an ``at`` after every time in its records (occurred and recorded), the
         entries of record and threshold lists do not depend on ``at`` beyond the scheme
-        version in force, which is part of the key.
+        version in force, which is part of the key; so are the answers given from them (see
+        :class:`_Cached`). The measures' dictionaries are shared between answers: read them.
         """
         at_text = iso(at)
         at_us = to_micros(at)
@@ -106,14 +118,25 @@ class GatePlan:
                 continue
             key = (s, tuple(r[13] for r in rows))
             hit = self._entries.get(key)
-            if hit is not None and hit[0] == versions:
-                entries = hit[1]
-            else:
+            if hit is None or hit.versions != versions:
                 entries = self._entries_of(s, [record_of(r) for r in rows], at)
                 if len(self._entries) >= _CACHE:
                     self._entries.clear()
-                self._entries[key] = (versions, entries)
-            out.append(decide(self.memoranda, self.gate, s, at, entries, {}).to_dict())
+                hit = self._entries[key] = _Cached(versions, entries, {})
+            in_force = tuple(e.in_force(at) for e in hit.entries)
+            answer = hit.answers.get(in_force)
+            if answer is None:
+                d = decide(self.memoranda, self.gate, s, at, hit.entries, {})
+                answer = hit.answers[in_force] = (d.decision, [a.to_dict() for a in d.applied])
+            out.append(
+                {
+                    "gate": self.gate,
+                    "subject": s,
+                    "at": at_text,
+                    "decision": answer[0],
+                    "measures": answer[1],
+                }
+            )
         return out
 
     def _entries_of(self, subject: str, records: Sequence[Record], at: datetime) -> list[ListEntry]:
