@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from xinyong.adapters.cli import code_cmd, engine_cmd, schemes_cmd
+from xinyong.adapters.cli import code_cmd, engine_cmd, ledger_cmd, schemes_cmd
 from xinyong.adapters.cli.ingest_cmd import ingest_command
 from xinyong.adapters.cli.serve_cmd import serve_command
 from xinyong.adapters.cli.world_cmd import demo_command, world_app
@@ -28,6 +28,7 @@ app.command("rescore")(engine_cmd.rescore_command)
 app.command("serve")(serve_command)
 app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
 app.command("demo")(demo_command)
+app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
 
 
 def main() -> None:

@@ -204,8 +204,9 @@ def chain_append(conn: Connection, content_hashes: Sequence[str], signer: Signer
     _write_entries(conn, [(position + 1 + k, seqs[k], c) for k, c in enumerate(chains)])
     if signer is not None:
         since = last_checkpoint(conn)
-        if position + n - since >= signer.every:
-            checkpoint(conn, signer, recent=(position, content_hashes, chains[-1]))
+        while position + n - since >= signer.every:  # one checkpoint per `every` records
+            since += signer.every
+            checkpoint(conn, signer, upto=since, recent=(position, content_hashes, chains))
 
 
 def _write_entries(conn: Connection, rows: list[tuple[int, int, str]]) -> None:
@@ -236,38 +237,37 @@ def checkpoint(
     conn: Connection,
     signer: Signer,
     *,
-    recent: tuple[int, Sequence[str], str] | None = None,
+    upto: int | None = None,
+    recent: tuple[int, Sequence[str], Sequence[str]] | None = None,
 ) -> Checkpoint | None:
-    """Sign and store a checkpoint at the ledger's tail (``None`` if nothing is new since the
-    last one). ``recent``: (position before them, content hashes, new head) of records
-    appended in this transaction and not readable cheaply yet."""
+    """Sign and store a checkpoint at position ``upto`` (default: the ledger's tail); ``None``
+    if the newest checkpoint is already there. ``recent``: (the position before them, content
+    hashes, chain hashes) of records appended in this transaction, taken from memory."""
     since = last_checkpoint(conn)
+    before, hashes, chains = recent if recent is not None else (None, (), ())
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    sql = (
+        "SELECT l.position, r.content_hash, l.chain FROM ledger l JOIN records r "
+        f"ON r.seq = l.seq WHERE l.position > {mark} AND l.position <= {mark} "
+        "ORDER BY l.position"
+    )
+    limit = upto if upto is not None else 2**62
     cur = _cursor(conn)
     try:
-        upto = recent[0] if recent is not None else None
-        sql = (
-            "SELECT l.position, r.content_hash, l.chain FROM ledger l JOIN records r "
-            "ON r.seq = l.seq WHERE l.position > {p} {upto} ORDER BY l.position"
-        )
-        mark = "%s" if conn.dialect.name == "postgresql" else "?"
-        args: tuple[int, ...] = (since,) if upto is None else (since, upto)
-        cur.execute(
-            sql.format(p=mark, upto="" if upto is None else f"AND l.position <= {mark}"), args
-        )
-        rows = cur.fetchall()
+        cur.execute(sql, (since, limit if before is None else min(limit, before)))
+        rows = [(int(p), str(h), str(c)) for p, h, c in cur.fetchall()]
     finally:
         cur.close()
-    leaves = [leaf(int(p), h) for p, h, _ in rows]
-    position, head = (int(rows[-1][0]), str(rows[-1][2])) if rows else (since, "")
-    if recent is not None:
-        before, hashes, head = recent
-        leaves.extend(leaf(before + 1 + k, h) for k, h in enumerate(hashes))
-        position = before + len(hashes)
-    if position <= since:
+    if before is not None:
+        take = min(len(hashes), limit - before)
+        first = max(since - before, 0)
+        rows.extend((before + 1 + k, hashes[k], chains[k]) for k in range(first, take))
+    if not rows or rows[-1][0] <= since:
         return None
-    if len(leaves) != position - since:
+    position, head = rows[-1][0], rows[-1][2]
+    if len(rows) != position - since:
         raise XinyongError(
-            f"cannot checkpoint: positions {since + 1}-{position} have {len(leaves)} records "
+            f"cannot checkpoint: positions {since + 1}-{position} have {len(rows)} records "
             "joined to the ledger; run 'xinyong ledger verify' to see where"
         )
     cp = sign(
@@ -275,7 +275,7 @@ def checkpoint(
         position=position,
         since=since,
         head=head,
-        root=root(leaves),
+        root=root([leaf(p, h) for p, h, _ in rows]),
         made_at=time.time_ns() // 1000,
     )
     conn.execute(checkpoints_table.insert().values(**cp.to_dict()))
