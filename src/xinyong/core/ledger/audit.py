@@ -24,6 +24,7 @@ the store (an *anchor*) is for.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -293,7 +294,7 @@ def audit(
         classify(pending, None)
     out.head = prev
     end = expected_pos - 1
-    _check_checkpoints(out, cps, heads, roots, end, trusted, report)
+    _check_checkpoints(out, cps, heads, roots, end, trusted, report, sorted(found))
     for a in anchors:
         out.anchors += 1
         if not signature_ok(a):
@@ -340,7 +341,10 @@ def _check_checkpoints(
     end: int,
     trusted: frozenset[str] | None,
     report: Callable[[int, Kind, str], None],
+    bad: list[int],
 ) -> None:
+    """Check each checkpoint; a head or root mismatch is reported only for a block with no
+    finding yet (a finding inside the block already says more precisely what changed)."""
     before = 0
     for c in cps:
         out.checkpoints += 1
@@ -370,6 +374,8 @@ def _check_checkpoints(
                 f"records deleted at the tail: the checkpoint signed "
                 f"a log of {p} records, the ledger ends at position {end}",
             )
+            continue
+        if bisect_right(bad, p) > bisect_right(bad, c.since):
             continue
         if heads.get(p) != c.head:
             report(
