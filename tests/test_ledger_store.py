@@ -193,3 +193,29 @@ def test_key_from_env_that_is_not_a_key_is_refused(
     monkeypatch.setenv("XINYONG_LEDGER_EVERY", "0")
     with pytest.raises(XinyongError, match="XINYONG_LEDGER_EVERY must be a whole number"):
         open_store(str(tmp_path / "c.db"))
+
+
+def test_cli_prove_gives_a_path_to_the_signed_root_and_fails_for_an_edited_record(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "credit.db")
+    records = [make_record() for _ in range(11)]
+    store = SqlRecordStore(store_url(db), signer=Signer(KEY, 11))
+    store.append(records)
+    store.close()
+    result = runner.invoke(app, ["ledger", "prove", records[6].id, "--db", db])
+    assert result.exit_code == 0, result.output
+    proof = json.loads(result.stdout)
+    assert (proof["position"], proof["index"], proof["size"], proof["verified"]) == (7, 6, 11, True)
+    assert len(proof["path"]) == 4  # ceil(log2(11))
+    con = sqlite3.connect(db)
+    con.execute("DROP TRIGGER records_no_update")
+    con.execute("UPDATE records SET evidence = 'x' WHERE seq = 7")
+    con.commit()
+    con.close()
+    bad = runner.invoke(app, ["ledger", "prove", records[6].id, "--db", db])
+    assert bad.exit_code == 1
+    assert json.loads(bad.stdout)["verified"] is False
+    missing = runner.invoke(app, ["ledger", "prove", "no-such-id", "--db", db])
+    assert missing.exit_code == 1
+    assert "no record with id 'no-such-id'" in missing.output

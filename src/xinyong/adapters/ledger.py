@@ -18,7 +18,8 @@ from xinyong.adapters.store.port import canonical
 from xinyong.adapters.store.sql import SqlRecordStore, record_of
 from xinyong.core.errors import XinyongError
 from xinyong.core.ledger.audit import Audit, Entry, Stored, audit
-from xinyong.core.ledger.checkpoint import Checkpoint
+from xinyong.core.ledger.checkpoint import Checkpoint, signature_ok
+from xinyong.core.ledger.merkle import inclusion_proof, leaf, verify_inclusion
 from xinyong.core.records import FIELDS
 
 _FETCH = 20_000
@@ -113,3 +114,55 @@ def latest_checkpoint(store: object) -> Checkpoint | None:
     with _sql_store(store)._read() as conn:
         found = checkpoints_of(conn)
     return found[-1] if found else None
+
+
+def prove(store: object, record_id: str) -> dict[str, Any]:
+    """An inclusion proof of record ``record_id`` in the signed checkpoint covering it.
+
+    Returns the record's position and content hash (recomputed from its fields), the
+    checkpoint, the leaf's index in the checkpoint's block, and the Merkle audit path;
+    ``verified`` says whether the path leads to the signed root. Raises ``XinyongError`` if
+    the record is not stored or no checkpoint covers it yet.
+    """
+    with _sql_store(store)._read() as conn:
+        mark = "%s" if conn.dialect.name == "postgresql" else "?"
+        found = conn.exec_driver_sql(
+            f"SELECT l.position FROM ledger l JOIN records r ON r.seq = l.seq WHERE r.id = {mark}",
+            (record_id,),
+        ).first()
+        if found is None:
+            raise XinyongError(f"no record with id {record_id!r} in the ledger")
+        position = int(found[0])
+        cover = [c for c in checkpoints_of(conn) if c.position >= position]
+        if not cover:
+            raise XinyongError(
+                f"record {record_id!r} is at position {position}, after the newest checkpoint; "
+                "sign one first: xinyong ledger checkpoint --key KEYFILE"
+            )
+        cp = cover[0]
+        cols = ", ".join((*FIELDS,))
+        rows = conn.exec_driver_sql(
+            f"SELECT l.position, {cols} FROM ledger l JOIN records r ON r.seq = l.seq "
+            f"WHERE l.position > {mark} AND l.position <= {mark} ORDER BY l.position",
+            (cp.since, cp.position),
+        ).all()
+    hashes = {int(row[0]): canonical(record_of(row[1:]))[1] for row in rows}
+    leaves = [leaf(p, hashes[p]) for p in sorted(hashes)]
+    index = position - cp.since - 1
+    if len(leaves) != cp.position - cp.since:
+        raise XinyongError(
+            f"the block {cp.since + 1}-{cp.position} is incomplete in the store; run "
+            "'xinyong ledger verify' to see where"
+        )
+    path = inclusion_proof(leaves, index)
+    return {
+        "id": record_id,
+        "position": position,
+        "content_hash": hashes[position],
+        "checkpoint": cp.to_dict(),
+        "index": index,
+        "size": len(leaves),
+        "path": path,
+        "verified": signature_ok(cp)
+        and verify_inclusion(leaves[index], index, len(leaves), path, cp.root),
+    }

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from xinyong.adapters.cli.options import DEFAULT_DB, DbOpt, JsonOpt, err, fail, out, print_json
-from xinyong.adapters.ledger import latest_checkpoint, make_checkpoint, size, verify_store
+from xinyong.adapters.ledger import latest_checkpoint, make_checkpoint, prove, size, verify_store
 from xinyong.adapters.store import open_store
 from xinyong.adapters.store.ledger import KEY_ENV, Signer, load_key, new_key
 from xinyong.core.errors import XinyongError
@@ -222,3 +222,30 @@ def _print(a: Audit, db: str) -> None:
         out.print(f"  position {f.position} ({f.kind.value}): {f.message}", highlight=False)
     if len(a.findings) > 20:
         out.print(f"  ... and {len(a.findings) - 20} more", highlight=False)
+
+
+@app.command("prove")
+def prove_command(
+    record_id: Annotated[str, typer.Argument(help="The id of the record to prove.")],
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Print (JSON) a Merkle inclusion proof of one record in the signed checkpoint covering it.
+
+    Anyone holding the checkpoint can check the path without the rest of the store.
+
+    Example: xinyong ledger prove rec-000042 --db credit.db
+    """
+    try:
+        store = open_store(db)
+    except XinyongError as e:
+        fail(str(e))
+    try:
+        proof = prove(store, record_id)
+    except XinyongError as e:
+        fail(str(e), 1)
+    finally:
+        store.close()
+    print_json(proof)
+    if not proof["verified"]:
+        err.print("[bold red]the proof does not lead to the signed root[/]", highlight=False)
+        raise typer.Exit(1)
