@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     load_pem_private_key,
 )
-from sqlalchemy import BigInteger, Column, Connection, MetaData, Table, Text
+from sqlalchemy import BigInteger, Column, Connection, Integer, MetaData, Table, Text
 
 from xinyong.core.errors import XinyongError
 from xinyong.core.ledger.chain import GENESIS, extend
@@ -43,17 +43,18 @@ EVERY_ENV = "XINYONG_LEDGER_EVERY"
 DEFAULT_EVERY = 10_000
 
 _metadata = MetaData()
+_KEY = BigInteger().with_variant(Integer, "sqlite")  # SQLite: the rowid itself, no extra index
 ledger_table = Table(
     "ledger",
     _metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", _KEY, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False),
     Column("chain", Text, nullable=False),
 )
 checkpoints_table = Table(
     "checkpoints",
     _metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", _KEY, primary_key=True, autoincrement=False),
     Column("since", BigInteger, nullable=False),
     Column("head", Text, nullable=False),
     Column("root", Text, nullable=False),
