@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from xinyong.adapters.cli import code_cmd, engine_cmd, objections_cmd, schemes_cmd, spark_cmd
+from xinyong.adapters.cli import (
+    code_cmd,
+    engine_cmd,
+    ledger_cmd,
+    objections_cmd,
+    schemes_cmd,
+    spark_cmd,
+)
 from xinyong.adapters.cli.ingest_cmd import ingest_command
 from xinyong.adapters.cli.repair_cmd import app as repair_app
 from xinyong.adapters.cli.serve_cmd import serve_command
@@ -38,6 +45,7 @@ app.command("notices")(objections_cmd.notices_command)
 app.add_typer(spark_cmd.app, name="spark", help="Rescore on Apache Spark.")
 app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
 app.command("demo")(demo_command)
+app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
 
 
 def main() -> None:

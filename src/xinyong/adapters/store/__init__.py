@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xinyong.adapters.store.ledger import signer_from_env
 from xinyong.adapters.store.port import (
     DEFAULT_FRAME_COLUMNS,
     FRAME_SCHEMA,
@@ -62,8 +63,13 @@ def store_url(url_or_path: str) -> str:
 
 
 def open_store(url_or_path: str) -> RecordStore:
-    """Open the store at a file path or database URL (created and migrated if needed)."""
+    """Open the store at a file path or database URL (created and migrated if needed).
+
+    Appends sign ledger checkpoints with the key named by env ``XINYONG_LEDGER_KEY``, if set
+    (:mod:`xinyong.adapters.store.ledger`).
+    """
     url = store_url(url_or_path)
+    signer = signer_from_env()
     if url.split("://", 1)[0].split("+", 1)[0].lower() in ("postgresql", "postgres"):
-        return PostgresRecordStore(url)
-    return SqlRecordStore(url)
+        return PostgresRecordStore(url, signer=signer)
+    return SqlRecordStore(url, signer=signer)

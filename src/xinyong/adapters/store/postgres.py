@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from xinyong.adapters.store.ledger import Signer, chain_append
 from xinyong.adapters.store.port import AppendResult, Known, plan_append, wanted_ids
 from xinyong.adapters.store.sql import (
     _CHUNK,
@@ -66,18 +67,20 @@ def pg_url(url: str) -> str:
 class PostgresRecordStore(SqlRecordStore):
     """:class:`~xinyong.adapters.store.port.RecordStore` on PostgreSQL."""
 
-    def __init__(self, url: str) -> None:
-        super().__init__(pg_url(url))
+    def __init__(self, url: str, *, signer: Signer | None = None) -> None:
+        super().__init__(pg_url(url), signer=signer)
 
     def _append(self, records: Sequence[Record]) -> AppendResult:
         now = _now_us()
         with self._write() as conn:
             conn.exec_driver_sql(_LOCK_SQL)
             known = self._known(conn, records)
-            hashes = _copy(conn, records, fresh(records, known), now)
+            new = fresh(records, known)
+            hashes = _copy(conn, records, new, now)
             plan = plan_append(records, hashes, known, stored=lambda i: self._get(conn, i), limit=1)
             if plan.problems:  # rolls back the rows copied
                 raise _as_error(plan.problems[0])
+            chain_append(conn, [h for h, k in zip(hashes, new, strict=True) if k], self.signer)
         return AppendResult(len(plan.new), plan.duplicates)
 
     def _known(self, conn: Connection, records: Sequence[Record]) -> dict[str, Known]:

@@ -41,6 +41,7 @@ from sqlalchemy import (
     select,
 )
 
+from xinyong.adapters.store.ledger import Signer, chain_append
 from xinyong.adapters.store.port import (
     DEFAULT_FRAME_COLUMNS,
     FRAME_SCHEMA,
@@ -141,9 +142,16 @@ def _m0002_state(conn: Connection) -> None:
     create_state_tables(conn)
 
 
+def _m0003_ledger(conn: Connection) -> None:
+    from xinyong.adapters.store.ledger import migrate_ledger
+
+    migrate_ledger(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_records", _m0001_records),
     Migration("0002_state", _m0002_state),
+    Migration("0003_ledger", _m0003_ledger),
 )
 
 
@@ -238,7 +246,8 @@ def _sqlite_setup(engine: Engine) -> None:
 class SqlRecordStore:
     """:class:`~xinyong.adapters.store.port.RecordStore` over a SQLAlchemy database URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, signer: Signer | None = None) -> None:
+        self.signer = signer  # signs ledger checkpoints on append (see store.ledger)
         self._engine = create_engine(url)
         if self._engine.dialect.name == "sqlite":
             _sqlite_setup(self._engine)
@@ -303,10 +312,12 @@ class SqlRecordStore:
         now = _now_us()
         with self._write() as conn:
             known = self._known(conn, records)
-            hashes = self._insert(conn, records, fresh(records, known), now)
+            new = fresh(records, known)
+            hashes = self._insert(conn, records, new, now)
             plan = plan_append(records, hashes, known, stored=lambda i: self._get(conn, i), limit=1)
             if plan.problems:  # rolls back the rows written
                 raise _as_error(plan.problems[0])
+            chain_append(conn, [h for h, k in zip(hashes, new, strict=True) if k], self.signer)
         return AppendResult(len(plan.new), plan.duplicates)
 
     def _insert(

@@ -1,0 +1,298 @@
+"""The ledger tables of a store: the hash chain and the signed checkpoints, kept in step with
+``records`` inside the same transaction as each append.
+
+- ``ledger(position, seq, chain)``: the record stored under ``seq`` was appended at log
+  ``position`` (1, 2, 3, ... without gaps, in append order) and the chain hash there is
+  ``chain`` (:func:`xinyong.core.ledger.chain.link`). ``seq`` is the records table's own key,
+  which may have gaps on PostgreSQL (its sequence skips numbers on a rollback); positions
+  do not.
+- ``checkpoints``: Ed25519-signed statements (:mod:`xinyong.core.ledger.checkpoint`), made
+  every ``every`` records by an append when the store has a signing key, or on demand.
+
+Both tables refuse UPDATE and DELETE (triggers), like ``records``. The signing key is kept
+outside the store: a PEM file named by ``XINYONG_LEDGER_KEY`` (made by ``xinyong ledger
+keygen``); ``XINYONG_LEDGER_EVERY`` sets how many records a checkpoint covers at most
+(default 10,000).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
+from sqlalchemy import BigInteger, Column, Connection, Integer, MetaData, Table, Text
+
+from xinyong.core.errors import XinyongError
+from xinyong.core.ledger.chain import GENESIS, extend
+from xinyong.core.ledger.checkpoint import Checkpoint, sign
+from xinyong.core.ledger.merkle import leaf, root
+
+KEY_ENV = "XINYONG_LEDGER_KEY"
+EVERY_ENV = "XINYONG_LEDGER_EVERY"
+DEFAULT_EVERY = 10_000
+
+_metadata = MetaData()
+_KEY = BigInteger().with_variant(Integer, "sqlite")  # SQLite: the rowid itself, no extra index
+ledger_table = Table(
+    "ledger",
+    _metadata,
+    Column("position", _KEY, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("chain", Text, nullable=False),
+)
+checkpoints_table = Table(
+    "checkpoints",
+    _metadata,
+    Column("position", _KEY, primary_key=True, autoincrement=False),
+    Column("since", BigInteger, nullable=False),
+    Column("head", Text, nullable=False),
+    Column("root", Text, nullable=False),
+    Column("made_at", BigInteger, nullable=False),
+    Column("public_key", Text, nullable=False),
+    Column("signature", Text, nullable=False),
+)
+CHECKPOINT_COLUMNS = ("position", "since", "head", "root", "made_at", "public_key", "signature")
+
+_PG_FUNCTION = """CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'restrict_violation',
+    MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused',
+    HINT = 'the ledger only grows with the records it chains';
+END $$"""
+
+
+def _guards(dialect: str, table: str) -> list[str]:
+    if dialect == "postgresql":
+        return [
+            f"""CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()"""
+        ]
+    return [
+        f"""CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN
+        SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"""
+        for op in ("UPDATE", "DELETE")
+    ]
+
+
+def migrate_ledger(conn: Connection) -> None:
+    """Migration ``0003_ledger``: create the tables and their guards, and chain every record
+    already stored, in append order (using the content hash stored with each)."""
+    dialect = conn.dialect.name
+    _metadata.create_all(conn)
+    if dialect == "postgresql":
+        conn.exec_driver_sql(_PG_FUNCTION)
+    for table in ("ledger", "checkpoints"):
+        for ddl in _guards(dialect, table):
+            conn.exec_driver_sql(ddl)
+    prev, position = GENESIS, 0
+    cur = _cursor(conn)
+    try:
+        cur.execute("SELECT seq, content_hash FROM records ORDER BY seq")
+        while rows := cur.fetchmany(50_000):
+            chains = extend(prev, (h for _, h in rows), position + 1)
+            _write_entries(
+                conn, [(position + 1 + k, row[0], chains[k]) for k, row in enumerate(rows)]
+            )
+            position += len(rows)
+            prev = chains[-1]
+    finally:
+        cur.close()
+
+
+# --- signing key (kept outside the store) ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """The key that signs checkpoints, and how many records a checkpoint covers at most."""
+
+    key: Ed25519PrivateKey
+    every: int = DEFAULT_EVERY
+
+
+def new_key(path: Path) -> Ed25519PrivateKey:
+    """Make an Ed25519 key and write it to ``path`` (PEM, owner-only); refuses to overwrite."""
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise XinyongError(
+            f"key file {str(path)!r} already exists; a ledger key is never overwritten "
+            "(checkpoints signed with it would become unverifiable): choose another path"
+        ) from None
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    return key
+
+
+def load_key(path: Path) -> Ed25519PrivateKey:
+    """The Ed25519 key in PEM file ``path``; errors say what is wrong with the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise XinyongError(f"cannot read ledger key {str(path)!r}: {e.strerror}") from None
+    try:
+        key = load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as e:
+        raise XinyongError(
+            f"ledger key {str(path)!r} is not an unencrypted PEM private key ({e}); make one "
+            "with: xinyong ledger keygen KEYFILE"
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise XinyongError(
+            f"ledger key {str(path)!r} is a {type(key).__name__}, not an Ed25519 key; make one "
+            "with: xinyong ledger keygen KEYFILE"
+        )
+    return key
+
+
+def signer_from_env() -> Signer | None:
+    """The signer named by ``XINYONG_LEDGER_KEY`` (and ``XINYONG_LEDGER_EVERY``), if set."""
+    path = os.environ.get(KEY_ENV)
+    if not path:
+        return None
+    raw = os.environ.get(EVERY_ENV, str(DEFAULT_EVERY))
+    try:
+        every = int(raw)
+        if every < 1:
+            raise ValueError
+    except ValueError:
+        raise XinyongError(
+            f"{EVERY_ENV} must be a whole number of records >= 1, got {raw!r}"
+        ) from None
+    return Signer(load_key(Path(path)), every)
+
+
+# --- appending (inside the append's transaction) ---------------------------------------------
+
+
+def chain_append(conn: Connection, content_hashes: Sequence[str], signer: Signer | None) -> None:
+    """Give the records just inserted (``content_hashes``, in insert order) their positions and
+    chain hashes, and sign a checkpoint if ``signer`` is due one. Call it in the append's
+    transaction, after the rows are in, with the store's writer lock held."""
+    n = len(content_hashes)
+    if n == 0:
+        return
+    cur = _cursor(conn)
+    try:
+        cur.execute("SELECT position, seq, chain FROM ledger ORDER BY position DESC LIMIT 1")
+        tail = cur.fetchone()
+        position, after, prev = (0, 0, GENESIS) if tail is None else tail
+        mark = "%s" if conn.dialect.name == "postgresql" else "?"
+        cur.execute(
+            f"SELECT min(seq), max(seq), count(*) FROM records WHERE seq > {mark}", (after,)
+        )
+        low, high, count = cur.fetchone()
+        if count == n and high - low + 1 == n:  # the usual case: one unbroken run of keys
+            seqs: Sequence[int] = range(low, high + 1)
+        else:
+            cur.execute(f"SELECT seq FROM records WHERE seq > {mark} ORDER BY seq", (after,))
+            seqs = [row[0] for row in cur.fetchall()]
+    finally:
+        cur.close()
+    if len(seqs) != n:
+        raise XinyongError(
+            f"the ledger is out of step with records: {len(seqs)} records stored after the "
+            f"ledger's last entry (seq {after}), but {n} were just appended; run "
+            "'xinyong ledger verify' to see where"
+        )
+    chains = extend(prev, content_hashes, position + 1)
+    _write_entries(conn, [(position + 1 + k, seqs[k], c) for k, c in enumerate(chains)])
+    if signer is not None:
+        since = last_checkpoint(conn)
+        while position + n - since >= signer.every:  # one checkpoint per `every` records
+            since += signer.every
+            checkpoint(conn, signer, upto=since, recent=(position, content_hashes, chains))
+
+
+def _write_entries(conn: Connection, rows: list[tuple[int, int, str]]) -> None:
+    cur = _cursor(conn)
+    try:
+        if conn.dialect.name == "postgresql":  # COPY text format, built in one go (fast)
+            with cur.copy("COPY ledger (position, seq, chain) FROM STDIN") as copy:
+                for start in range(0, len(rows), 50_000):
+                    copy.write(
+                        "".join(f"{p}\t{s}\t{c}\n" for p, s, c in rows[start : start + 50_000])
+                    )
+        else:
+            cur.executemany("INSERT INTO ledger (position, seq, chain) VALUES (?, ?, ?)", rows)
+    finally:
+        cur.close()
+
+
+def last_checkpoint(conn: Connection) -> int:
+    """The position of the newest checkpoint (0 if none)."""
+    cur = _cursor(conn)
+    try:
+        cur.execute("SELECT max(position) FROM checkpoints")
+        row = cur.fetchone()
+    finally:
+        cur.close()
+    return int(row[0] or 0) if row is not None else 0
+
+
+def checkpoint(
+    conn: Connection,
+    signer: Signer,
+    *,
+    upto: int | None = None,
+    recent: tuple[int, Sequence[str], Sequence[str]] | None = None,
+) -> Checkpoint | None:
+    """Sign and store a checkpoint at position ``upto`` (default: the ledger's tail); ``None``
+    if the newest checkpoint is already there. ``recent``: (the position before them, content
+    hashes, chain hashes) of records appended in this transaction, taken from memory."""
+    since = last_checkpoint(conn)
+    before, hashes, chains = recent if recent is not None else (None, (), ())
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    sql = (
+        "SELECT l.position, r.content_hash, l.chain FROM ledger l JOIN records r "
+        f"ON r.seq = l.seq WHERE l.position > {mark} AND l.position <= {mark} "
+        "ORDER BY l.position"
+    )
+    limit = upto if upto is not None else 2**62
+    cur = _cursor(conn)
+    try:
+        cur.execute(sql, (since, limit if before is None else min(limit, before)))
+        rows = [(int(p), str(h), str(c)) for p, h, c in cur.fetchall()]
+    finally:
+        cur.close()
+    if before is not None:
+        take = min(len(hashes), limit - before)
+        first = max(since - before, 0)
+        rows.extend((before + 1 + k, hashes[k], chains[k]) for k in range(first, take))
+    if not rows or rows[-1][0] <= since:
+        return None
+    position, head = rows[-1][0], rows[-1][2]
+    if len(rows) != position - since:
+        raise XinyongError(
+            f"cannot checkpoint: positions {since + 1}-{position} have {len(rows)} records "
+            "joined to the ledger; run 'xinyong ledger verify' to see where"
+        )
+    cp = sign(
+        signer.key,
+        position=position,
+        since=since,
+        head=head,
+        root=root([leaf(p, h) for p, h, _ in rows]),
+        made_at=time.time_ns() // 1000,
+    )
+    conn.execute(checkpoints_table.insert().values(**cp.to_dict()))
+    return cp
+
+
+def _cursor(conn: Connection) -> Any:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None, "connection is closed"
+    return dbapi.cursor()

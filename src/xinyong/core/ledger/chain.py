@@ -1,0 +1,38 @@
+"""The hash chain: position ``p`` of the log commits to every record up to ``p`` in order.
+
+``link(h_{p-1}, c_p, p) = SHA-256(h_{p-1} || c_p || p)`` over raw bytes: the previous chain
+hash (32 bytes), the record's content hash (32 bytes, :meth:`Record.content_hash`), and the
+position as 8 bytes big-endian. Position 1 links to :data:`GENESIS`. Hashes travel as
+lower-case hex text, as the store keeps content hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+GENESIS = "0" * 64
+"""The chain hash before position 1."""
+
+_sha256 = hashlib.sha256
+_fromhex = bytes.fromhex
+
+
+def link(prev: str, content_hash: str, position: int) -> str:
+    """The chain hash at ``position`` of a record with ``content_hash`` after ``prev``."""
+    return _sha256(
+        _fromhex(prev) + _fromhex(content_hash) + position.to_bytes(8, "big")
+    ).hexdigest()
+
+
+def extend(prev: str, content_hashes: Iterable[str], first: int) -> list[str]:
+    """Chain hashes of ``content_hashes`` appended after ``prev``, the first at ``first``."""
+    out: list[str] = []
+    add = out.append
+    h = _fromhex(prev)
+    p = first
+    for c in content_hashes:
+        h = _sha256(h + _fromhex(c) + p.to_bytes(8, "big")).digest()
+        add(h.hex())
+        p += 1
+    return out
