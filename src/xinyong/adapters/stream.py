@@ -151,7 +151,8 @@ async def consume(
             want = opts.batch if max_messages is None else max_messages - report.messages
             try:
                 msgs = await sub.fetch(min(want, opts.batch), timeout=wait)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nats.errors.TimeoutError, or asyncio's when the fetch's
+                # own deadline runs out before it asks the server (seen under load)
                 idle += wait
                 if idle_exit is not None and idle >= idle_exit:
                     break
