@@ -1,0 +1,263 @@
+"""One table of every benchmark figure, beside its same-run baseline and its target.
+
+Each bench module writes its own section of ``bench/results.json`` (with the command that
+produced it, when and on what machine); ``make bench`` runs them all and then this module,
+which prints one table from that file::
+
+    python -m xinyong.adapters.bench_table [--results bench/results.json] [--json]
+
+A row whose section is missing (that bench has not been run) says so rather than being left
+out, so a reader sees what the table does not cover.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from xinyong.adapters.bench_results import RESULTS
+
+Op = Literal[">=", "<="]
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    unit: str
+    section: str
+    path: str
+    baseline: str | None = None
+    """What the baseline is; None when the figure has no baseline of its own."""
+    baseline_path: str | None = None
+    higher_is_better: bool = True
+    target: tuple[Op, float] | None = None
+
+
+ROWS: tuple[Row, ...] = (
+    Row(
+        "batch scoring, store-typed frame",
+        "records/s",
+        "batch_scoring",
+        "score_population.store_types.records_per_second",
+        "plain-Python loop",
+        "python_loop.records_per_second",
+        target=(">=", 10_000_000),
+    ),
+    Row(
+        "batch scoring, enum-encoded frame",
+        "records/s",
+        "batch_scoring",
+        "score_population.encoded_types.records_per_second",
+        "plain-Python loop",
+        "python_loop.records_per_second",
+        target=(">=", 10_000_000),
+    ),
+    Row(
+        "batch scoring (rongcheng, 10M records)",
+        "records/s",
+        "ooc_rescoring",
+        "in_memory.score_population.records_per_second",
+        "hand-written DuckDB SQL",
+        "in_memory.duckdb_sql.records_per_second",
+    ),
+    Row(
+        "out-of-core rescoring, 1e9 records / 1e8 subjects",
+        "s",
+        "ooc_rescoring",
+        "out_of_core.seconds",
+        higher_is_better=False,
+        target=("<=", 600),
+    ),
+    Row(
+        "out-of-core rescoring, peak memory",
+        "MiB",
+        "ooc_rescoring",
+        "out_of_core.peak_rss_mib.all_processes_bound",
+        higher_is_better=False,
+        target=("<=", 24 * 1024),
+    ),
+    Row(
+        "Spark local[*] rescoring",
+        "records/s",
+        "spark_scoring",
+        "spark_local.records_per_second",
+        "embedded Polars scorer",
+        "embedded.records_per_second",
+    ),
+    Row(
+        "incremental update, commit to state, p50",
+        "ms",
+        "incremental",
+        "incremental_ms_p50",
+        "batch rescoring of the population",
+        "baseline_population_rescore_ms_median",
+        higher_is_better=False,
+    ),
+    Row(
+        "incremental update, commit to state, p99",
+        "ms",
+        "incremental",
+        "incremental_ms_p99",
+        "re-evaluating the subject, p99",
+        "baseline_subject_reevaluation_ms_p99",
+        higher_is_better=False,
+    ),
+    Row(
+        "gate check over HTTP at 1,000/s offered, p99",
+        "ms",
+        "service",
+        "gate_checks.single_at_rate.p99_ms",
+        "unplanned Engine.check server",
+        "gate_checks.single_at_rate.baseline.p99_ms",
+        higher_is_better=False,
+        target=("<=", 10),
+    ),
+    Row(
+        "gate check over HTTP, server CPU per check",
+        "ms",
+        "service",
+        "gate_checks.single_at_rate.server_cpu_ms_per_check",
+        "unplanned Engine.check server",
+        "gate_checks.single_at_rate.baseline.server_cpu_ms_per_check",
+        higher_is_better=False,
+    ),
+    Row(
+        "batch gate checks over HTTP",
+        "subjects/s",
+        "service",
+        "gate_checks.batch.checks_per_second",
+        "unplanned Engine.check server",
+        "gate_checks.batch.baseline.checks_per_second",
+        target=(">=", 200_000),
+    ),
+    Row(
+        "batch gate checks in process",
+        "subjects/s",
+        "service",
+        "gate_checks.batch_in_process.checks_per_second",
+        "unplanned check_gate",
+        "gate_checks.batch_in_process.baseline_checks_per_second",
+        target=(">=", 200_000),
+    ),
+    Row(
+        "bulk ingest into SQLite",
+        "records/s",
+        "service",
+        "bulk_ingest.sqlite.append_records_per_second",
+        "appends of 1,000 records",
+        "bulk_ingest.sqlite.baseline_append_1000_per_call_records_per_second",
+        target=(">=", 100_000),
+    ),
+    Row(
+        "bulk ingest into PostgreSQL (COPY)",
+        "records/s",
+        "service",
+        "bulk_ingest.postgresql.append_records_per_second",
+        "appends of 1,000 records",
+        "bulk_ingest.postgresql.baseline_append_1000_per_call_records_per_second",
+        target=(">=", 100_000),
+    ),
+    Row(
+        "synthetic world, 200k residents x 12 months",
+        "resident-months/s",
+        "world",
+        "resident_months_per_second",
+    ),
+)
+
+
+def lookup(data: dict[str, Any], section: str, path: str) -> float | None:
+    node: Any = data.get(section)
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
+
+
+def evaluate(data: dict[str, Any], rows: Sequence[Row] = ROWS) -> list[dict[str, Any]]:
+    """Each row's figure, baseline, ratio (above 1 = better than the baseline) and target."""
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        value = lookup(data, r.section, r.path)
+        base = lookup(data, r.section, r.baseline_path) if r.baseline_path else None
+        ratio = None
+        if value is not None and base:
+            ratio = value / base if r.higher_is_better else base / value if value else None
+        met = None
+        if r.target is not None and value is not None:
+            op, limit = r.target
+            met = value >= limit if op == ">=" else value <= limit
+        section = data.get(r.section) or {}
+        out.append(
+            {
+                "figure": r.figure,
+                "unit": r.unit,
+                "value": value,
+                "baseline": r.baseline,
+                "baseline_value": base,
+                "ratio": None if ratio is None else round(ratio, 2),
+                "target": None if r.target is None else f"{r.target[0]} {r.target[1]:,.0f}",
+                "met": met,
+                "section": r.section,
+                "measured_at": section.get("measured_at") if isinstance(section, dict) else None,
+            }
+        )
+    return out
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return "-"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:,.3g}" if abs(v) < 10 else f"{v:,.1f}"
+
+
+def main(
+    results: Annotated[Path, typer.Option(help="The results file the benches wrote.")] = RESULTS,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
+) -> None:
+    """Print every benchmark figure beside its same-run baseline and its target."""
+    if not results.is_file():
+        raise typer.BadParameter(f"{results} does not exist; run `make bench` first")
+    data: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
+    rows = evaluate(data)
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    cores = os.cpu_count()
+    t = Table(
+        "figure",
+        "measured",
+        "unit",
+        "baseline (same run)",
+        "ratio",
+        "target",
+        "met",
+        "measured at",
+        title=f"xinyong benchmarks ({results}, {cores} cores)",
+    )
+    for r in rows:
+        if r["value"] is None:
+            t.add_row(
+                r["figure"], "not run", "", f"section {r['section']!r} missing", "", "", "", ""
+            )
+            continue
+        base = f"{_num(r['baseline_value'])} ({r['baseline']})" if r["baseline"] else "-"
+        met = {True: "[green]yes[/]", False: "[red]NO[/]", None: ""}[r["met"]]
+        ratio = f"{r['ratio']:g}x" if r["ratio"] is not None else ""
+        t.add_row(r["figure"], _num(r["value"]), r["unit"], base, ratio, r["target"] or "", met)
+    Console(width=160).print(t)
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,28 @@
+"""The benchmark table: ratios point the right way, targets are judged, gaps are shown."""
+
+from __future__ import annotations
+
+from xinyong.adapters.bench_table import ROWS, Row, evaluate, lookup
+
+FAST = Row("fast", "records/s", "s", "a.value", "loop", "a.base", target=(">=", 100))
+QUICK = Row(
+    "quick", "ms", "s", "b.value", "naive", "b.base", higher_is_better=False, target=("<=", 10)
+)
+
+
+def test_ratio_and_target_for_higher_and_lower_is_better() -> None:
+    data = {"s": {"a": {"value": 300, "base": 100}, "b": {"value": 20, "base": 80}}}
+    fast, quick = evaluate(data, [FAST, QUICK])
+    assert (fast["ratio"], fast["met"]) == (3.0, True)
+    assert (quick["ratio"], quick["met"]) == (4.0, False)  # 4x better than naive, misses 10 ms
+
+
+def test_a_missing_section_or_figure_is_reported_not_invented() -> None:
+    [row] = evaluate({}, [FAST])
+    assert (row["value"], row["ratio"], row["met"]) == (None, None, None)
+    assert lookup({"s": {"a": {"value": "fast"}}}, "s", "a.value") is None
+
+
+def test_every_row_reads_a_distinct_figure() -> None:
+    keys = [(r.section, r.path) for r in ROWS]
+    assert len(keys) == len(set(keys))
