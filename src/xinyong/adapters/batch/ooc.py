@@ -90,12 +90,18 @@ def score_bucket(job: BucketJob) -> BucketDone:
     t0 = time.perf_counter()
     frame = read_bucket(job.files, job.manifest, job.bucket, check_layout=job.check_layout)
     t1 = time.perf_counter()
-    scores = score_population(job.scheme, frame, job.at, job.known_at, engine="in-memory")
+    scores = score_population(job.scheme, frame, job.at, job.known_at)
     t2 = time.perf_counter()
     write_part(scores, job.out / f"part-{job.bucket:05d}.parquet")
     t3 = time.perf_counter()
     return BucketDone(
-        job.bucket, frame.height, scores.height, t1 - t0, t2 - t1, t3 - t2, peak_rss_mib(),
+        job.bucket,
+        frame.height,
+        scores.height,
+        t1 - t0,
+        t2 - t1,
+        t3 - t2,
+        peak_rss_mib(),
         os.getpid(),
     )
 
@@ -134,7 +140,8 @@ def rescore_dataset(
         workers=workers,
     )
     jobs = [
-        BucketJob(b, f, manifest, out, scheme, at, known_at, check_layout) for b, f in enumerate(files)
+        BucketJob(b, f, manifest, out, scheme, at, known_at, check_layout)
+        for b, f in enumerate(files)
     ]
     stages = {"read": 0.0, "score": 0.0, "write": 0.0}
     worker_peak: dict[int, float] = {}

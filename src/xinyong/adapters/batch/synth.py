@@ -143,10 +143,10 @@ def generate_bucket(task: BucketTask) -> tuple[int, int, float]:
             "status": status[order],
             "refers_to": refers[order],
         }
-    ).with_columns(
-        pl.when(pl.col("refers_to") >= 0).then(pl.col("refers_to")).alias("refers_to")
+    ).with_columns(pl.when(pl.col("refers_to") >= 0).then(pl.col("refers_to")).alias("refers_to"))
+    write_part(
+        frame.select(REQUIRED_COLUMNS), bucket_dir(task.root, task.bucket) / "part-00000.parquet"
     )
-    write_part(frame.select(REQUIRED_COLUMNS), bucket_dir(task.root, task.bucket) / "part-00000.parquet")
     return task.bucket, total, peak_rss_mib()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from xinyong.adapters.cli import code_cmd, engine_cmd, schemes_cmd
+from xinyong.adapters.cli import code_cmd, dataset_cmd, engine_cmd, schemes_cmd
 from xinyong.adapters.cli.ingest_cmd import ingest_command
 from xinyong.adapters.cli.serve_cmd import serve_command
 from xinyong.adapters.cli.world_cmd import demo_command, world_app
@@ -25,6 +25,7 @@ app.command("lists")(engine_cmd.lists_command)
 app.command("check")(engine_cmd.check_command)
 app.command("gates")(engine_cmd.gates_command)
 app.command("rescore")(engine_cmd.rescore_command)
+app.add_typer(dataset_cmd.app, name="export", help="Export the store's records (Parquet dataset).")
 app.command("serve")(serve_command)
 app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
 app.command("demo")(demo_command)
