@@ -87,7 +87,7 @@ def test_dataset_rescoring_equals_embedded_paths(
 def _as_records(frame: pl.DataFrame) -> list[Record]:
     return [
         Record(
-            id=str(r["id"]),
+            id=f"{r['id']:012d}",  # text ids that sort like the numbers
             subject=str(r["subject"]),
             category=r["category"],
             occurred_at=r["occurred_at"],
@@ -95,7 +95,7 @@ def _as_records(frame: pl.DataFrame) -> list[Record]:
             source="synthetic",
             legal_basis="synthetic",
             status=Status(r["status"]),
-            refers_to=None if r["refers_to"] is None else str(r["refers_to"]),
+            refers_to=None if r["refers_to"] is None else f"{r['refers_to']:012d}",
         )
         for r in frame.iter_rows(named=True)
     ]
@@ -268,3 +268,45 @@ def test_cli_export_then_rescore_matches_the_store(tmp_path: Path) -> None:
     r = runner.invoke(app, [*common, "--dataset", str(tmp_path), "--out", str(tmp_path / "o2")])
     assert r.exit_code == 2
     assert "no manifest.json" in r.stderr
+
+
+# --- the benchmark's baselines compute the same scores -----------------------------------------
+
+
+def test_duckdb_sql_and_python_loop_agree_with_score_population(generated: Path) -> None:
+    from xinyong.adapters.batch.bench import loop_scores
+    from xinyong.adapters.batch.ooc_bench import duckdb_connection, duckdb_records, duckdb_scores
+
+    scheme = load_scheme("rongcheng")
+    whole = read_dataset(generated)
+    want = _rows(score_population(scheme, whole, AT))
+    con = duckdb_connection(scheme, AT)
+    con.register("records", duckdb_records(whole).to_arrow())
+    got = duckdb_scores(con, scheme, AT, AT)
+    assert got.schema["score"] == pl.Int64
+    assert _rows(got) == want
+    early = datetime(2023, 3, 1, 12, tzinfo=UTC)  # another moment; what was known then
+    assert _rows(duckdb_scores(con, scheme, early, early)) == _rows(
+        score_population(scheme, whole, early)
+    )
+    rows = [
+        (
+            f"{r[0]:012d}",
+            str(r[1]),
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            None if r[6] is None else f"{r[6]:012d}",
+        )
+        for r in whole.select(
+            "id",
+            "subject",
+            pl.col("category").cast(pl.String),
+            pl.col("occurred_at").dt.epoch("us"),
+            pl.col("recorded_at").dt.epoch("us"),
+            pl.col("status").cast(pl.String),
+            "refers_to",
+        ).iter_rows()
+    ]
+    assert {int(s): v for s, v in loop_scores(scheme, rows, AT).items()} == want

@@ -115,7 +115,8 @@ overridden AS (  -- the worst grade an override caps each subject at
 ),
 scored AS (
     SELECT s.subject,
-           least(greatest($base + coalesce(p.points, 0), $floor), $ceiling) AS score,
+           CAST(least(greatest($base + coalesce(p.points, 0), $floor), $ceiling) AS BIGINT)
+               AS score,
            v.grade_index AS override_index
     FROM (SELECT DISTINCT subject FROM records) s
     LEFT JOIN (SELECT subject, sum(points) AS points
