@@ -23,6 +23,7 @@ measured in the same run, say more than the absolute figures. The figures are me
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -421,6 +422,14 @@ def report(f: dict[str, Any], console: Console) -> None:
     console.print(f"{mc['cores']} cores, {mc['memory_gib']} GiB, {mc['platform']}")
 
 
+def _earlier(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    found = data.get("ooc_rescoring", {})
+    return found if isinstance(found, dict) else {}
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(
         prog="python -m xinyong.adapters.batch.ooc_bench", description=__doc__
@@ -480,6 +489,15 @@ def main(argv: list[str] | None = None) -> None:
     figures["peak_rss_mib_bench_process"] = round(peak_rss_mib(), 1)
     report(figures, console)
     if not args.no_save:
+        # a run of one part keeps the other part's figures from an earlier run
+        stamp = {"command": figures["command"], "measured_at": figures["measured_at"]}
+        for part in ("in_memory", "out_of_core"):
+            if part in figures:
+                figures[part] = {**stamp, **figures[part]}
+            else:
+                earlier = _earlier(args.results).get(part)
+                if earlier is not None:
+                    figures[part] = earlier
         merge_results(args.results, "ooc_rescoring", figures)
         console.print(f"saved under 'ooc_rescoring' in {args.results}")
 
