@@ -479,6 +479,7 @@ def main(argv: list[str] | None = None) -> None:
             args.gen_workers,
         )
         figures["in_memory"] = in_memory(scheme, root, args.runs, args.sample, console)
+        figures["in_memory"]["peak_rss_mib_process"] = round(peak_rss_mib(), 1)
     if not args.skip_ooc:
         records = round(args.records * args.scale)
         subjects = round(args.subjects * args.scale)
@@ -486,7 +487,6 @@ def main(argv: list[str] | None = None) -> None:
             args.data, records, subjects, args.scheme, args.seed, args.gen_workers
         )
         figures["out_of_core"] = out_of_core(scheme, root, gen_s, args.workers, console)
-    figures["peak_rss_mib_bench_process"] = round(peak_rss_mib(), 1)
     report(figures, console)
     if not args.no_save:
         # a run of one part keeps the other part's figures from an earlier run
