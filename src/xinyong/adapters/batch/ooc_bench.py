@@ -40,7 +40,14 @@ from rich.progress import Progress
 from rich.table import Table
 
 from xinyong.adapters.batch.bench import Row, best_of, loop_scores, memory_gib
-from xinyong.adapters.batch.dataset import MANIFEST, DatasetError, read_dataset, read_manifest
+from xinyong.adapters.batch.dataset import (
+    MANIFEST,
+    DatasetError,
+    parts_of,
+    read_bucket,
+    read_dataset,
+    read_manifest,
+)
 from xinyong.adapters.batch.ooc import Summary, rescore_dataset
 from xinyong.adapters.batch.parallel import peak_rss_mib
 from xinyong.adapters.batch.score import AnyScheme, score_population
@@ -351,7 +358,9 @@ def out_of_core(
             on_bucket=lambda d: progress.advance(bar, d.records),
         )
     load_after = os.getloadavg()[0]
+    checked = check_sample(scheme, root, out, subjects=200)
     return {
+        "reference_scorer_agrees_on_sample_subjects": checked,
         "dataset": str(root),
         "dataset_gib": round(size_gib(root), 2),
         "buckets": manifest.buckets,
@@ -369,6 +378,43 @@ def out_of_core(
         "target": {"records": 1_000_000_000, "seconds": TARGET_SECONDS, "memory_gib": 24},
         "projected_seconds_for_1e9": round(1e9 / s.records_per_second, 1),
     }
+
+
+def check_sample(scheme: AnyScheme, root: Path, out: Path, subjects: int) -> int:
+    """The reference scorer (:func:`score_subject`) on ``subjects`` subjects of the first
+    bucket must give the out-of-core results; returns how many were checked."""
+    from xinyong.core.records import Record, Status
+    from xinyong.core.scoring.engine import score_subject
+
+    manifest = read_manifest(root)
+    frame = read_bucket(parts_of(root, manifest)[0], manifest, 0)
+    got = pl.read_parquet(out / "part-00000.parquet")
+    chosen = got.get_column("subject").unique().sort().head(subjects)
+    mine = frame.filter(pl.col("subject").is_in(chosen.implode()))
+    text = manifest.id_type == "string"
+    records = [
+        Record(
+            id=r["id"] if text else f"{r['id']:012d}",  # text ids that sort like the numbers
+            subject=str(r["subject"]),
+            category=r["category"],
+            occurred_at=r["occurred_at"],
+            recorded_at=r["recorded_at"],
+            source="synthetic",
+            legal_basis="synthetic",
+            status=Status(r["status"]),
+            refers_to=r["refers_to"]
+            if text or r["refers_to"] is None
+            else f"{r['refers_to']:012d}",
+        )
+        for r in mine.iter_rows(named=True)
+    ]
+    for subject, score, grade in got.filter(pl.col("subject").is_in(chosen.implode())).iter_rows():
+        ref = score_subject(scheme, str(subject), records, AT)
+        if (ref.score, ref.grade) != (score, grade):
+            raise AssertionError(
+                f"subject {subject}: out of core {score} {grade}, reference {ref.score} {ref.grade}"
+            )
+    return chosen.len()
 
 
 def report(f: dict[str, Any], console: Console) -> None:
@@ -416,6 +462,10 @@ def report(f: dict[str, Any], console: Console) -> None:
         rss = o["peak_rss_mib"]
         t.add_row("peak RSS, largest process", f"{rss['largest_worker']:,} MiB")
         t.add_row("peak RSS, all processes (bound)", f"{rss['all_processes_bound']:,} MiB")
+        t.add_row(
+            "reference scorer agrees on",
+            f"{o['reference_scorer_agrees_on_sample_subjects']} sample subjects",
+        )
         t.add_row("projected for 1e9 records", f"{o['projected_seconds_for_1e9']} s (target 600)")
         console.print(t)
     mc = f["machine"]
