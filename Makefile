@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup demo test test-slow lint typecheck check bench clean
+.PHONY: help setup demo test test-slow lint typecheck check bench bench-ooc clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -49,6 +49,9 @@ bench: setup  ## benchmarks (not tests): figures and ratios against baselines, i
 
 bench-spark: setup  ## Spark local throughput against the embedded scorer, into bench/results.json
 	$(PY) -m xinyong.adapters.spark.bench
+
+bench-ooc: setup  ## out-of-core rescoring of 1e9 records (SCALE=0.05 for 5%), vs DuckDB SQL and a Python loop
+	$(PY) -m xinyong.adapters.batch.ooc_bench --scale $(or $(SCALE),1) --data $(or $(OOC_DATA),/work/ooc-data)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo/xinyong.db

@@ -6,6 +6,7 @@ import typer
 
 from xinyong.adapters.cli import (
     code_cmd,
+    dataset_cmd,
     engine_cmd,
     ledger_cmd,
     objections_cmd,
@@ -34,6 +35,7 @@ app.command("lists")(engine_cmd.lists_command)
 app.command("check")(engine_cmd.check_command)
 app.command("gates")(engine_cmd.gates_command)
 app.command("rescore")(engine_cmd.rescore_command)
+app.add_typer(dataset_cmd.app, name="export", help="Export the store's records (Parquet dataset).")
 app.command("serve")(serve_command)
 app.add_typer(repair_app, name="repair", help="Credit repair of published records.")
 app.command("state")(state_command)

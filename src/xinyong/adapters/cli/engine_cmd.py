@@ -212,17 +212,39 @@ def gates_command(as_json: JsonOpt = False) -> None:
 
 def rescore_command(
     scheme: SchemeOpt,
-    output: Annotated[Path, typer.Option("--out", help="Parquet file for the results.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Parquet file for the results (with --dataset: a new directory)."
+        ),
+    ],
     at: AtOpt = None,
     known_at: KnownAtOpt = None,
     db: DbOpt = DEFAULT_DB,
+    dataset: Annotated[
+        Path | None,
+        typer.Option(
+            "--dataset",
+            help="Rescore a Parquet records dataset bucket by bucket instead of the store "
+            "(see xinyong export parquet).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="With --dataset: worker processes.")
+    ] = 1,
 ) -> None:
-    """Rescore the whole population (columnar batch job) into a Parquet file.
+    """Rescore the whole population (columnar batch job) into Parquet.
 
     Example: xinyong rescore --scheme rongcheng --out scores.parquet
+    Out of core: xinyong rescore --dataset records-dataset --scheme rongcheng --out scores/
     """
     from xinyong.adapters.batch.score import score_population
 
+    if dataset is not None:
+        from xinyong.adapters.cli.dataset_cmd import rescore_dataset_command
+
+        rescore_dataset_command(dataset, scheme, at, known_at, output, workers)
+        return
     t, k = moments(at, known_at)
     try:
         s = load_scheme(scheme)
