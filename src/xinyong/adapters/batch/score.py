@@ -269,6 +269,9 @@ def _bucket_total(t: Tables, i: int) -> pl.Expr:
 
 def _grade(version: Graded, score: pl.Expr) -> pl.Expr:
     last = len(version.bands) - 1
+    if last == 0 and not version.overrides:
+        # a scalar: gathering with a literal index would give one row, not one per subject
+        return pl.lit(version.grades[0], dtype=pl.String)
     band: pl.Expr = pl.lit(last)
     for i in reversed(range(last)):
         limit = version.bands[i].min
