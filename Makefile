@@ -45,6 +45,7 @@ bench: setup  ## benchmarks (not tests): figures and ratios against baselines, i
 	$(PY) -m xinyong.adapters.http.bench
 	$(PY) -m xinyong.adapters.incremental_bench
 	$(PY) -m xinyong.adapters.spark.bench
+	$(PY) -m xinyong.adapters.batch.ooc_bench --skip-ooc --data $(or $(OOC_DATA),/work/ooc-data)
 	$(PY) -m xinyong.adapters.bench_table
 
 bench-spark: setup  ## Spark local throughput against the embedded scorer, into bench/results.json
