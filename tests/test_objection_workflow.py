@@ -242,3 +242,35 @@ def test_events_and_notices_are_append_only(desk: Desk, url: str) -> None:
                 con.execute(sql)
     finally:
         con.close()
+
+
+def test_notices_follow_the_log_and_survive_a_crash_before_they_were_sent(url: str) -> None:
+    store = open_store(url)
+    journal = Journal(url)
+    desk = Desk(Engine(store), journal)
+    old = make_record(category="traffic.violation", occurred_at="2026-01-05")
+    store.append([old])
+    desk.start_notices()  # records already stored are not news
+    assert journal.notice_mark() == 1
+    assert desk.notices_catch_up(at=t("2026-03-04")) == []
+    rid = _listing(desk)  # committed; the process dies before its notices are made
+    journal.close()
+    store.close()
+
+    store = open_store(url)  # restart
+    journal = Journal(url)
+    desk = Desk(Engine(store), journal)
+    got = desk.notices_catch_up(at=t("2026-03-04"))
+    assert {n.kind for n in got} >= {"listing", "sanction"}
+    assert all(n.why["records"] == [rid] for n in got if n.kind == "listing")
+    assert journal.notice_mark() == 2
+    stored = journal.notices_of(PERSON)
+    assert len(stored) == len(got)
+    # caught up: nothing twice
+    assert desk.notices_catch_up(at=t("2026-03-04")) == []
+    assert len(journal.notices_of(PERSON)) == len(got)
+    # a step computed from a stale mark (another process got there first) writes nothing
+    assert journal.add_notices(got, mark=(1, 2)) == -1
+    assert journal.notice_mark() == 2
+    journal.close()
+    store.close()

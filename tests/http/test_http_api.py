@@ -10,9 +10,11 @@ import pytest
 from http_helpers import AGENCY, GATE, ME, OPERATOR, ORG, PERSON, TestClient, jsonl, listing
 
 from factories import make_record
+from xinyong.adapters.http import create_app
 from xinyong.adapters.http.auth import KeyRing
 from xinyong.adapters.http.public import mask
 from xinyong.adapters.procedures_io import work_calendar
+from xinyong.adapters.store import open_store
 from xinyong.core.errors import XinyongError
 from xinyong.core.timeutil import iso, now, parse_instant
 from xinyong.core.workdays import OutsideCalendar, Period, china_date
@@ -477,3 +479,19 @@ def test_openapi_is_served(client: TestClient) -> None:
 def test_bad_key_files(toml: str, words: str) -> None:
     with pytest.raises(XinyongError, match=words):
         KeyRing.from_toml(toml, "keys.toml")
+
+
+def test_records_appended_while_the_service_was_down_get_their_notices_at_start(
+    db: str, keys: KeyRing
+) -> None:
+    with TestClient(create_app(db, keys=keys)) as c:  # the service starts following the log
+        assert c.get(f"/v1/subjects/{PERSON}/notices", headers=ME).json()["notices"] == []
+    store = open_store(db)  # e.g. `xinyong ingest` without --notices, or a crash mid-way
+    entry = listing()
+    store.append([entry])
+    store.close()
+    with TestClient(create_app(db, keys=keys)) as c:  # restart: the lifespan catches up
+        notices = c.get(f"/v1/subjects/{PERSON}/notices", headers=ME).json()["notices"]
+    kinds = {n["kind"] for n in notices}
+    assert {"listing", "sanction"} <= kinds
+    assert count(db, "notice_marks") == 2  # start, then the catch-up

@@ -84,6 +84,17 @@ notices_table = Table(
     Index("ix_notices_subject", "subject", "seq"),
 )
 
+#: How far along the record log notices have been produced: one row per step, append-only;
+#: the newest row's ``upto`` is the last log position whose notices are stored. Notices and
+#: the step that covers them are written in one transaction, so a crash loses neither.
+notice_marks = Table(
+    "notice_marks",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("upto", BigInteger, nullable=False, unique=True),
+    Column("at", BigInteger, nullable=False),
+)
+
 access_log_table = Table(
     "access_log",
     metadata,
@@ -114,7 +125,7 @@ access_log_indexed = Table(
     Column("upto", BigInteger, nullable=False),
 )
 
-_TABLES = ("objection_events", "notices", "access_log")
+_TABLES = ("objection_events", "notices", "notice_marks", "access_log")
 _SQLITE_TABLES = (*_TABLES, "access_log_by_whom", "access_log_indexed")
 #: Rows indexed per step, and the rows logged that wake the indexer before its interval.
 _INDEX_STEP = 100_000
@@ -411,12 +422,37 @@ class Journal:
 
     # -- notices
 
-    def add_notices(self, notices: Sequence[Notice]) -> int:
-        """Append notices not stored yet (same id = same notice); returns how many were new."""
-        if not notices:
+    def notice_mark(self) -> int | None:
+        """The last record-log position whose notices are stored (None: never marked)."""
+        m = notice_marks.c
+        with self._engine.connect() as conn:
+            return conn.scalar(select(m.upto).order_by(m.seq.desc()).limit(1))
+
+    def add_notices(
+        self, notices: Sequence[Notice], *, mark: tuple[int | None, int] | None = None
+    ) -> int:
+        """Append notices not stored yet (same id = same notice); returns how many were new.
+
+        With ``mark=(start, upto)`` the notices are those of the log positions after ``start``
+        up to ``upto``: they and the new mark are written together, and only if the mark is
+        still ``start`` (another process may have covered the range first; then nothing is
+        written and -1 is returned).
+        """
+        if not notices and mark is None:
             return 0
         t = notices_table.c
         with self._lock, self._engine.begin() as conn:
+            if mark is not None:
+                m = notice_marks.c
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4711003)")
+                current = conn.scalar(select(m.upto).order_by(m.seq.desc()).limit(1))
+                if current != mark[0]:
+                    return -1
+                if mark[1] != current:
+                    conn.execute(insert(notice_marks).values(upto=mark[1], at=_now_us()))
+            if not notices:
+                return 0
             have = set(conn.scalars(select(t.id).where(t.id.in_([n.id for n in notices]))))
             rows = []
             for n in notices:

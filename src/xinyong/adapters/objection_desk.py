@@ -224,7 +224,12 @@ class Desk:
     ) -> list[Notice]:
         """Notices for the adverse changes that ``records`` (just appended) made to their
         subjects, evaluated at ``at`` (default now); stored and returned."""
-        t = at or now()
+        out = self._adverse(records, at or now())
+        self.journal.add_notices(out)
+        return out
+
+    def _adverse(self, records: Sequence[Record], t: datetime) -> list[Notice]:
+        """The adverse changes ``records`` (appended) made to their subjects, seen at ``t``."""
         new = {r.id for r in records}
         cause = "records " + ", ".join(sorted(new)[:5]) + (" ..." if len(new) > 5 else "")
         out: list[Notice] = []
@@ -236,8 +241,33 @@ class Desk:
             out += adverse_changes(
                 before, after, self.engine.memoranda, self.rules, self.calendar, cause
             )
-        self.journal.add_notices(out)
         return out
+
+    def start_notices(self) -> None:
+        """Start following the record log for notices from its current end, if not yet
+        following it (records already stored get no notices: they were not news)."""
+        if self.journal.notice_mark() is None:
+            top, _ = self.engine.store.appended_after(2**62)
+            self.journal.add_notices([], mark=(None, top))
+
+    def notices_catch_up(self, at: datetime | None = None) -> list[Notice]:
+        """Notices for every record appended since the last step (see :meth:`start_notices`),
+        stored together with the new mark; what a crash interrupted is redone on the next
+        call. Returns the notices stored by this call (none if another process covered the
+        same records first)."""
+        out: list[Notice] = []
+        while True:
+            start = self.journal.notice_mark()
+            if start is None:
+                self.start_notices()
+                return out
+            top, new = self.engine.store.appended_after(start)
+            if top <= start:
+                return out
+            notices = self._adverse(new, at or now()) if new else []
+            if self.journal.add_notices(notices, mark=(start, top)) >= 0:
+                out += notices
+            # else another process stored this step first: look again from its mark
 
     def notices_of(self, subject: str) -> list[dict[str, Any]]:
         return self.journal.notices_of(subject)

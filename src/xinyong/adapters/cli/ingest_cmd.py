@@ -50,10 +50,18 @@ def _known_categories() -> Collection[str] | None:
 
 
 def _notifier(store: RecordStore, db: str, sent: list[int]) -> Callable[[Sequence[Record]], None]:
+    """Follow the log for notices from here on; after the append, notices for everything
+    appended since the last step (this file, and any step a crash left undone)."""
+    journal = Journal(db)
+    try:
+        Desk(Engine(store), journal).start_notices()
+    finally:
+        journal.close()
+
     def send(records: Sequence[Record]) -> None:
         journal = Journal(db)
         try:
-            sent.append(len(Desk(Engine(store), journal).notices_after_ingest(records)))
+            sent.append(len(Desk(Engine(store), journal).notices_catch_up()))
         finally:
             journal.close()
 

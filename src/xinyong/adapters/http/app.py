@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from xinyong.adapters.catalogue import categories_for
 from xinyong.adapters.engine import Engine
@@ -74,9 +75,9 @@ class _Opener:
                     if self.categories is not None
                     else categories_for(schemes)
                 )
-                self.services = Services(
-                    store, engine, journal, self.keys, cats, Desk(engine, journal)
-                )
+                desk = Desk(engine, journal)
+                desk.start_notices()  # from here on every appended record is news
+                self.services = Services(store, engine, journal, self.keys, cats, desk)
             return self.services
 
     def close(self) -> None:
@@ -110,7 +111,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opener.open()
+        services = opener.open()
+        # notices of records appended since the last step: a crash after an ingest's answer
+        # and before its notices, or ingests made while the service was down
+        await run_in_threadpool(services.desk.notices_catch_up)
         # Everything loaded so far (schemes, memoranda, the ORM, FastAPI's routes) lives as
         # long as the app: keep it out of the collector's full passes, which otherwise stall
         # every request in flight for tens of milliseconds now and then.

@@ -154,5 +154,5 @@ async def post_records(
         raise BadRequest(f"body is {len(body)} bytes; send at most {MAX_BYTES} per request")
     answer, fresh = await run_in_threadpool(append, svc, who, body)
     if fresh:
-        background.add_task(svc.desk.notices_after_ingest, fresh)
+        background.add_task(svc.desk.notices_catch_up)
     return answer

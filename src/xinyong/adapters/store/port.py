@@ -90,6 +90,10 @@ class RecordStore(Protocol):
         """The record stored under ``id``, or ``None``."""
         ...
 
+    def appended_after(self, seq: int) -> tuple[int, list[Record]]:
+        """The log's last position and the records appended after position ``seq``."""
+        ...
+
     def records_for(self, subject: str) -> list[Record]:
         """Every record of ``subject`` (case-insensitive code), in append order."""
         ...
