@@ -14,6 +14,7 @@ from xinyong.adapters.http import create_app
 from xinyong.adapters.http.auth import KeyRing
 from xinyong.adapters.http.public import mask
 from xinyong.adapters.procedures_io import work_calendar
+from xinyong.adapters.state import LiveState
 from xinyong.adapters.store import open_store
 from xinyong.core.errors import XinyongError
 from xinyong.core.timeutil import iso, now, parse_instant
@@ -495,3 +496,16 @@ def test_records_appended_while_the_service_was_down_get_their_notices_at_start(
     kinds = {n["kind"] for n in notices}
     assert {"listing", "sanction"} <= kinds
     assert count(db, "notice_marks") == 2  # start, then the catch-up
+
+
+def test_ingest_over_http_brings_a_live_state_up_to_date(db: str, keys: KeyRing) -> None:
+    store = open_store(db)
+    live = LiveState(store)
+    live.catch_up()  # the operator ran `xinyong state` once: the store keeps a state
+    with TestClient(create_app(db, keys=keys)) as c:
+        assert c.post("/v1/records", content=jsonl(listing()), headers=AGENCY).status_code == 200
+    assert not live.behind()  # updated right after the answer, without a batch run
+    stored = live.stored(PERSON)
+    assert stored is not None
+    assert live.check("rail.g-train", PERSON).decision == "deny"
+    store.close()

@@ -299,3 +299,20 @@ class LiveState:
 
     def gates(self) -> dict[str, str]:
         return gates_of(self.memoranda)
+
+
+def live_state(
+    store: object,
+    schemes: dict[str, AnyScheme] | None = None,
+    memoranda: Sequence[Memorandum] | None = None,
+) -> LiveState | None:
+    """The store's live state if it keeps one (``xinyong state`` was run once), else None;
+    under ``schemes``/``memoranda`` when given (default: the presets and memoranda)."""
+    if not isinstance(store, SqlRecordStore):
+        return None
+    live = LiveState(
+        store,
+        schemes if schemes is not None else all_presets(),
+        memoranda if memoranda is not None else all_memoranda(),
+    )
+    return live if live.enabled() else None

@@ -46,7 +46,7 @@ def _engine(db: str) -> Engine:
     if "://" not in db and not Path(db).exists():
         fail(f"no store at {db!r}; ingest records first (xinyong ingest FILE --db {db})")
     try:
-        from xinyong.adapters.cli.state_cmd import live_state
+        from xinyong.adapters.state import live_state
 
         store = open_store(db)
         return Engine(store, state=live_state(store))

@@ -13,11 +13,11 @@ import typer
 from rich.table import Table
 
 from xinyong.adapters.cli.options import DEFAULT_DB, DbOpt, err, fail, out
-from xinyong.adapters.cli.state_cmd import live_state
 from xinyong.adapters.engine import Engine
 from xinyong.adapters.ingest import FORMATS, IngestFailed, ingest_file
 from xinyong.adapters.journal import Journal
 from xinyong.adapters.objection_desk import Desk
+from xinyong.adapters.state import live_state
 from xinyong.adapters.store import open_store
 from xinyong.adapters.store.port import RecordStore
 from xinyong.core.errors import XinyongError

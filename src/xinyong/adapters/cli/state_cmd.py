@@ -12,17 +12,9 @@ from typing import Annotated
 import typer
 
 from xinyong.adapters.cli.options import DEFAULT_DB, DbOpt, err, fail, out
-from xinyong.adapters.state import LiveState
+from xinyong.adapters.state import LiveState, live_state
 from xinyong.adapters.store import SqlRecordStore, open_store
 from xinyong.core.errors import XinyongError
-
-
-def live_state(store: object) -> LiveState | None:
-    """The store's live state if it keeps one (``xinyong state`` was run once), else None."""
-    if not isinstance(store, SqlRecordStore):
-        return None
-    live = LiveState(store)
-    return live if live.enabled() else None
 
 
 def state_command(db: DbOpt = DEFAULT_DB) -> None:

@@ -12,6 +12,7 @@ from xinyong.adapters.http.auth import Principal, Role
 from xinyong.adapters.http.context import Services, Svc, require
 from xinyong.adapters.http.errors import BadRequest, Forbidden
 from xinyong.adapters.ingest import IngestFailed, RowError, category_error
+from xinyong.adapters.state import live_state
 from xinyong.core.errors import InvalidRecord
 from xinyong.core.records import Record
 
@@ -154,5 +155,8 @@ async def post_records(
         raise BadRequest(f"body is {len(body)} bytes; send at most {MAX_BYTES} per request")
     answer, fresh = await run_in_threadpool(append, svc, who, body)
     if fresh:
+        live = live_state(svc.store, svc.engine.schemes, svc.engine.memoranda)
+        if live is not None:  # the store keeps a live state: bring it up to date
+            background.add_task(live.catch_up)
         background.add_task(svc.desk.notices_catch_up)
     return answer
