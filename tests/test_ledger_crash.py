@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from factories import make_correction
+from pg_schema import fresh_pg_schema
 from xinyong.adapters.http.bench import records, subjects
 from xinyong.adapters.ledger import verify_store
 from xinyong.adapters.store import PostgresRecordStore, SqlRecordStore, store_url
@@ -35,7 +35,6 @@ from xinyong.core.ledger.checkpoint import public_hex
 from xinyong.core.records import Record
 
 XINYONG = str(Path(sys.executable).parent / "xinyong")
-PG_SERVER = os.environ.get("XINYONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def _write(path: Path, rows: list[Record]) -> Path:
@@ -88,18 +87,7 @@ def _ingest(file: Path, db: str, env: dict[str, str], kill_after: float | None) 
 
 
 def _pg_schema() -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        with psycopg.connect(PG_SERVER, connect_timeout=3) as probe:
-            probe.execute("SELECT 1")
-    except psycopg.OperationalError as e:
-        pytest.skip(f"PostgreSQL not reachable at {PG_SERVER} ({e})")
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(PG_SERVER, autocommit=True) as con:
-        con.execute(f'CREATE SCHEMA "{name}"')
-    yield f"{PG_SERVER}?options=-csearch_path%3D{name}"
-    with psycopg.connect(PG_SERVER, autocommit=True) as con:
-        con.execute(f'DROP SCHEMA "{name}" CASCADE')
+    yield from fresh_pg_schema()
 
 
 @pytest.fixture

@@ -4,9 +4,7 @@ migration chains a store made before the ledger existed; the ``xinyong ledger`` 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from typer.testing import CliRunner
 import xinyong.adapters.store.postgres as pg_module
 import xinyong.adapters.store.sql as sql_module
 from factories import make_correction, make_record, write_jsonl
+from pg_schema import fresh_pg_schema
 from xinyong.adapters.cli.app import app
 from xinyong.adapters.ledger import verify_store
 from xinyong.adapters.store import PostgresRecordStore, SqlRecordStore, store_url
@@ -25,24 +24,12 @@ from xinyong.core.errors import RecordConflict, XinyongError
 from xinyong.core.ledger.checkpoint import public_hex
 
 KEY = Ed25519PrivateKey.generate()
-PG_SERVER = os.environ.get("XINYONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 runner = CliRunner()
 Opener = Callable[..., SqlRecordStore]
 
 
 def _pg_url() -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        with psycopg.connect(PG_SERVER, connect_timeout=3) as probe:
-            probe.execute("SELECT 1")
-    except psycopg.OperationalError as e:
-        pytest.skip(f"PostgreSQL not reachable at {PG_SERVER} ({e})")
-    schema = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(PG_SERVER, autocommit=True) as con:
-        con.execute(f'CREATE SCHEMA "{schema}"')
-    yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
-    with psycopg.connect(PG_SERVER, autocommit=True) as con:
-        con.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    yield from fresh_pg_schema()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -20,7 +20,8 @@ from xinyong.adapters.schemes_io import (
     preset_names,
 )
 from xinyong.core.errors import SchemeError
-from xinyong.core.schemes.lists import UNTIL_REMOVAL, RecordEntry, ThresholdEntry
+from xinyong.core.minimisation import scheme_categories
+from xinyong.core.schemes.lists import UNTIL_REMOVAL, RecordEntry
 from xinyong.core.schemes.model import ListsScheme, ScorecardScheme, TiersScheme
 from xinyong.core.scoring.engine import AnyScheme
 
@@ -51,26 +52,6 @@ HIGH_CONSUMPTION_GATES = {
     "school.private-high-fee",
     "insurance.high-premium",
 }
-
-
-def scheme_categories(scheme: AnyScheme) -> set[str]:
-    """Every record category a scheme refers to: rules, overrides and every part of lists."""
-    out: set[str] = set()
-    for v in scheme.versions:
-        out.update(r.category for r in v.rules)
-        for o in getattr(v, "overrides", []):
-            out.update(o.categories)
-        for lst in v.lists:
-            for e in lst.entries:
-                if isinstance(e, RecordEntry | ThresholdEntry):
-                    out.update(e.categories)
-            if lst.extension is not None:
-                out.update(lst.extension.categories)
-            for x in lst.exclusions:
-                out.update(x.categories)
-            for rm in lst.removals:
-                out.update(rm.categories)
-    return out
 
 
 def band_paths(scheme: AnyScheme, version: int = 0) -> dict[str, str]:
