@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup demo test test-slow lint typecheck check bench bench-ooc clean
+.PHONY: help setup demo test test-slow test-spark lint typecheck check bench bench-spark bench-ooc clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,7 +26,6 @@ test-slow: setup  ## slow and load tests only
 	./scripts/ensure-postgres.sh
 	$(PY) -m pytest -m slow -q
 
-.PHONY: test-spark bench-spark
 test-spark: setup  ## Spark tests only (local[2]; the small ones also run in `make test`)
 	$(PY) -m pytest -m spark -q
 
