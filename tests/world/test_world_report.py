@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -124,9 +125,17 @@ def test_bench_results_keep_other_keys(tmp_path: Path) -> None:
     f.write_text(json.dumps({"batch_scoring": {"x": 1}}))
     merge_results(f, "world", {"residents": 10})
     data = json.loads(f.read_text())
-    assert data == {"batch_scoring": {"x": 1}, "world": {"residents": 10}}
-    merge_results(tmp_path / "new" / "results.json", "world", {"y": 2})
-    assert json.loads((tmp_path / "new" / "results.json").read_text()) == {"world": {"y": 2}}
+    assert data["batch_scoring"] == {"x": 1}
+    assert data["world"]["residents"] == 10
+    # every section says what produced it and on what machine
+    assert data["world"]["command"].startswith("python ")
+    assert data["world"]["machine_facts"]["cores"] == os.cpu_count()
+    assert data["world"]["machine_facts"]["memory_gib"] > 0
+    assert data["world"]["measured_at"].endswith("+00:00")
+    merge_results(tmp_path / "new" / "results.json", "world", {"y": 2, "command": "given"})
+    fresh = json.loads((tmp_path / "new" / "results.json").read_text())
+    assert set(fresh) == {"world"}
+    assert (fresh["world"]["y"], fresh["world"]["command"]) == (2, "given")  # a bench's own
 
 
 @pytest.mark.parametrize("option", ["--residents", "--months"])
