@@ -310,9 +310,11 @@ def live_state(
     under ``schemes``/``memoranda`` when given (default: the presets and memoranda)."""
     if not isinstance(store, SqlRecordStore):
         return None
-    live = LiveState(
+    with store.reading() as conn:  # cheap first: most stores keep no state
+        if conn.scalar(select(state_mark.c.seq)) is None:
+            return None
+    return LiveState(
         store,
         schemes if schemes is not None else all_presets(),
         memoranda if memoranda is not None else all_memoranda(),
     )
-    return live if live.enabled() else None
