@@ -24,6 +24,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -82,10 +83,11 @@ class LiveState:
     schemes: dict[str, AnyScheme] = field(default_factory=all_presets)
     memoranda: Sequence[Memorandum] = field(default_factory=all_memoranda)
     clock: Callable[[], datetime] = now
-    _print: str = field(default="", init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._print = fingerprint(self.schemes, self.memoranda)
+    @cached_property
+    def _print(self) -> str:
+        """The configuration's fingerprint, computed when first needed (about a millisecond:
+        a store that keeps no state never pays it)."""
+        return fingerprint(self.schemes, self.memoranda)
 
     # -- the mark
 
@@ -310,11 +312,9 @@ def live_state(
     under ``schemes``/``memoranda`` when given (default: the presets and memoranda)."""
     if not isinstance(store, SqlRecordStore):
         return None
-    with store.reading() as conn:  # cheap first: most stores keep no state
-        if conn.scalar(select(state_mark.c.seq)) is None:
-            return None
-    return LiveState(
+    live = LiveState(
         store,
         schemes if schemes is not None else all_presets(),
         memoranda if memoranda is not None else all_memoranda(),
     )
+    return live if live.enabled() else None
