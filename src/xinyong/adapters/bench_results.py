@@ -27,15 +27,16 @@ def command_line() -> str:
     return " ".join([head, *sys.argv[1:]])
 
 
+def memory_gib() -> float:
+    """This machine's physical memory in GiB."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+
 def machine_facts() -> dict[str, Any]:
     """Core count, memory and platform of this machine."""
-    try:
-        memory = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    except (ValueError, OSError, AttributeError):
-        memory = None
     return {
         "cores": os.cpu_count(),
-        "memory_gib": memory,
+        "memory_gib": round(memory_gib(), 1),
         "platform": f"{platform.machine()}, CPython {platform.python_version()}",
     }
 

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -154,22 +152,11 @@ def main(argv: list[str] | None = None) -> None:
     figures = run(args.subjects, args.per_subject, args.updates)
     for k, v in figures.items():
         print(f"{k:55} {v}")
+    # merge_results stamps the command, the time, the cores and the memory
     merge_results(
         args.results,
         "incremental",
-        {
-            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "command": "python -m xinyong.adapters.incremental_bench " + " ".join(sys.argv[1:]),
-            "machine": {
-                "cores": os.cpu_count(),
-                "memory_gib": round(
-                    os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1
-                ),
-                "platform": f"{platform.machine()}, CPython {platform.python_version()}",
-                "load_average_1min": round(os.getloadavg()[0], 2),
-            },
-            **figures,
-        },
+        {"load_average_1min": round(os.getloadavg()[0], 2), **figures},
     )
 
 

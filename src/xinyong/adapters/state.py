@@ -83,6 +83,7 @@ class LiveState:
     schemes: dict[str, AnyScheme] = field(default_factory=all_presets)
     memoranda: Sequence[Memorandum] = field(default_factory=all_memoranda)
     clock: Callable[[], datetime] = now
+
     @cached_property
     def _print(self) -> str:
         """The configuration's fingerprint, computed when first needed (about a millisecond:

@@ -48,7 +48,7 @@ from xinyong.adapters.batch.score import (
     cutoffs,
     score_population,
 )
-from xinyong.adapters.bench_results import merge_results
+from xinyong.adapters.bench_results import memory_gib, merge_results
 from xinyong.core.records import Status
 from xinyong.core.schemes.model import Graded, PointsVersion, parse_scheme
 from xinyong.core.scoring.engine import version_in_force
@@ -312,10 +312,6 @@ def best_of(fn: Callable[[], T], runs: int, warm_up: bool = True) -> tuple[float
         times.append(time.perf_counter() - t)
     assert result is not None
     return min(times), result
-
-
-def memory_gib() -> float:
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
 
 
 def peak_rss_mib() -> float:

@@ -39,7 +39,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from xinyong.adapters.batch.bench import Row, best_of, loop_scores, memory_gib
+from xinyong.adapters.batch.bench import Row, best_of, loop_scores
 from xinyong.adapters.batch.dataset import (
     MANIFEST,
     DatasetError,
@@ -52,7 +52,7 @@ from xinyong.adapters.batch.ooc import Summary, rescore_dataset
 from xinyong.adapters.batch.parallel import peak_rss_mib
 from xinyong.adapters.batch.score import AnyScheme, score_population
 from xinyong.adapters.batch.synth import AT, generate_dataset
-from xinyong.adapters.bench_results import RESULTS, merge_results
+from xinyong.adapters.bench_results import RESULTS, memory_gib, merge_results
 from xinyong.core.schemes.model import PointsVersion
 from xinyong.core.scoring.engine import version_in_force
 from xinyong.core.timeutil import Duration
