@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from factories import ORG, PERSON
+from pg_schema import fresh_pg_schema
 from test_incremental_state import GATES, MEMORANDA, SCHEMES, START, Clock
 from xinyong.adapters.engine import Engine
 from xinyong.adapters.state import LiveState
@@ -20,22 +19,10 @@ psycopg = pytest.importorskip("psycopg")
 
 pytestmark = pytest.mark.postgres
 
-SERVER = os.environ.get("XINYONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
 
 @pytest.fixture
 def url() -> Iterator[str]:
-    try:
-        with psycopg.connect(SERVER, connect_timeout=3) as con:
-            con.execute("SELECT 1")
-    except psycopg.OperationalError as e:
-        pytest.skip(f"PostgreSQL not reachable at {SERVER} ({e}); run scripts/ensure-postgres.sh")
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(SERVER, autocommit=True) as con:
-        con.execute(f'CREATE SCHEMA "{name}"')
-    yield f"{SERVER}?options=-csearch_path%3D{name}"
-    with psycopg.connect(SERVER, autocommit=True) as con:
-        con.execute(f'DROP SCHEMA "{name}" CASCADE')
+    yield from fresh_pg_schema()
 
 
 def test_postgres_live_state_answers_as_the_engine_and_repairs_after_a_crash(url: str) -> None:

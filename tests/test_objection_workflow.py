@@ -5,9 +5,7 @@ reproducible with ``known_at`` before the decision. Notices are produced and sto
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from factories import PERSON, make_record
+from pg_schema import fresh_pg_schema
 from xinyong.adapters.engine import Engine
 from xinyong.adapters.journal import Journal
 from xinyong.adapters.objection_desk import Desk
@@ -23,7 +22,6 @@ from xinyong.core.errors import XinyongError
 from xinyong.core.objection_case import CaseEvent, NoSuchTarget, TransitionRefused
 from xinyong.core.objection_remedy import BadRemedy
 
-SERVER = os.environ.get("XINYONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 LIST = "spc-defaulters/dishonest-defaulters"
 GATE = "rail.g-train"
 
@@ -37,18 +35,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "credit.db")
         return
-    psycopg = pytest.importorskip("psycopg")
-    conninfo = SERVER.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        con = psycopg.connect(conninfo, connect_timeout=3, autocommit=True)
-    except psycopg.OperationalError as e:
-        pytest.skip(f"PostgreSQL not reachable at {SERVER} ({e})")
-    name = "o_" + uuid.uuid4().hex[:12]
-    with con:
-        con.execute(f'CREATE SCHEMA "{name}"')
-    yield f"{conninfo}?options=-csearch_path%3D{name}"
-    with psycopg.connect(conninfo, autocommit=True) as con:
-        con.execute(f'DROP SCHEMA "{name}" CASCADE')
+    yield from fresh_pg_schema("o_")
 
 
 @pytest.fixture
