@@ -12,6 +12,8 @@ Deadline arithmetic (``tests/procedures/deadlines/``)::
         due: 2026-02-24           # the expected last day
         roll: false               # optional (natural days only): do not move a last day
                                   # that is a rest day (default: move it to the next working day)
+        provisional: true         # optional: the due date runs through a provisional calendar
+                                  # year (statutory holidays only) and says so; default false
         note: Sat 14 Feb is a working day; 15-23 Feb is the Spring Festival   # optional
       - from: 2026-12-30
         period: 3wd
@@ -31,6 +33,7 @@ Objection cases (``tests/procedures/cases/``)::
       state: closed
       deadlines: {decision: 2026-02-25}      # name -> due date (China), each optional
       late: [decision]                       # obligations met after their deadline
+      provisional: [decision]                # deadlines flagged provisional (optional)
     overdue:                                 # optional: overdue obligations at moments,
       - {at: 2026-02-26T00:00:00+08:00, names: [decision]}   # from the events up to then
 
@@ -61,12 +64,12 @@ from xinyong.core.timeutil import parse_instant
 from xinyong.core.workdays import OutsideCalendar, Period
 
 ROOT = Path(__file__).parent / "procedures"
-DEADLINE_KEYS = ("from", "period", "due", "roll", "note", "error")
+DEADLINE_KEYS = ("from", "period", "due", "roll", "note", "error", "provisional")
 CASE_KEYS = ("description", "target", "rule", "events", "expected", "overdue")
 EVENT_KEYS = (
     "kind", "at", "by", "reason", "reasons", "outcome", "remedy", "note", "refused",
 )  # fmt: skip
-EXPECTED_KEYS = ("state", "deadlines", "late")
+EXPECTED_KEYS = ("state", "deadlines", "late", "provisional")
 
 
 class CaseError(Exception):
@@ -124,6 +127,13 @@ def run_deadlines(raw: Mapping[str, Any]) -> list[str]:
             want = _date(f"{where}.due", d["due"])
             if got != want:
                 problems.append(f"{where}: {start} + {period}: expected {want}, got {got}")
+            elif isinstance(got, date):
+                note = cal.provisional_note(start, got)
+                if bool(d.get("provisional", False)) != (note is not None):
+                    problems.append(
+                        f"{where}: {start} + {period}: expected provisional "
+                        f"{bool(d.get('provisional', False))}, got note {note!r}"
+                    )
         elif not (isinstance(got, str) and str(d["error"]) in got):
             problems.append(
                 f"{where}: {start} + {period}: expected error {d['error']!r}, got {got}"
@@ -218,6 +228,10 @@ def run_case(raw: Mapping[str, Any]) -> list[str]:
         late = sorted(n for n, d in got.items() if d.met_at is not None and d.overdue(d.met_at))
         if late != sorted(exp["late"]):
             problems.append(f"late: expected {sorted(exp['late'])}, got {late}")
+    if "provisional" in exp:
+        flagged = sorted(n for n, d in got.items() if d.provisional)
+        if flagged != sorted(exp["provisional"]):
+            problems.append(f"provisional: expected {sorted(exp['provisional'])}, got {flagged}")
     for i, chk in enumerate(raw.get("overdue") or []):
         _keys(f"overdue[{i}]", chk, ("at", "names"), ("at", "names"))
         at = _instant(f"overdue[{i}].at", chk["at"])

@@ -110,8 +110,11 @@ class _Objecting:
             ],
         }
         try:
-            due = self.calendar.due(china_date(self.at), rule.decision, roll=rule.roll)
+            day = china_date(self.at)
+            due = self.calendar.due(day, rule.decision, roll=rule.roll)
             out["decision_due_if_filed_now"] = due.isoformat()
+            if note := self.calendar.provisional_note(day, due):
+                out["deadline_provisional"] = note
         except OutsideCalendar as e:
             out["decision_due_if_filed_now"] = None
             out["deadline_problem"] = str(e)
@@ -303,8 +306,11 @@ def decision_notice(case: Case, rule: ObjectionRule, calendar: WorkCalendar) -> 
             ],
         )
         try:
-            last = calendar.due(china_date(ruling.at), rule.reconsideration_filing, roll=rule.roll)
+            day = china_date(ruling.at)
+            last = calendar.due(day, rule.reconsideration_filing, roll=rule.roll)
             how["reconsideration_by"] = last.isoformat()
+            if note := calendar.provisional_note(day, last):
+                how["deadline_provisional"] = note
         except OutsideCalendar as e:
             how["reconsideration_by"] = None
             how["deadline_problem"] = str(e)

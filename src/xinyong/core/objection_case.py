@@ -283,6 +283,8 @@ class Deadline:
     due: date | None
     met_at: datetime | None
     problem: str | None = None
+    provisional: str | None = None
+    """Why ``due`` may still move (counted over a provisional calendar year), if it may."""
 
     def overdue(self, at: datetime) -> bool:
         if not self.obligation or self.due is None:
@@ -307,6 +309,8 @@ class Deadline:
         }
         if self.problem:
             d["problem"] = self.problem
+        if self.provisional:
+            d["provisional"] = self.provisional
         if at is not None:
             d["overdue"] = self.overdue(at)
         return d
@@ -328,7 +332,8 @@ def _deadline(
         problem = None
     except OutsideCalendar as e:
         due, problem = None, str(e)
-    return Deadline(name, what, obligation, day, period, due, met_at, problem)
+    note = None if due is None else calendar.provisional_note(day, due)
+    return Deadline(name, what, obligation, day, period, due, met_at, problem, note)
 
 
 def deadlines(case: Case, rule: ObjectionRule, calendar: WorkCalendar) -> list[Deadline]:

@@ -3,7 +3,9 @@
 A day is a *working day* when it is Monday to Friday and not an official rest day, or when it
 is a Saturday or Sunday that the State Council made a working day (调休). The calendar is data
 (``src/xinyong/data/calendars/cn-YYYY.toml``, one file per year and its notice); arithmetic
-refuses any day outside the years it covers instead of guessing.
+refuses any day outside the years it covers instead of guessing. A year whose notice is not out
+yet may be shipped *provisional* (``meta.provisional = true``: the statutory holidays only);
+deadlines that run through such a year say so (:meth:`WorkCalendar.provisional_note`).
 
 Deadlines are local dates in China (UTC+8, no daylight saving since 1991). Two ways to count:
 
@@ -79,6 +81,20 @@ class WorkCalendar:
     working_weekends: Mapping[date, str]
     """Saturdays and Sundays made working days -> why."""
     sources: tuple[str, ...] = ()
+    provisional: frozenset[int] = frozenset()
+    """Years whose file holds the statutory holidays only, before the State Council's notice."""
+
+    def provisional_note(self, start: date, end: date) -> str | None:
+        """Why a date counted from ``start`` to ``end`` may still move, or None if it cannot."""
+        years = [y for y in sorted(self.provisional) if start.year <= y <= end.year]
+        if not years:
+            return None
+        names = ", ".join(map(str, years))
+        return (
+            f"provisional: {names} is counted on the statutory holidays only; the State "
+            f"Council's holiday notice for {names} is not in the calendar yet, and its bridging "
+            "days and weekend working days may move this date"
+        )
 
     def covered(self) -> str:
         if not self.years:
@@ -152,7 +168,9 @@ def _day(value: Any, where: str) -> date:
     raise CalendarError(f"{where}: must be a date written 2025-01-28, got {value!r}")
 
 
-def _keys(node: Any, where: str, allowed: set[str]) -> Mapping[str, Any]:
+def _keys(
+    node: Any, where: str, allowed: set[str], optional: frozenset[str] = frozenset({"reason"})
+) -> Mapping[str, Any]:
     if not isinstance(node, Mapping):
         raise CalendarError(f"{where}: must be a table")
     unknown = sorted(set(node) - allowed)
@@ -160,7 +178,7 @@ def _keys(node: Any, where: str, allowed: set[str]) -> Mapping[str, Any]:
         raise CalendarError(
             f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
         )
-    missing = sorted(allowed - set(node) - {"reason"})
+    missing = sorted(allowed - set(node) - optional)
     if missing:
         raise CalendarError(f"{where}: missing key(s) {', '.join(missing)}")
     return node
@@ -172,16 +190,34 @@ def parse_calendars(files: Iterable[tuple[str, Mapping[str, Any]]]) -> WorkCalen
     holidays: dict[date, str] = {}
     working: dict[date, str] = {}
     sources: list[str] = []
+    provisional: set[int] = set()
     for origin, data in files:
-        _keys(data, origin, {"meta", "holidays", "working_days"})
-        meta = _keys(data["meta"], f"{origin}: meta", {"year", "title", "source", "confidence"})
+        _keys(data, origin, {"meta", "holidays", "working_days"}, frozenset({"working_days"}))
+        meta = _keys(
+            data["meta"],
+            f"{origin}: meta",
+            {"year", "title", "source", "confidence", "provisional"},
+            frozenset({"provisional"}),
+        )
         year = meta["year"]
         if not isinstance(year, int) or year in years:
             raise CalendarError(f"{origin}: meta.year must be a year not given by another file")
         if meta["confidence"] not in ("V", "S", "U"):
             raise CalendarError(f"{origin}: meta.confidence must be V, S or U")
+        if meta.get("provisional", False) not in (True, False):
+            raise CalendarError(f"{origin}: meta.provisional must be true or false")
+        if meta.get("provisional") and meta["confidence"] != "U":
+            raise CalendarError(
+                f"{origin}: a provisional calendar cannot be confidence {meta['confidence']}; "
+                "mark it U until the State Council's notice replaces it"
+            )
         years.add(year)
-        sources.append(f"{year}: {meta['source']} [{meta['confidence']}]")
+        if meta.get("provisional"):
+            provisional.add(year)
+        sources.append(
+            f"{year}: {meta['source']} [{meta['confidence']}]"
+            + (" (provisional)" if meta.get("provisional") else "")
+        )
         for i, h in enumerate(data["holidays"]):
             where = f"{origin}: holidays[{i}]"
             _keys(h, where, {"name", "from", "to"})
@@ -194,7 +230,7 @@ def parse_calendars(files: Iterable[tuple[str, Mapping[str, Any]]]) -> WorkCalen
             while d <= last:
                 holidays[d] = str(h["name"])
                 d += timedelta(days=1)
-        for i, w in enumerate(data["working_days"]):
+        for i, w in enumerate(data.get("working_days", ())):
             where = f"{origin}: working_days[{i}]"
             _keys(w, where, {"date", "reason"})
             d = _day(w["date"], f"{where}.date")
@@ -206,4 +242,4 @@ def parse_calendars(files: Iterable[tuple[str, Mapping[str, Any]]]) -> WorkCalen
             if d in holidays:
                 raise CalendarError(f"{where}: {d} is also inside holiday {holidays[d]!r}")
             working[d] = str(w.get("reason", "adjusted working day"))
-    return WorkCalendar(frozenset(years), holidays, working, tuple(sources))
+    return WorkCalendar(frozenset(years), holidays, working, tuple(sources), frozenset(provisional))

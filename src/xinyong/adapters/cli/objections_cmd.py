@@ -83,11 +83,15 @@ def _render(desk: Desk, case: Case, as_json: bool, at: Any = None) -> None:
             d["name"],
             d["from"],
             d["period"],
-            d["due"] or f"? {d.get('problem', '')}",
+            (d["due"] + (" (provisional)" if d.get("provisional") else ""))
+            if d["due"]
+            else f"? {d.get('problem', '')}",
             (d["met_at"] or "")[:10],
             "yes" if d.get("overdue") else "",
         )
     out.print(t)
+    for note in dict.fromkeys(d["provisional"] for d in data["deadlines"] if d.get("provisional")):
+        out.print(f"  {note}", highlight=False)
     for e in data["history"]:
         rest = {k: v for k, v in e.items() if k not in ("kind", "at", "actor")}
         out.print(

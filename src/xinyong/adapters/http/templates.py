@@ -84,7 +84,8 @@ about {{ o.target.kind|replace('_', ' ') }} {{ o.target.id }} of {{ o.subject }}
 {% for d in o.deadlines %}<li>{{ {"decision": "Decision", "correction": "Correction",
 "reconsideration_filing": "Reconsideration request", "reconsideration_decision":
 "Reconsideration decision"}[d.name] }} by <strong>{{ d.due or "(not computable: " ~ d.problem ~ ")" }}</strong>
-(China time): {{ d.what }}.{% if d.met_at %} Done {{ d.met_at[:10] }}.{% elif d.overdue %}
+(China time): {{ d.what }}.{% if d.provisional %} <em class="provisional">This date is
+provisional: {{ d.provisional.split(": ", 1)[1] }}.</em>{% endif %}{% if d.met_at %} Done {{ d.met_at[:10] }}.{% elif d.overdue %}
 <strong class="overdue">Overdue.</strong>{% endif %}</li>
 {% endfor %}<li>If upheld: the wrong entry is corrected within {{ o.rule.periods.correction }} of
 the decision. If rejected: {{ o.rule.reconsideration_body }} may be asked to reconsider within
