@@ -78,3 +78,24 @@ def test_refusals_are_clear(db: str) -> None:
     r = runner.invoke(app, ["objections", "file", DEFAULTER, "--reason", "x", "--db", db])
     assert r.exit_code == 2
     assert "exactly one of --record" in r.output
+
+
+def test_withdrawal_on_the_cli(db: str) -> None:
+    case = run(
+        "objections", "file", DEFAULTER, "--list", "spc-defaulters/dishonest-defaulters",
+        "--reason", "paid", "--at", "2025-06-03T02:00:00Z", "--json", "--db", db,
+    )  # fmt: skip
+    assert isinstance(case, dict)
+    oid = case["id"]
+    done = run(
+        "objections", "withdraw", oid, "--reason", "settled", "--at", "2025-06-05T02:00:00Z",
+        "--json", "--db", db,
+    )  # fmt: skip
+    assert isinstance(done, dict)
+    assert done["status"] == "withdrawn"
+    assert done["withdrawal"] == {"at": "2025-06-05T02:00:00Z", "reason": "settled"}
+    # the decision was due 2025-06-18; withdrawn before, so it is never overdue
+    assert run("objections", "list", "--overdue", "--at", "2025-06-19", "--json", "--db", db) == []
+    again = runner.invoke(app, ["objections", "withdraw", oid, "--db", db])
+    assert again.exit_code != 0
+    assert "was withdrawn" in again.output

@@ -509,3 +509,34 @@ def test_ingest_over_http_brings_a_live_state_up_to_date(db: str, keys: KeyRing)
     assert stored is not None
     assert live.check("rail.g-train", PERSON).decision == "deny"
     store.close()
+
+
+def test_withdrawal_by_the_objector(client: TestClient) -> None:
+    entry = listing()
+    client.post("/v1/records", content=jsonl(entry), headers=AGENCY)
+    body = {"subject": PERSON, "record_id": entry.id, "reason": "paid"}
+    mine = client.post("/v1/objections", json=body, headers=ME).json()["id"]
+    theirs = client.post("/v1/objections", json=body).json()["id"]  # filed in the public role
+    r = client.post(f"/v1/objections/{mine}/withdrawal", json={"reason": "x"})
+    assert r.status_code == 403, r.text
+    assert "withdraw it with that key" in r.json()["message"]
+    r = client.post(f"/v1/objections/{mine}/withdrawal", json={"reason": "settled"}, headers=ME)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["status"], got["withdrawable"]) == ("withdrawn", False)
+    assert got["withdrawal"]["reason"] == "settled"
+    assert got["deadlines"][0]["ended_at"] == got["withdrawal"]["at"]
+    assert got["overdue"] == []
+    again = client.post(f"/v1/objections/{mine}/withdrawal", json={}, headers=ME)
+    assert again.status_code == 409
+    assert "was withdrawn" in again.json()["message"]
+    r = client.post(f"/v1/objections/{mine}/decision", json={"outcome": "rejected",
+                    "reasons": "x"}, headers=OPERATOR)  # fmt: skip
+    assert r.status_code == 409
+    r = client.post(f"/v1/objections/{theirs}/withdrawal", json={})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "withdrawn"
+    assert r.json()["subject"] == mask(PERSON)
+    assert (
+        client.post(f"/v1/objections/{theirs}/withdrawal", json={}, headers=GATE).status_code == 403
+    )

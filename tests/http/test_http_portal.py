@@ -84,3 +84,24 @@ def test_list_page_and_unknowns(client: TestClient) -> None:
     assert client.get("/lists/nope/x").status_code == 404
     assert client.get("/subject/not a code").status_code == 400
     assert "not a code" in client.get("/subject/not a code").text
+
+
+def test_objection_page_withdraws_before_a_ruling(client: TestClient) -> None:
+    client.post("/v1/records", content=jsonl(listing()), headers=AGENCY)
+    r = client.post(
+        "/objections",
+        data={"subject": PERSON, "target": "list:spc-defaulters/dishonest-defaulters",
+              "reason": "paid"},
+    )  # fmt: skip
+    oid = re.search(r'id="objection-id">(obj-[0-9a-f]+)<', r.text)
+    assert oid is not None
+    assert f'action="/objections/{oid.group(1)}/withdraw"' in r.text
+    r = client.post(f"/objections/{oid.group(1)}/withdraw", data={"reason": "<b>settled</b>"})
+    assert r.status_code == 200, r.text
+    assert 'id="withdrawn"' in r.text
+    assert "&lt;b&gt;settled&lt;/b&gt;" in r.text
+    assert "/withdraw" not in r.text  # no second withdrawal offered
+    r = client.post(f"/objections/{oid.group(1)}/withdraw", data={})
+    assert r.status_code == 409
+    assert "was withdrawn" in r.text
+    assert client.post("/objections/obj-nope/withdraw", data={}).status_code == 404

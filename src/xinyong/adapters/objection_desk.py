@@ -157,6 +157,14 @@ class Desk:
         )
         return self._append(case, event)
 
+    def withdraw(
+        self, case_id: str, actor: str, *, reason: str = "", at: datetime | None = None
+    ) -> Case:
+        """The objector withdraws the objection (before a ruling): the case ends there."""
+        case = self.case(case_id)
+        data = {"reason": reason.strip()} if reason.strip() else {}
+        return self._append(case, CaseEvent(case_id, "withdrawn", self._when(at), actor, data))
+
     def close(
         self, case_id: str, actor: str, *, note: str = "", at: datetime | None = None
     ) -> Case:

@@ -5,10 +5,13 @@ Events (append-only, in time order)::
     filed -> review_started -> decided(upheld | rejected)
     rejected -> reconsideration_requested (within the window) -> reconsideration_decided
     upheld | rejected -> closed
+    filed | under_review | reconsideration -> withdrawn (by the objector, before a ruling)
 
 States: ``filed``, ``under_review``, ``upheld``, ``rejected``, ``reconsideration``,
-``closed``. :func:`apply` validates one event against the case so far and refuses an invalid
-transition with :class:`TransitionRefused` saying what is allowed instead; :func:`fold`
+``closed``, ``withdrawn``. A withdrawal ends the deciding body's open obligations: they are
+no longer owed from then on (and count as overdue only if their last day had passed before).
+:func:`apply` validates one event against the case so far and refuses an invalid transition
+with :class:`TransitionRefused` saying what is allowed instead; :func:`fold`
 replays a whole history. Deadlines come from the rule that governs the target
 (:mod:`xinyong.core.objection_rules`) over the working-day calendar
 (:mod:`xinyong.core.workdays`); :func:`overdue` lists the obligations past their deadline.
@@ -33,8 +36,13 @@ EVENT_KINDS = (
     "reconsideration_requested",
     "reconsideration_decided",
     "closed",
+    "withdrawn",
 )
-STATES = ("filed", "under_review", "upheld", "rejected", "reconsideration", "closed")
+STATES = (
+    "filed", "under_review", "upheld", "rejected", "reconsideration", "closed", "withdrawn",
+)  # fmt: skip
+#: States in which the objector may withdraw: nothing has been ruled on yet at that stage.
+WITHDRAWABLE = ("filed", "under_review", "reconsideration")
 OUTCOMES = ("upheld", "rejected")
 EventKind = Literal[
     "filed",
@@ -43,6 +51,7 @@ EventKind = Literal[
     "reconsideration_requested",
     "reconsideration_decided",
     "closed",
+    "withdrawn",
 ]
 
 
@@ -110,6 +119,8 @@ class Case:
     reconsideration_reason: str | None = None
     reconsideration: Ruling | None = None
     closed_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    withdrawal_reason: str | None = None
     events: tuple[CaseEvent, ...] = ()
 
     @property
@@ -160,12 +171,13 @@ def _refuse(case: Case | None, event: CaseEvent, allowed: str) -> TransitionRefu
 
 
 _NEXT = {
-    "filed": "next: review_started",
-    "under_review": "next: decided (upheld or rejected)",
+    "filed": "next: review_started (or withdrawn by the objector)",
+    "under_review": "next: decided (upheld or rejected), or withdrawn by the objector",
     "upheld": "next: closed",
     "rejected": "next: reconsideration_requested (within the window) or closed",
-    "reconsideration": "next: reconsideration_decided",
+    "reconsideration": "next: reconsideration_decided (or withdrawn by the objector)",
     "closed": "the case is closed; file a new objection",
+    "withdrawn": "the objection was withdrawn; file a new objection",
 }
 
 
@@ -251,6 +263,20 @@ def apply(
             raise _refuse(case, event, _NEXT[s])
         ruling = _ruling(event)
         return replace(case, state=ruling.outcome, reconsideration=ruling, events=events)
+    if event.kind == "withdrawn":
+        if s not in WITHDRAWABLE:
+            why = "a ruled objection cannot be withdrawn; " if s in ("upheld", "rejected") else ""
+            raise _refuse(case, event, why + _NEXT[s])
+        reason = event.data.get("reason")
+        return replace(
+            case,
+            state="withdrawn",
+            withdrawn_at=event.at,
+            withdrawal_reason=reason.strip()
+            if isinstance(reason, str) and reason.strip()
+            else None,
+            events=events,
+        )
     # closed
     if s not in ("upheld", "rejected"):
         hint = "decide it first" if s in ("filed", "under_review") else _NEXT[s]
@@ -285,17 +311,22 @@ class Deadline:
     problem: str | None = None
     provisional: str | None = None
     """Why ``due`` may still move (counted over a provisional calendar year), if it may."""
+    ended_at: datetime | None = None
+    """When the obligation stopped being owed unmet (the objection was withdrawn)."""
 
     def overdue(self, at: datetime) -> bool:
         if not self.obligation or self.due is None:
             return False
         limit = end_of_day(self.due)
-        return (self.met_at is None and at >= limit) or (
-            self.met_at is not None and self.met_at >= limit
-        )
+        if self.met_at is not None:
+            return self.met_at >= limit
+        if self.ended_at is not None and self.ended_at <= at:
+            return self.ended_at >= limit  # it was overdue when the withdrawal ended it
+        return at >= limit
 
     def open_overdue(self, at: datetime) -> bool:
-        return self.met_at is None and self.overdue(at)
+        ended = self.ended_at is not None and self.ended_at <= at
+        return self.met_at is None and not ended and self.overdue(at)
 
     def to_dict(self, at: datetime | None = None) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -311,6 +342,8 @@ class Deadline:
             d["problem"] = self.problem
         if self.provisional:
             d["provisional"] = self.provisional
+        if self.ended_at is not None and self.met_at is None:
+            d["ended_at"] = iso(self.ended_at)
         if at is not None:
             d["overdue"] = self.overdue(at)
         return d
@@ -337,7 +370,18 @@ def _deadline(
 
 
 def deadlines(case: Case, rule: ObjectionRule, calendar: WorkCalendar) -> list[Deadline]:
-    """Every deadline the case has reached so far (later ones appear as the case moves)."""
+    """Every deadline the case has reached so far (later ones appear as the case moves);
+    after a withdrawal, the obligations still unmet carry ``ended_at``."""
+    out = _deadlines(case, rule, calendar)
+    if case.withdrawn_at is None:
+        return out
+    return [
+        replace(d, ended_at=case.withdrawn_at) if d.obligation and d.met_at is None else d
+        for d in out
+    ]
+
+
+def _deadlines(case: Case, rule: ObjectionRule, calendar: WorkCalendar) -> list[Deadline]:
     body = rule.deciding_body
     out = [
         _deadline(
@@ -401,7 +445,7 @@ def overdue(
     case: Case, rule: ObjectionRule, calendar: WorkCalendar, at: datetime
 ) -> list[Deadline]:
     """The obligations of ``case`` still unmet after their last day (China time) at ``at``."""
-    if case.state == "closed":
+    if case.state in ("closed", "withdrawn"):
         return []
     return [d for d in deadlines(case, rule, calendar) if d.open_overdue(at)]
 
@@ -412,6 +456,7 @@ def case_to_dict(
     return {
         "id": case.id,
         "status": case.state,
+        "withdrawable": case.state in WITHDRAWABLE,
         "subject": case.subject,
         "target": {"kind": case.target_kind, "id": case.target, "category": case.category},
         "reason": case.reason,
@@ -439,5 +484,10 @@ def case_to_dict(
             else None
         ),
         "closed_at": iso(case.closed_at) if case.closed_at else None,
+        "withdrawal": (
+            {"at": iso(case.withdrawn_at), "reason": case.withdrawal_reason}
+            if case.withdrawn_at
+            else None
+        ),
         "history": [e.to_dict() for e in case.events],
     }

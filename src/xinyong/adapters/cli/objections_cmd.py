@@ -219,6 +219,24 @@ def reconsider_command(
         _render(desk, desk.reconsider(case_id, reason, by, at=_moment(at)), as_json)
 
 
+@app.command("withdraw")
+def withdraw_command(
+    case_id: CaseArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why (optional).")] = "",
+    by: ByOpt = "subject",
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Withdraw an objection before it is ruled on (filed, under review, or in
+    reconsideration); the deciding body's open deadlines end there.
+
+    Example: xinyong objections withdraw obj-0123456789abcdef --reason "settled with the court"
+    """
+    with _desk(db) as desk:
+        _render(desk, desk.withdraw(case_id, by, reason=reason, at=_moment(at)), as_json)
+
+
 @app.command("close")
 def close_command(
     case_id: CaseArg,

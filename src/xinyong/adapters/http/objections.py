@@ -6,7 +6,9 @@ deadlines are the fold of those events (:mod:`xinyong.core.objection_case`), wit
 deadlines of the rule that governs the target, in working days over the PRC calendar where
 the rule says working days. An operator starts the review, decides (an upheld objection
 corrects or revokes the wrong record, and every score, list entry and gate decision follows)
-and closes; the objector may ask for reconsideration of a rejection within the window.
+and closes; the objector may ask for reconsideration of a rejection within the window, and
+may withdraw the objection before it is ruled on (a case filed with a subject's key only with
+that key).
 """
 
 from __future__ import annotations
@@ -78,6 +80,11 @@ class DecisionIn(BaseModel):
 class ReconsiderationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=4000)
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field("", max_length=4000, description="why (optional)")
 
 
 def actor(who: Principal) -> str:
@@ -190,6 +197,28 @@ def post_reconsideration(
     _case(svc, objection_id, who)
     case = svc.desk.reconsider(objection_id, body.reason, actor(who))
     return public_view(svc, case, who)
+
+
+def withdraw(svc: Services, case_id: str, who: Principal, reason: str) -> dict[str, Any]:
+    """Withdraw in ``who``'s name: the subject of the case, or (for a case filed in the public
+    role) whoever holds its id."""
+    case = _case(svc, case_id, who)
+    if who.role is Role.PUBLIC and case.filed_by.startswith(f"{Role.SUBJECT.value}:"):
+        raise Forbidden(
+            f"objection {case_id} was filed with the subject's key; withdraw it with that key"
+        )
+    return public_view(svc, svc.desk.withdraw(case_id, actor(who), reason=reason), who)
+
+
+@router.post(
+    "/{objection_id}/withdrawal",
+    summary="Withdraw an objection before it is ruled on (the objector: subject or public)",
+    responses={**_REFUSED, 403: {"description": "filed with a subject's key: use that key"}},
+)
+def post_withdrawal(
+    objection_id: CaseId, body: WithdrawalIn, svc: Svc, who: Objector
+) -> dict[str, Any]:
+    return withdraw(svc, objection_id, who, body.reason)
 
 
 @router.post("/{objection_id}/close", summary="Close a decided case (operator)", responses=_REFUSED)

@@ -18,7 +18,7 @@ from xinyong.adapters.http.auth import PUBLIC
 from xinyong.adapters.http.context import Services, Svc, access, code
 from xinyong.adapters.http.errors import error_body, status_of
 from xinyong.adapters.http.lists import default_at, list_def, list_page, public_lists
-from xinyong.adapters.http.objections import ObjectionIn, file_objection, public_view
+from xinyong.adapters.http.objections import ObjectionIn, file_objection, public_view, withdraw
 from xinyong.adapters.http.public import entry_view, mask, shown
 from xinyong.adapters.http.templates import render
 from xinyong.core.codes import check
@@ -142,6 +142,18 @@ async def objection_form(request: Request, svc: Svc) -> HTMLResponse:
     except XinyongError as e:
         return _error(e)
     return _page(render("objection", o=got), 201)
+
+
+@router.post("/objections/{objection_id}/withdraw", response_class=HTMLResponse)
+async def withdraw_form(objection_id: str, request: Request, svc: Svc) -> HTMLResponse:
+    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    try:
+        got = await run_in_threadpool(
+            withdraw, svc, objection_id[:100], PUBLIC, form.get("reason", "")[:4000]
+        )
+    except XinyongError as e:
+        return _error(e)
+    return _page(render("objection", o=got))
 
 
 @router.get("/objections/{objection_id}", response_class=HTMLResponse)

@@ -91,7 +91,13 @@ provisional: {{ d.provisional.split(": ", 1)[1] }}.</em>{% endif %}{% if d.met_a
 the decision. If rejected: {{ o.rule.reconsideration_body }} may be asked to reconsider within
 {{ o.rule.periods.reconsideration_filing }} of the rejection, and decides within
 {{ o.rule.periods.reconsideration_decision }}.</li>
-</ul><p class="note">Governing rule: {{ o.rule.legal_basis }} (confidence {{ o.rule.confidence }}).
+</ul>{% if o.withdrawal %}<p id="withdrawn">Withdrawn on {{ o.withdrawal.at[:10] }}{% if
+o.withdrawal.reason %}: {{ o.withdrawal.reason }}{% endif %}. The deciding body owes no decision
+after that day.</p>{% endif %}{% if o.withdrawable %}
+<form action="/objections/{{ o.id }}/withdraw" method="post" class="withdraw">
+<label>Withdraw this objection (it has not been ruled on yet); why, optionally:
+<input name="reason" maxlength="4000"></label> <button type="submit">Withdraw</button>
+</form>{% endif %}<p class="note">Governing rule: {{ o.rule.legal_basis }} (confidence {{ o.rule.confidence }}).
 Keep the objection id to follow it: <a href="/objections/{{ o.id }}">/objections/{{ o.id }}</a></p>
 {% endblock %}"""
 
