@@ -20,7 +20,7 @@ from xinyong.adapters.engine import Engine
 from xinyong.adapters.journal import Journal
 from xinyong.adapters.procedures_io import objection_rules, work_calendar
 from xinyong.core.evaluate import evaluate_subject
-from xinyong.core.notices import Notice, adverse_changes, decision_notice
+from xinyong.core.notices import Notice, adverse_changes, decision_notice, schemes_to_compare
 from xinyong.core.objection_case import (
     Case,
     CaseEvent,
@@ -40,6 +40,7 @@ from xinyong.core.timeutil import now
 from xinyong.core.workdays import WorkCalendar
 
 _TICK = timedelta(microseconds=1)
+_FILES_PER_QUERY = 500  # subjects whose files one query fetches for notices
 
 
 @dataclass
@@ -241,14 +242,21 @@ class Desk:
         new = {r.id for r in records}
         cause = "records " + ", ".join(sorted(new)[:5]) + (" ..." if len(new) > 5 else "")
         out: list[Notice] = []
-        for subject in sorted({r.subject for r in records}):
-            mine = self.engine.store.records_for(subject)
-            old = [r for r in mine if r.id not in new]
-            before = evaluate_subject(self.engine.schemes, subject, old, t)
-            after = evaluate_subject(self.engine.schemes, subject, mine, t)
-            out += adverse_changes(
-                before, after, self.engine.memoranda, self.rules, self.calendar, cause
-            )
+        schemes, memoranda = self.engine.schemes, self.engine.memoranda
+        subjects = sorted({r.subject for r in records})
+        for start in range(0, len(subjects), _FILES_PER_QUERY):
+            chunk = subjects[start : start + _FILES_PER_QUERY]
+            files = self.engine.store.records_for_many(chunk)
+            for subject in chunk:
+                mine = files.get(subject, [])
+                after = evaluate_subject(schemes, subject, mine, t)
+                need = schemes_to_compare(after, memoranda)
+                if need is not None and not need:
+                    continue  # nothing adverse now, so nothing got worse
+                scope = schemes if need is None else {k: schemes[k] for k in need}
+                old = [r for r in mine if r.id not in new]
+                before = evaluate_subject(scope, subject, old, t)
+                out += adverse_changes(before, after, memoranda, self.rules, self.calendar, cause)
         return out
 
     def start_notices(self) -> None:

@@ -288,6 +288,32 @@ def adverse_changes(
     )
 
 
+def schemes_to_compare(
+    after: SubjectView, memoranda: Sequence[Memorandum]
+) -> frozenset[str] | None:
+    """Which schemes :func:`adverse_changes` needs in the earlier view to judge ``after``.
+
+    ``None``: all of them (``after`` has a black-list entry in force or a deny measure applied,
+    which may be news whatever the schemes). Otherwise only a score fallen below a measure's
+    threshold can be news, so only the schemes whose score in ``after`` is below one are
+    needed, and an empty set means nothing in ``after`` can be news: the earlier evaluation
+    can be skipped or narrowed to these schemes with the same notices as a result.
+    """
+    if any(e.polarity == "black" for e in after.in_force()):
+        return None
+    gates = _deny_measures(memoranda)
+    if gates and _applied(memoranda, after, gates):
+        return None
+    below: set[str] = set()
+    for memo in memoranda:
+        for m in memo.measures:
+            if m.score is not None:
+                new = after.score_of(m.score.scheme)
+                if new is not None and m.score.at_least.value > new:
+                    below.add(m.score.scheme)
+    return frozenset(below)
+
+
 def decision_notice(case: Case, rule: ObjectionRule, calendar: WorkCalendar) -> Notice:
     """The notice of a decision on an objection: the outcome, the reasons, what was corrected,
     and (after a first-instance rejection) how and by when to ask for reconsideration."""

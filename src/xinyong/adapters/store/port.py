@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
@@ -96,6 +96,14 @@ class RecordStore(Protocol):
 
     def records_for(self, subject: str) -> list[Record]:
         """Every record of ``subject`` (case-insensitive code), in append order."""
+        ...
+
+    def records_for_many(
+        self, subjects: Sequence[str], categories: Collection[str] | None = None
+    ) -> dict[str, list[Record]]:
+        """Records of many subjects (codes as stored) in one query: code -> records in append
+        order; subjects without records are left out. With ``categories``, only subjects
+        having a record in one of them (all their records)."""
         ...
 
     def subjects(self) -> list[str]:

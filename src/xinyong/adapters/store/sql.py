@@ -460,12 +460,12 @@ class SqlRecordStore:
         """The log's last position and the records appended after position ``seq``, in
         append order (for work that follows the log: notices, the live state)."""
         t = records_table.c
-        with self._read() as conn:
+        with _bulk(), self._read() as conn:
             top = int(conn.scalar(select(func.max(t.seq))) or 0)
             if top <= seq:
                 return top, []
             stmt = select(*_RECORD_COLUMNS).where(t.seq > seq, t.seq <= top).order_by(t.seq)
-            return top, [_record(row) for row in conn.execute(stmt)]
+            return top, [_record(row) for row in _raw(conn, stmt)]
 
     def records_for_many(
         self, subjects: Sequence[str], categories: Collection[str] | None = None
