@@ -103,6 +103,12 @@ class StoreContract:
         a = make_record()
         assert store.append([a, a]) == AppendResult(1, 1)
 
+    def test_append_says_which_positions_it_inserted(self, store: RecordStore) -> None:
+        a, b, c = make_record(), make_record(), make_record()
+        assert store.append([a, b]).fresh == (True, True)
+        assert store.append([b, c, c, a]).fresh == (False, True, False, False)
+        assert store.append([]).fresh == ()
+
     def test_same_id_other_content_is_a_conflict_and_writes_nothing(
         self, store: RecordStore
     ) -> None:

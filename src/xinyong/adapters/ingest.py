@@ -22,8 +22,8 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from xinyong.adapters.store.port import RecordStore
-from xinyong.core.errors import InvalidRecord, XinyongError
+from xinyong.adapters.store.port import AppendResult, RecordStore
+from xinyong.core.errors import InvalidRecord, RecordConflict, XinyongError
 from xinyong.core.minimisation import (
     NO_LEGAL_BASIS,
     Admissible,
@@ -290,23 +290,54 @@ def ingest_file(
             continue
         records.append(record)
         rows.append(row)
-    truncated = len(errors) >= max_errors
-    if not truncated:
-        problems = store.check(
-            records, limit=max_errors - len(errors), where=lambda i: f"row {rows[i]}"
-        )
-        errors.extend(
-            RowError(rows[p.index], p.field, p.reason)
-            for p in problems
-            if p.missing is None or p.missing not in failed_ids
-        )
-        truncated = len(errors) >= max_errors
-    if errors:
-        raise IngestFailed(errors, source=str(path), truncated=truncated)
-    result = store.append(records)
+    result = append_or_explain(
+        store, records, errors, rows, source=str(path), max_errors=max_errors, failed_ids=failed_ids
+    )
     if after_append is not None:
         after_append(records)
     return IngestReport(len(records), result.inserted, result.duplicates, perf_counter() - started)
+
+
+def append_or_explain(
+    store: RecordStore,
+    records: Sequence[Record],
+    errors: Sequence[RowError],
+    rows: Sequence[int],
+    *,
+    source: str,
+    max_errors: int = 50,
+    failed_ids: Collection[str] = frozenset(),
+) -> AppendResult:
+    """Append ``records`` (line ``rows[i]`` each) unless ``errors`` holds row errors already;
+    a refused batch raises :class:`IngestFailed` with the store's problems added (up to
+    ``max_errors`` in all), and nothing is written.
+
+    The store is asked for its problems (:meth:`RecordStore.check`) only when the batch is
+    refused or has errors already, so a good batch is hashed and looked up once, by the append
+    itself. Problems about a reference to an id in ``failed_ids`` (rows refused already) are
+    left out: they follow from those rows.
+    """
+
+    def problems(room: int) -> list[RowError]:
+        if room <= 0:
+            return []
+        found = store.check(records, limit=room, where=lambda i: f"row {rows[i]}")
+        return [
+            RowError(rows[p.index], p.field, p.reason)
+            for p in found
+            if p.missing is None or p.missing not in failed_ids
+        ]
+
+    if not errors:
+        try:
+            return store.append(records)
+        except (RecordConflict, InvalidRecord):
+            found = problems(max_errors)
+            if not found:  # refused for a reason the dry run does not see: say it as it is
+                raise
+            raise IngestFailed(found, source=source, truncated=len(found) >= max_errors) from None
+    every = [*errors, *problems(max_errors - len(errors))]
+    raise IngestFailed(every, source=source, truncated=len(every) >= max_errors)
 
 
 def ingest_records(

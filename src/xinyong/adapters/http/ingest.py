@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from xinyong.adapters.http.auth import Principal, Role
 from xinyong.adapters.http.context import Services, Svc, require
 from xinyong.adapters.http.errors import BadRequest, Forbidden
-from xinyong.adapters.ingest import IngestFailed, RowError, category_error
+from xinyong.adapters.ingest import IngestFailed, RowError, append_or_explain, category_error
 from xinyong.adapters.state import live_state
 from xinyong.core.errors import InvalidRecord
 from xinyong.core.records import Record
@@ -20,8 +20,6 @@ router = APIRouter(prefix="/v1", tags=["ingest"])
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_ERRORS = 50
-EXACT_ROWS = 2000
-"""Up to this many rows, each row's result says inserted or duplicate; above, "stored"."""
 
 
 def parse(body: bytes) -> tuple[list[Record], list[int], list[RowError]]:
@@ -89,29 +87,12 @@ def append(svc: Services, who: Principal, body: bytes) -> tuple[dict[str, Any], 
     for i, r in enumerate(records):
         if r.category not in svc.categories:
             errors.append(RowError(rows[i], "category", category_error(r.category, svc.categories)))
-    if len(errors) < MAX_ERRORS:
-        problems = svc.store.check(
-            records, limit=MAX_ERRORS - len(errors), where=lambda i: f"row {rows[i]}"
-        )
-        errors.extend(RowError(rows[p.index], p.field, p.reason) for p in problems)
-    if errors:
-        raise IngestFailed(errors, source="body", truncated=len(errors) >= MAX_ERRORS)
-    results: list[dict[str, Any]] = []
-    if len(records) <= EXACT_ROWS:
-        seen: set[str] = set()
-        for i, r in enumerate(records):
-            dup = r.id in seen or svc.store.get(r.id) is not None
-            seen.add(r.id)
-            results.append(
-                {"row": rows[i], "id": r.id, "result": "duplicate" if dup else "inserted"}
-            )
-    else:
-        results = [{"row": rows[i], "id": r.id, "result": "stored"} for i, r in enumerate(records)]
-    done = svc.store.append(records)
-    if results and results[0]["result"] != "stored":
-        fresh = [r for i, r in enumerate(records) if results[i]["result"] == "inserted"]
-    else:
-        fresh = records
+    done = append_or_explain(svc.store, records, errors, rows, source="body", max_errors=MAX_ERRORS)
+    results = [
+        {"row": rows[i], "id": r.id, "result": "inserted" if new else "duplicate"}
+        for i, (r, new) in enumerate(zip(records, done.fresh, strict=True))
+    ]
+    fresh = [r for r, new in zip(records, done.fresh, strict=True) if new]
     return {
         "rows": len(records),
         "inserted": done.inserted,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
@@ -59,6 +59,9 @@ class AppendResult:
 
     inserted: int
     duplicates: int
+    fresh: tuple[bool, ...] = field(default=(), compare=False, repr=False)
+    """Per batch position: whether that record was inserted (False: a duplicate); not part
+    of equality, so results compare by their counts."""
 
 
 class RecordStore(Protocol):

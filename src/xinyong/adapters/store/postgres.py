@@ -81,7 +81,7 @@ class PostgresRecordStore(SqlRecordStore):
             if plan.problems:  # rolls back the rows copied
                 raise _as_error(plan.problems[0])
             chain_append(conn, [h for h, k in zip(hashes, new, strict=True) if k], self.signer)
-        return AppendResult(len(plan.new), plan.duplicates)
+        return AppendResult(len(plan.new), plan.duplicates, tuple(new))
 
     def _known(self, conn: Connection, records: Sequence[Record]) -> dict[str, Known]:
         ids = sorted(wanted_ids(records))

@@ -335,7 +335,7 @@ class SqlRecordStore:
             if plan.problems:  # rolls back the rows written
                 raise _as_error(plan.problems[0])
             chain_append(conn, [h for h, k in zip(hashes, new, strict=True) if k], self.signer)
-        return AppendResult(len(plan.new), plan.duplicates)
+        return AppendResult(len(plan.new), plan.duplicates, tuple(new))
 
     def _insert(
         self, conn: Connection, records: Sequence[Record], new: list[bool], now: int
