@@ -417,6 +417,9 @@ def test_reconsideration_of_a_rejection(client: TestClient) -> None:
         json={"outcome": "rejected", "reasons": "no proof"},
         headers=OPERATOR,
     )
+    r = client.post(f"/v1/objections/{oid}/reconsideration", json={"reason": "receipt"})
+    assert r.status_code == 403  # filed with the subject's key: only that key may ask
+    assert "with that key" in r.json()["message"]
     r = client.post(f"/v1/objections/{oid}/reconsideration", json={"reason": "receipt"}, headers=ME)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "reconsideration"

@@ -189,24 +189,34 @@ def post_decision(
 @router.post(
     "/{objection_id}/reconsideration",
     summary="Ask for reconsideration of a rejection (the objector: subject or public)",
-    responses={**_REFUSED, 422: {"description": "a deadline outside the calendar's years"}},
+    responses={
+        **_REFUSED,
+        403: {"description": "filed with a subject's key: use that key"},
+        422: {"description": "a deadline outside the calendar's years"},
+    },
 )
 def post_reconsideration(
     objection_id: CaseId, body: ReconsiderationIn, svc: Svc, who: Objector
 ) -> dict[str, Any]:
-    _case(svc, objection_id, who)
+    _objector(svc, objection_id, who, "ask for reconsideration")
     case = svc.desk.reconsider(objection_id, body.reason, actor(who))
     return public_view(svc, case, who)
 
 
-def withdraw(svc: Services, case_id: str, who: Principal, reason: str) -> dict[str, Any]:
-    """Withdraw in ``who``'s name: the subject of the case, or (for a case filed in the public
-    role) whoever holds its id."""
+def _objector(svc: Services, case_id: str, who: Principal, step: str) -> Case:
+    """The case, if ``who`` may take the objector's ``step`` on it: the subject of the case,
+    or (for a case filed in the public role) whoever holds its id."""
     case = _case(svc, case_id, who)
     if who.role is Role.PUBLIC and case.filed_by.startswith(f"{Role.SUBJECT.value}:"):
         raise Forbidden(
-            f"objection {case_id} was filed with the subject's key; withdraw it with that key"
+            f"objection {case_id} was filed with the subject's key; {step} with that key"
         )
+    return case
+
+
+def withdraw(svc: Services, case_id: str, who: Principal, reason: str) -> dict[str, Any]:
+    """Withdraw the objection in ``who``'s name (see :func:`_objector`)."""
+    _objector(svc, case_id, who, "withdraw it")
     return public_view(svc, svc.desk.withdraw(case_id, actor(who), reason=reason), who)
 
 
