@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,15 @@ from typing import Any
 RESULTS = Path("bench/results.json")
 
 
-def command_line() -> str:
-    """How this process was started, as a user would type it (``python -m module args``)."""
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    name = getattr(spec, "name", None)
-    head = f"python -m {name}" if name else f"python {sys.argv[0]}"
-    return " ".join([head, *sys.argv[1:]])
+def command_line(module: str | None = None, argv: Sequence[str] | None = None) -> str:
+    """The command as a user would type it: ``python -m module args``. By default how this
+    process was started; a bench's ``main(argv)`` called from code passes its module and
+    ``argv`` (when ``argv`` is None, the process's own arguments)."""
+    if module is None:
+        main = sys.modules.get("__main__")
+        module = getattr(getattr(main, "__spec__", None), "name", None)
+    head = f"python -m {module}" if module else f"python {sys.argv[0]}"
+    return " ".join([head, *(sys.argv[1:] if argv is None else argv)])
 
 
 def memory_gib() -> float:

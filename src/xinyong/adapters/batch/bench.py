@@ -48,7 +48,7 @@ from xinyong.adapters.batch.score import (
     cutoffs,
     score_population,
 )
-from xinyong.adapters.bench_results import memory_gib, merge_results
+from xinyong.adapters.bench_results import command_line, memory_gib, merge_results
 from xinyong.core.records import Status
 from xinyong.core.schemes.model import Graded, PointsVersion, parse_scheme
 from xinyong.core.scoring.engine import version_in_force
@@ -451,8 +451,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--no-save", action="store_true", help="print only; do not write results")
     args = p.parse_args(argv)
-    given = sys.argv[1:] if argv is None else argv
-    command = " ".join(["python -m xinyong.adapters.batch.bench", *given])
+    command = command_line("xinyong.adapters.batch.bench", argv)
     figures = bench(
         args.records, args.subjects, args.scheme, args.sample, args.seed, args.runs, command
     )

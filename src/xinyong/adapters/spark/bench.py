@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -37,7 +36,7 @@ from rich.table import Table
 
 from xinyong.adapters.batch.bench import AT, generate, load, peak_rss_mib
 from xinyong.adapters.batch.score import score_population
-from xinyong.adapters.bench_results import RESULTS, merge_results
+from xinyong.adapters.bench_results import RESULTS, command_line, merge_results
 
 
 def best_of(fn: Callable[[], object], runs: int) -> float:
@@ -170,8 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--no-save", action="store_true", help="print only; do not write results")
     args = p.parse_args(argv)
-    given = sys.argv[1:] if argv is None else argv
-    command = " ".join(["python -m xinyong.adapters.spark.bench", *given])
+    command = command_line("xinyong.adapters.spark.bench", argv)
     figures = bench(
         args.records, args.subjects, args.master, args.partitions, args.runs, args.seed, command
     )
