@@ -26,3 +26,12 @@ def test_a_missing_section_or_figure_is_reported_not_invented() -> None:
 def test_every_row_reads_a_distinct_figure() -> None:
     keys = [(r.section, r.path) for r in ROWS]
     assert len(keys) == len(set(keys))
+
+
+def test_command_line_names_the_module_and_its_arguments() -> None:
+    from xinyong.adapters.bench_results import command_line
+
+    assert command_line("xinyong.adapters.batch.bench", ["--records", "10"]) == (
+        "python -m xinyong.adapters.batch.bench --records 10"
+    )
+    assert command_line("m", []) == "python -m m"
