@@ -99,3 +99,9 @@ def test_search_explain_and_object(server: tuple[str, str], page: Any) -> None:
     assert "10 days" in deadlines
     page.goto(f"{base}/objections/{objection}")
     assert page.inner_text("#status") == "filed"
+    page.fill("form.withdraw input[name=reason]", "Settled with the creditor.")
+    page.click("form.withdraw button[type=submit]")
+    page.wait_for_selector("#withdrawn")
+    assert page.inner_text("#status") == "withdrawn"
+    assert "Settled with the creditor." in page.inner_text("#withdrawn")
+    assert page.locator("form.withdraw").count() == 0
