@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from xinyong.adapters.bench_table import ROWS, Row, evaluate, lookup
 
 FAST = Row("fast", "records/s", "s", "a.value", "loop", "a.base", target=(">=", 100))
@@ -35,3 +38,19 @@ def test_command_line_names_the_module_and_its_arguments() -> None:
         "python -m xinyong.adapters.batch.bench --records 10"
     )
     assert command_line("m", []) == "python -m m"
+
+
+def test_every_section_is_stamped_with_the_machine_speed(tmp_path: Path) -> None:
+    from xinyong.adapters.bench_results import merge_results
+    from xinyong.adapters.bench_table import speed_lines
+
+    path = tmp_path / "results.json"
+    merge_results(path, "world", {"x": 1})
+    data = json.loads(path.read_text())
+    speed = data["world"]["machine_facts"]["speed"]
+    assert set(speed) == {"python_loop_mops", "sha256_1k_blocks_k_per_s", "sqlite_inserts_k_per_s"}
+    assert all(v > 0 for v in speed.values())
+    [line] = speed_lines(data)
+    assert line.startswith("machine speed during world (")
+    assert f"SQLite {speed['sqlite_inserts_k_per_s']}k inserts/s" in line
+    assert speed_lines({"old": {"figure": 1}}) == []  # sections written before the stamp

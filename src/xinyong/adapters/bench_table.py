@@ -256,7 +256,25 @@ def main(
         met = {True: "[green]yes[/]", False: "[red]NO[/]", None: ""}[r["met"]]
         ratio = f"{r['ratio']:g}x" if r["ratio"] is not None else ""
         t.add_row(r["figure"], _num(r["value"]), r["unit"], base, ratio, r["target"] or "", met)
-    Console(width=160).print(t)
+    console = Console(width=160)
+    console.print(t)
+    for line in speed_lines(data):
+        console.print(line, highlight=False)
+
+
+def speed_lines(data: dict[str, Any]) -> list[str]:
+    """The machine's speed as each section's run measured it (``machine_facts.speed``): how
+    fast this machine was while the figures above were taken."""
+    out = []
+    for key, section in data.items():
+        speed = section.get("machine_facts", {}).get("speed") if isinstance(section, dict) else None
+        if speed:
+            out.append(
+                f"machine speed during {key} ({section.get('measured_at', '?')}): Python loop "
+                f"{speed['python_loop_mops']} M/s, SHA-256 {speed['sha256_1k_blocks_k_per_s']}k "
+                f"1-KiB blocks/s, SQLite {speed['sqlite_inserts_k_per_s']}k inserts/s"
+            )
+    return out
 
 
 if __name__ == "__main__":
