@@ -2,6 +2,11 @@
 
 Only gate keys may check. Each check is logged as a read of the subject's file (purpose: the
 ``X-Purpose`` header, or "check at gate <gate>").
+
+Both endpoints are served by :class:`~xinyong.adapters.http.lean_route.LeanRoute`: a request
+with a JSON body that the model accepts goes straight to the shared work, skipping FastAPI's
+per-request dependency solving (measured: about a third of the server's CPU per single
+check); any other request is handed to FastAPI's own handler, so errors are exactly FastAPI's.
 """
 
 from __future__ import annotations
@@ -10,16 +15,26 @@ import re
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from xinyong.adapters.http.auth import Principal, Role
-from xinyong.adapters.http.context import Services, Svc, access, code, instant, require
+from xinyong.adapters.http.context import (
+    Services,
+    Svc,
+    access,
+    code,
+    instant,
+    open_services,
+    principal,
+    require,
+)
 from xinyong.adapters.http.errors import NotFound
 from xinyong.adapters.http.gate_plan import plan_for
+from xinyong.adapters.http.lean_route import Handler, LeanRoute, valid_json
 from xinyong.core.timeutil import iso
 
-router = APIRouter(prefix="/v1/gates", tags=["gates"])
+router = APIRouter(prefix="/v1/gates", tags=["gates"], route_class=LeanRoute)
 
 MAX_BATCH = 1000
 #: Up to this many subjects, one query fetches their records in the gate's categories;
@@ -58,7 +73,8 @@ def _json(payload: object) -> Response:
     return Response(orjson.dumps(payload), media_type="application/json")
 
 
-GateKey = Annotated[Principal, Depends(require(Role.GATE))]
+_gate_key = require(Role.GATE)
+GateKey = Annotated[Principal, Depends(_gate_key)]
 Purpose = Annotated[str | None, Header(description="why (logged); default: the gate check")]
 
 
@@ -96,6 +112,26 @@ def list_gates(svc: Svc) -> dict[str, str]:
     return svc.engine.gates()
 
 
+def _check(svc: Services, who: Principal, gate: str, body: Check, purpose: str | None) -> Response:
+    _gate(svc, gate)
+    subject = code(body.subject)
+    when = instant(body.at, "at")
+    svc.journal.log([access(who, subject, purpose or f"check at gate {gate}", "gate check")])
+    return _json(decide(svc, gate, [subject], iso(when))[0])
+
+
+def _check_batch(
+    svc: Services, who: Principal, gate: str, body: CheckBatch, purpose: str | None
+) -> Response:
+    _gate(svc, gate)
+    subjects = _codes(body.subjects)
+    when = instant(body.at, "at")
+    why = purpose or f"check at gate {gate}"
+    svc.journal.log_reads(who.role.value, who.name, subjects, why, "gate check")
+    decisions = decide(svc, gate, subjects, iso(when))
+    return _json({"gate": gate, "at": iso(when), "decisions": decisions})
+
+
 @router.post(
     "/{gate}/check",
     summary="Check one subject at a gate (gate keys only; logged)",
@@ -104,11 +140,7 @@ def list_gates(svc: Svc) -> dict[str, str]:
 async def check(
     gate: str, body: Check, svc: Svc, who: GateKey, x_purpose: Purpose = None
 ) -> Response:
-    _gate(svc, gate)
-    subject = code(body.subject)
-    when = instant(body.at, "at")
-    svc.journal.log([access(who, subject, x_purpose or f"check at gate {gate}", "gate check")])
-    return _json(decide(svc, gate, [subject], iso(when))[0])
+    return _check(svc, who, gate, body, x_purpose)
 
 
 @router.post(
@@ -119,10 +151,26 @@ async def check(
 async def check_batch(
     gate: str, body: CheckBatch, svc: Svc, who: GateKey, x_purpose: Purpose = None
 ) -> Response:
-    _gate(svc, gate)
-    subjects = _codes(body.subjects)
-    when = instant(body.at, "at")
-    why = x_purpose or f"check at gate {gate}"
-    svc.journal.log_reads(who.role.value, who.name, subjects, why, "gate check")
-    decisions = decide(svc, gate, subjects, iso(when))
-    return _json({"gate": gate, "at": iso(when), "decisions": decisions})
+    return _check_batch(svc, who, gate, body, x_purpose)
+
+
+async def _lean_check(request: Request, standard: Handler) -> Response:
+    body = await valid_json(request, Check)
+    if body is None:
+        return await standard(request)
+    who = await _gate_key(await principal(request, request.headers.get("x-api-key")))
+    svc, purpose = open_services(request), request.headers.get("x-purpose")
+    return _check(svc, who, request.path_params["gate"], body, purpose)
+
+
+async def _lean_check_batch(request: Request, standard: Handler) -> Response:
+    body = await valid_json(request, CheckBatch)
+    if body is None:
+        return await standard(request)
+    who = await _gate_key(await principal(request, request.headers.get("x-api-key")))
+    svc, purpose = open_services(request), request.headers.get("x-purpose")
+    return _check_batch(svc, who, request.path_params["gate"], body, purpose)
+
+
+LeanRoute.serve(check, _lean_check)
+LeanRoute.serve(check_batch, _lean_check_batch)
