@@ -161,8 +161,13 @@ def serve(store_url: str) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        # uvicorn exits once the work still running after the last answer (an ingest's
+        # notices, in the background) is done: wait for it, so that the store is not
+        # removed under it
         server.should_exit = True
-        thread.join(timeout=30)
+        thread.join(timeout=900)
+        if thread.is_alive():
+            raise RuntimeError("uvicorn did not stop within 15 minutes")
 
 
 def _quantiles(latencies: list[float]) -> dict[str, float]:
