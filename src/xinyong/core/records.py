@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -112,35 +113,14 @@ class Record:
 
         Raises :class:`InvalidRecord` naming the row and field on the first problem found.
         """
-        unknown = sorted(set(data) - set(FIELDS))
-        if unknown:
+        if not _FIELD_SET.issuperset(data):
+            unknown = sorted(set(data) - _FIELD_SET)
             raise InvalidRecord(
                 f"unknown field(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(FIELDS)}",
                 field=unknown[0],
                 row=row,
             )
-
-        def text(name: str, required: bool) -> str:
-            v = data.get(name)
-            if v is None or (isinstance(v, str) and not v.strip()):
-                if required:
-                    why = (
-                        NO_LEGAL_BASIS
-                        if name == "legal_basis"
-                        else "missing; this field is required"
-                    )
-                    raise InvalidRecord(why, field=name, row=row)
-                return ""
-            if not isinstance(v, str):
-                raise InvalidRecord(f"must be text, got {type(v).__name__}", field=name, row=row)
-            return v.strip()
-
-        def instant(name: str) -> datetime:
-            raw = text(name, True)
-            try:
-                return parse_instant(raw)
-            except ValueError as e:
-                raise InvalidRecord(str(e), field=name, row=row) from None
+        text, instant = _text, _instant
 
         amount_raw = data.get("amount")
         amount: float | None
@@ -155,39 +135,38 @@ class Record:
                 raise InvalidRecord(
                     f"must be a number, got {amount_raw!r}", field="amount", row=row
                 ) from None
-            if amount != amount or amount in (float("inf"), float("-inf")):
+            if not math.isfinite(amount):
                 raise InvalidRecord("must be a finite number", field="amount", row=row)
 
-        severity = text("severity", False) or None
+        severity = text(data, "severity", False, row) or None
         if severity is not None and severity not in SEVERITIES:
             raise InvalidRecord(
                 f"{severity!r} is not a severity; use one of {', '.join(SEVERITIES)}",
                 field="severity",
                 row=row,
             )
-        status_raw = text("status", False) or "active"
-        try:
-            status = Status(status_raw)
-        except ValueError:
+        status_raw = text(data, "status", False, row) or "active"
+        status = _STATUS_OF.get(status_raw)
+        if status is None:
             raise InvalidRecord(
                 f"{status_raw!r} is not a status; use one of " + ", ".join(s.value for s in Status),
                 field="status",
                 row=row,
-            ) from None
+            )
         details = _details(data.get("details"), row)
         record = cls(
-            id=text("id", True),
-            subject=text("subject", True).upper(),
-            category=text("category", True),
-            occurred_at=instant("occurred_at"),
-            recorded_at=instant("recorded_at"),
-            source=text("source", True),
-            legal_basis=text("legal_basis", True),
-            evidence=text("evidence", False),
+            id=text(data, "id", True, row),
+            subject=text(data, "subject", True, row).upper(),
+            category=text(data, "category", True, row),
+            occurred_at=instant(data, "occurred_at", row),
+            recorded_at=instant(data, "recorded_at", row),
+            source=text(data, "source", True, row),
+            legal_basis=text(data, "legal_basis", True, row),
+            evidence=text(data, "evidence", False, row),
             amount=amount,
             severity=severity,
             status=status,
-            refers_to=text("refers_to", False) or None,
+            refers_to=text(data, "refers_to", False, row) or None,
             details=details,
         )
         record.check(row=row)
@@ -225,6 +204,31 @@ class Record:
             severity=correction.severity,
             details=correction.details,
         )
+
+
+_FIELD_SET = frozenset(FIELDS)
+_STATUS_OF = {s.value: s for s in Status}
+
+
+def _text(data: Mapping[str, Any], name: str, required: bool, row: int | None) -> str:
+    """Field ``name`` of loosely typed input as trimmed text ("" if absent and optional)."""
+    v = data.get(name)
+    if v is None or (isinstance(v, str) and not v.strip()):
+        if required:
+            why = NO_LEGAL_BASIS if name == "legal_basis" else "missing; this field is required"
+            raise InvalidRecord(why, field=name, row=row)
+        return ""
+    if not isinstance(v, str):
+        raise InvalidRecord(f"must be text, got {type(v).__name__}", field=name, row=row)
+    return v.strip()
+
+
+def _instant(data: Mapping[str, Any], name: str, row: int | None) -> datetime:
+    raw = _text(data, name, True, row)
+    try:
+        return parse_instant(raw)
+    except ValueError as e:
+        raise InvalidRecord(str(e), field=name, row=row) from None
 
 
 def _details(raw: Any, row: int | None) -> dict[str, DetailValue]:
