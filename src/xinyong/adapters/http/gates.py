@@ -12,7 +12,8 @@ check); any other request is handed to FastAPI's own handler, so errors are exac
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -31,7 +32,7 @@ from xinyong.adapters.http.context import (
 )
 from xinyong.adapters.http.errors import NotFound
 from xinyong.adapters.http.gate_plan import plan_for
-from xinyong.adapters.http.lean_route import Handler, LeanRoute, valid_json
+from xinyong.adapters.http.lean_route import Handler, Lean, LeanRoute, valid_json
 from xinyong.core.timeutil import iso
 
 router = APIRouter(prefix="/v1/gates", tags=["gates"], route_class=LeanRoute)
@@ -154,23 +155,25 @@ async def check_batch(
     return _check_batch(svc, who, gate, body, x_purpose)
 
 
-async def _lean_check(request: Request, standard: Handler) -> Response:
-    body = await valid_json(request, Check)
-    if body is None:
-        return await standard(request)
-    who = await _gate_key(await principal(request, request.headers.get("x-api-key")))
-    svc, purpose = open_services(request), request.headers.get("x-purpose")
-    return _check(svc, who, request.path_params["gate"], body, purpose)
+B = TypeVar("B", Check, CheckBatch)
 
 
-async def _lean_check_batch(request: Request, standard: Handler) -> Response:
-    body = await valid_json(request, CheckBatch)
-    if body is None:
-        return await standard(request)
-    who = await _gate_key(await principal(request, request.headers.get("x-api-key")))
-    svc, purpose = open_services(request), request.headers.get("x-purpose")
-    return _check_batch(svc, who, request.path_params["gate"], body, purpose)
+def _lean(
+    model: type[B], work: Callable[[Services, Principal, str, B, str | None], Response]
+) -> Lean:
+    """The lean handler of a gate endpoint: ``work`` on a well-formed request, with the
+    same key check as the endpoint's dependencies; FastAPI's handler for any other."""
+
+    async def lean(request: Request, standard: Handler) -> Response:
+        body = await valid_json(request, model)
+        if body is None:
+            return await standard(request)
+        who = await _gate_key(await principal(request, request.headers.get("x-api-key")))
+        purpose = request.headers.get("x-purpose")
+        return work(open_services(request), who, request.path_params["gate"], body, purpose)
+
+    return lean
 
 
-LeanRoute.serve(check, _lean_check)
-LeanRoute.serve(check_batch, _lean_check_batch)
+LeanRoute.serve(check, _lean(Check, _check))
+LeanRoute.serve(check_batch, _lean(CheckBatch, _check_batch))
