@@ -27,7 +27,8 @@ from xinyong.adapters.objection_desk import Desk
 from xinyong.adapters.store import open_store
 from xinyong.core.errors import XinyongError
 from xinyong.core.objection_case import Case
-from xinyong.core.timeutil import now
+from xinyong.core.timeutil import now, parse_instant
+from xinyong.core.workdays import china_date
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -66,6 +67,11 @@ def _subject(code: str) -> str:
     return c.code
 
 
+def _china_day(instant: str | None) -> str:
+    """The local date in China of an ISO instant ("" for none)."""
+    return china_date(parse_instant(instant)).isoformat() if instant else ""
+
+
 def _render(desk: Desk, case: Case, as_json: bool, at: Any = None) -> None:
     data = desk.show(case, at)
     if as_json:
@@ -77,7 +83,7 @@ def _render(desk: Desk, case: Case, as_json: bool, at: Any = None) -> None:
         highlight=False,
     )
     out.print(f"rule: {data['rule']['title']} ({data['rule']['legal_basis']})", highlight=False)
-    t = Table("deadline", "from", "period", "due (China)", "done", "overdue")
+    t = Table("deadline", "from", "period", "due (China)", "done (China)", "overdue")
     for d in data["deadlines"]:
         t.add_row(
             d["name"],
@@ -86,7 +92,8 @@ def _render(desk: Desk, case: Case, as_json: bool, at: Any = None) -> None:
             (d["due"] + (" (provisional)" if d.get("provisional") else ""))
             if d["due"]
             else f"? {d.get('problem', '')}",
-            (d["met_at"] or "")[:10],
+            _china_day(d["met_at"])
+            or (f"ended {_china_day(d.get('ended_at'))}" if d.get("ended_at") else ""),
             "yes" if d.get("overdue") else "",
         )
     out.print(t)
