@@ -108,6 +108,27 @@ def _show(
         out.print(f"repair record {rec['id']} {what}", highlight=False)
 
 
+def _run(
+    subject: str,
+    record: str | None,
+    list_ref: str | None,
+    at: str | None,
+    filed_at: str | None,
+    obligations: str | None,
+    commitment: str | None,
+    db: str,
+    as_json: bool,
+    write: bool,
+) -> None:
+    """Decide (and with ``write``, record) the repair, show it; exit 1 when refused."""
+    decision, rec = _decide(
+        subject, record, list_ref, at, filed_at, obligations, commitment, db, write
+    )
+    _show(decision, rec, as_json, write)
+    if not decision.granted:
+        raise typer.Exit(1)
+
+
 @app.command("check")
 def check_command(
     subject: SubjectArg,
@@ -125,12 +146,7 @@ def check_command(
     Example: xinyong repair check 91310000MA1FL0XX0X --record p1 --obligations-fulfilled
     "receipt 2026-118" --commitment "I will comply with the law" --at 2027-05-10
     """
-    decision, rec = _decide(
-        subject, record, list_ref, at, filed_at, obligations, commitment, db, False
-    )
-    _show(decision, rec, as_json, False)
-    if not decision.granted:
-        raise typer.Exit(1)
+    _run(subject, record, list_ref, at, filed_at, obligations, commitment, db, as_json, False)
 
 
 @app.command("request")
@@ -151,9 +167,4 @@ def request_command(
     Example: xinyong repair request 91310000MA1FL0XX0X --record p1 --obligations-fulfilled
     "receipt 2026-118" --commitment "I will comply with the law"
     """
-    decision, rec = _decide(
-        subject, record, list_ref, at, filed_at, obligations, commitment, db, True
-    )
-    _show(decision, rec, as_json, True)
-    if not decision.granted:
-        raise typer.Exit(1)
+    _run(subject, record, list_ref, at, filed_at, obligations, commitment, db, as_json, True)

@@ -32,6 +32,12 @@ def _page(html: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status)
 
 
+async def _form(request: Request) -> dict[str, str]:
+    """A posted form's fields (the first value of each), decoded leniently."""
+    body = (await request.body()).decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(body).items()}
+
+
 def _error(exc: XinyongError) -> HTMLResponse:
     status, _ = status_of(exc)
     titles = {404: "Not found", 403: "Not allowed", 422: "Cannot accept this", 409: "Conflict"}
@@ -121,7 +127,7 @@ def list_html(
 
 @router.post("/objections", response_class=HTMLResponse)
 async def objection_form(request: Request, svc: Svc) -> HTMLResponse:
-    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    form = await _form(request)
     kind, _, target = form.get("target", "").partition(":")
     data: dict[str, Any] = {
         "subject": form.get("subject", ""),
@@ -146,7 +152,7 @@ async def objection_form(request: Request, svc: Svc) -> HTMLResponse:
 
 @router.post("/objections/{objection_id}/withdraw", response_class=HTMLResponse)
 async def withdraw_form(objection_id: str, request: Request, svc: Svc) -> HTMLResponse:
-    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    form = await _form(request)
     try:
         got = await run_in_threadpool(
             withdraw, svc, objection_id[:100], PUBLIC, form.get("reason", "")[:4000]
