@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +48,7 @@ from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 
 from xinyong.adapters.store import store_url
 from xinyong.adapters.store.postgres import pg_url
-from xinyong.adapters.store.sql import from_micros, to_micros
+from xinyong.adapters.store.sql import _now_us, from_micros, to_micros
 from xinyong.core.errors import XinyongError
 from xinyong.core.notices import Notice
 from xinyong.core.objection_case import CaseEvent
@@ -192,10 +191,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     for pragma in (*pragmas, "wal_autocheckpoint=0"):
         cur.execute(f"PRAGMA {pragma}")
     cur.close()
-
-
-def _now_us() -> int:
-    return time.time_ns() // 1000
 
 
 def sqlalchemy_url(url_or_path: str) -> str:
