@@ -50,7 +50,7 @@ from typing import Any
 import pytest
 import yaml
 
-from test_golden import _StrictLoader
+from test_golden import CaseError, _keys, _StrictLoader
 from xinyong.adapters.procedures_io import objection_rules, work_calendar
 from xinyong.core.objection_case import (
     Case,
@@ -70,24 +70,6 @@ EVENT_KEYS = (
     "kind", "at", "by", "reason", "reasons", "outcome", "remedy", "note", "refused",
 )  # fmt: skip
 EXPECTED_KEYS = ("state", "deadlines", "late", "provisional")
-
-
-class CaseError(Exception):
-    """A procedure case file is malformed; the message names the key path."""
-
-
-def _keys(where: str, node: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> None:
-    if not isinstance(node, Mapping):
-        raise CaseError(f"key '{where}': must be a mapping, got {type(node).__name__}")
-    for k in node:
-        if k not in allowed:
-            raise CaseError(
-                f"key '{where + '.' if where else ''}{k}': unknown key (check spelling); "
-                f"allowed here: {', '.join(allowed)}"
-            )
-    for k in required:
-        if k not in node:
-            raise CaseError(f"key '{where + '.' if where else ''}{k}': missing required key")
 
 
 def _date(where: str, v: Any) -> date:
