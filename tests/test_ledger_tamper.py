@@ -10,9 +10,7 @@ then name the first bad position and say what is wrong there.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from factories import make_record
+from pg_schema import PG_SERVER, fresh_pg_schema
 from xinyong.adapters.ledger import make_checkpoint, verify_store
 from xinyong.adapters.store import PostgresRecordStore, SqlRecordStore, store_url
 from xinyong.adapters.store.ledger import Signer
@@ -34,7 +33,6 @@ from xinyong.core.records import Record
 
 KEY = Ed25519PrivateKey.generate()
 TRUSTED = frozenset({public_hex(KEY)})
-PG_SERVER = os.environ.get("XINYONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @dataclass
@@ -85,21 +83,17 @@ def _sqlite(tmp_path: Path) -> Iterator[Victim]:
 
 
 def _postgres() -> Iterator[Victim]:
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        with psycopg.connect(PG_SERVER, connect_timeout=3) as probe:
-            probe.execute("SELECT 1")
-    except psycopg.OperationalError as e:
-        pytest.skip(f"PostgreSQL not reachable at {PG_SERVER} ({e})")
-    schema = "t_" + uuid.uuid4().hex[:12]
-    con = psycopg.connect(PG_SERVER, autocommit=True)
-    con.execute(f'CREATE SCHEMA "{schema}"')
-    url = f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+    import psycopg
+
+    schemas = fresh_pg_schema()
+    url = next(schemas)  # skips the test when PostgreSQL is not reachable
+    schema = url.rsplit("%3D", 1)[1]
 
     def opener() -> SqlRecordStore:
         return PostgresRecordStore(url, signer=Signer(KEY, 10))
 
     records = _fill(opener)
+    con = psycopg.connect(PG_SERVER, autocommit=True)
     con.execute(f'SET search_path = "{schema}"')
     con.execute("SET session_replication_role = replica")  # superuser: triggers off
 
@@ -109,8 +103,8 @@ def _postgres() -> Iterator[Victim]:
 
     yield Victim(opener, records, sql)
     con.execute("SET session_replication_role = origin")
-    con.execute(f'DROP SCHEMA "{schema}" CASCADE')
     con.close()
+    next(schemas, None)  # drops the schema
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import random
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ from typing import Any
 import pytest
 from http_helpers import GATE, TestClient
 
+from pg_schema import fresh_pg_schema
 from xinyong.adapters.catalogue import known_categories
 from xinyong.adapters.http.gate_plan import make_plan
 from xinyong.adapters.schemes_io import all_memoranda, all_presets
@@ -172,28 +171,13 @@ def test_records_for_many_matches_records_for(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_records_for_many_on_postgresql() -> None:
-    psycopg = pytest.importorskip("psycopg")
-    server = os.environ.get("XINYONG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-    info = server.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        with psycopg.connect(info, connect_timeout=3) as con:
-            con.execute("SELECT 1")
-    except psycopg.OperationalError as e:
-        pytest.skip(f"PostgreSQL not reachable at {server} ({e}); run scripts/ensure-postgres.sh")
-    name = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(info, autocommit=True) as con:
-        con.execute(f'CREATE SCHEMA "{name}"')
-    try:
-        sep = "&" if "?" in server else "?"
-        store = open_store(f"{server}{sep}options=-csearch_path%3D{name}")
+    for url in fresh_pg_schema():
+        store = open_store(url)
         try:
             assert isinstance(store, SqlRecordStore)
             _many_contract(store)
         finally:
             store.close()
-    finally:
-        with psycopg.connect(info, autocommit=True) as con:
-            con.execute(f'DROP SCHEMA "{name}" CASCADE')
 
 
 def test_check_batch_equals_check_gate(client: TestClient, db: str) -> None:
