@@ -120,8 +120,6 @@ class Record:
                 field=unknown[0],
                 row=row,
             )
-        text, instant = _text, _instant
-
         amount_raw = data.get("amount")
         amount: float | None
         if amount_raw is None or amount_raw == "":
@@ -138,14 +136,14 @@ class Record:
             if not math.isfinite(amount):
                 raise InvalidRecord("must be a finite number", field="amount", row=row)
 
-        severity = text(data, "severity", False, row) or None
+        severity = _text(data, "severity", False, row) or None
         if severity is not None and severity not in SEVERITIES:
             raise InvalidRecord(
                 f"{severity!r} is not a severity; use one of {', '.join(SEVERITIES)}",
                 field="severity",
                 row=row,
             )
-        status_raw = text(data, "status", False, row) or "active"
+        status_raw = _text(data, "status", False, row) or "active"
         status = _STATUS_OF.get(status_raw)
         if status is None:
             raise InvalidRecord(
@@ -155,18 +153,18 @@ class Record:
             )
         details = _details(data.get("details"), row)
         record = cls(
-            id=text(data, "id", True, row),
-            subject=text(data, "subject", True, row).upper(),
-            category=text(data, "category", True, row),
-            occurred_at=instant(data, "occurred_at", row),
-            recorded_at=instant(data, "recorded_at", row),
-            source=text(data, "source", True, row),
-            legal_basis=text(data, "legal_basis", True, row),
-            evidence=text(data, "evidence", False, row),
+            id=_text(data, "id", True, row),
+            subject=_text(data, "subject", True, row).upper(),
+            category=_text(data, "category", True, row),
+            occurred_at=_instant(data, "occurred_at", row),
+            recorded_at=_instant(data, "recorded_at", row),
+            source=_text(data, "source", True, row),
+            legal_basis=_text(data, "legal_basis", True, row),
+            evidence=_text(data, "evidence", False, row),
             amount=amount,
             severity=severity,
             status=status,
-            refers_to=text(data, "refers_to", False, row) or None,
+            refers_to=_text(data, "refers_to", False, row) or None,
             details=details,
         )
         record.check(row=row)
