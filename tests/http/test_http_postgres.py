@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from http_helpers import AGENCY, GATE, KEYS_TOML, ME, PERSON, TestClient, jsonl, listing
 
+from pg_schema import PG_SERVER, fresh_pg_schema
 from xinyong.adapters.http import create_app
 from xinyong.adapters.http.auth import KeyRing
 
@@ -15,25 +15,13 @@ psycopg = pytest.importorskip("psycopg")
 
 pytestmark = pytest.mark.postgres
 
-SERVER = "postgresql://postgres@127.0.0.1:5432/test"
-
 
 @pytest.fixture
-def schema() -> Iterator[str]:
-    try:
-        con = psycopg.connect(SERVER, connect_timeout=3, autocommit=True)
-    except psycopg.OperationalError as e:
-        pytest.skip(f"PostgreSQL not reachable at {SERVER} ({e}); run scripts/ensure-postgres.sh")
-    name = "h_" + uuid.uuid4().hex[:12]
-    with con:
-        con.execute(f'CREATE SCHEMA "{name}"')
-    yield name
-    with psycopg.connect(SERVER, autocommit=True) as con:
-        con.execute(f'DROP SCHEMA "{name}" CASCADE')
+def url() -> Iterator[str]:
+    yield from fresh_pg_schema("h_")
 
 
-def test_service_on_postgres(schema: str) -> None:
-    url = f"{SERVER}?options=-csearch_path%3D{schema}"
+def test_service_on_postgres(url: str) -> None:
     with TestClient(create_app(url, keys=KeyRing.from_toml(KEYS_TOML, "test keys"))) as c:
         entry = listing()
         assert c.post("/v1/records", content=jsonl(entry), headers=AGENCY).status_code == 200
@@ -45,8 +33,8 @@ def test_service_on_postgres(schema: str) -> None:
         )
         assert r.status_code == 201
         assert c.get(f"/v1/objections/{r.json()['id']}").json()["status"] == "filed"
-    with psycopg.connect(SERVER, autocommit=True) as con:
-        con.execute(f'SET search_path = "{schema}"')
+    with psycopg.connect(PG_SERVER, autocommit=True) as con:
+        con.execute(f'SET search_path = "{url.rsplit("%3D", 1)[1]}"')
         for sql in (
             "UPDATE access_log SET why = 'x'",
             "DELETE FROM objection_events",
