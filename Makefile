@@ -41,7 +41,7 @@ check: lint typecheck test  ## everything CI-worthy
 bench: setup  ## benchmarks (not tests): figures and ratios against baselines, into bench/results.json
 	$(PY) -m xinyong.adapters.batch.bench
 	$(PY) -m xinyong.world.bench
-	$(PY) -m xinyong.adapters.http.bench
+	$(PY) -m xinyong.drivers.http.bench
 	$(PY) -m xinyong.adapters.incremental_bench
 	$(PY) -m xinyong.adapters.spark.bench
 	$(PY) -m xinyong.adapters.batch.ooc_bench --skip-ooc --data $(or $(OOC_DATA),/work/ooc-data)

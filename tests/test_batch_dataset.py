@@ -32,10 +32,10 @@ from xinyong.adapters.batch.dataset import (
 from xinyong.adapters.batch.ooc import SUMMARY, rescore_dataset
 from xinyong.adapters.batch.score import FACTOR_PREFIX
 from xinyong.adapters.batch.synth import generate_dataset
-from xinyong.adapters.cli.app import app
-from xinyong.adapters.schemes_io import load_scheme
 from xinyong.core.records import Record, Status
 from xinyong.core.scoring.engine import NoVersionInForce, score_subject
+from xinyong.drivers.cli.app import app
+from xinyong.system.schemes_io import load_scheme
 
 AT = datetime(2025, 1, 1, tzinfo=UTC)
 EXAMPLES = Path(__file__).parent.parent / "examples"

@@ -260,7 +260,7 @@ def test_resolve_frame_equals_resolve(records: list[Record], known_at: datetime)
     "name", ["rongcheng", "sesame", "honest-shanghai", "shenzhen-traffic", "suining-2010"]
 )
 def test_presets_score_alike(name: str) -> None:
-    from xinyong.adapters.schemes_io import preset
+    from xinyong.system.schemes_io import preset
 
     scheme = preset(name)
     cats = (*sorted({r.category for v in scheme.versions for r in v.rules}), "other")
@@ -372,8 +372,8 @@ def test_polars_offset_by_agrees_with_dateutil(validity: str) -> None:
 
 
 def test_records_frame_matches_the_store_frame_schema() -> None:
-    from xinyong.adapters.store.port import FRAME_SCHEMA as STORE
     from xinyong.core.records import FIELDS
+    from xinyong.system.record_store import FRAME_SCHEMA as STORE
 
     frame = records_frame([_rec(0, "late", datetime(2024, 1, 1, tzinfo=UTC))])
     assert frame.columns == list(FIELDS)
@@ -399,7 +399,7 @@ def test_string_and_enum_columns_score_alike() -> None:
 
 
 def test_lists_lazy_and_empty_frames() -> None:
-    from xinyong.adapters.schemes_io import preset
+    from xinyong.system.schemes_io import preset
 
     t = datetime(2024, 1, 1, tzinfo=UTC)
     records = [_rec(0, "late", t), _rec(1, "late", t, subject="S2")]

@@ -13,8 +13,8 @@ from datetime import date, timedelta
 import holidays
 import pytest
 
-from xinyong.adapters.procedures_io import work_calendar
 from xinyong.core.workdays import CalendarError, parse_calendars
+from xinyong.system.procedures_io import work_calendar
 
 CAL = work_calendar()
 

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from xinyong.adapters.cli.app import app
+from xinyong.drivers.cli.app import app
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 PERSON = "11010519491231002X"

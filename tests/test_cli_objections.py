@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from xinyong.adapters.cli.app import app
+from xinyong.drivers.cli.app import app
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 DEFAULTER = "440524188001010014"

@@ -12,7 +12,6 @@ from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
 from typer.testing import CliRunner
 
-from xinyong.adapters.cli.code_cmd import app
 from xinyong.core.codes import (
     ALPHABET,
     SequenceCapacityError,
@@ -39,6 +38,7 @@ from xinyong.core.codes import (
 from xinyong.core.codes.organisation import GB11714_WEIGHTS, USCC_WEIGHTS
 from xinyong.core.codes.regions import known_region
 from xinyong.core.codes.resident import WEIGHTS
+from xinyong.drivers.cli.code_cmd import app
 
 TODAY = date(2025, 6, 1)  # fixed "today" so future-date rules do not drift
 

@@ -60,9 +60,6 @@ import yaml
 
 from xinyong.adapters.batch.frame import records_frame
 from xinyong.adapters.batch.score import score_population
-from xinyong.adapters.catalogue import catalogue, known_categories
-from xinyong.adapters.repairs import publications
-from xinyong.adapters.schemes_io import memorandum, preset, preset_names
 from xinyong.core.errors import InvalidRecord, SchemeError
 from xinyong.core.evaluate import SubjectView, check_gate, evaluate_subject, view_to_dict
 from xinyong.core.lists import ListEntry
@@ -71,6 +68,9 @@ from xinyong.core.repair import RepairRequest, decide_repair
 from xinyong.core.sanctions import Memorandum, gates_of
 from xinyong.core.scoring.engine import NoVersionInForce, score_subject
 from xinyong.core.timeutil import iso, parse_instant
+from xinyong.system.catalogue import catalogue, known_categories
+from xinyong.system.repairs import publications
+from xinyong.system.schemes_io import memorandum, preset, preset_names
 
 GOLDEN = Path(__file__).parent / "golden"
 MIN_CASES_PER_PRESET = 4

@@ -28,8 +28,6 @@ from hypothesis import strategies as st
 
 from factories import ORG, PERSON
 from xinyong.adapters.batch import score_population
-from xinyong.adapters.engine import Engine
-from xinyong.adapters.schemes_io import all_memoranda, all_presets
 from xinyong.adapters.state import LiveState
 from xinyong.adapters.store import SqlRecordStore, open_store
 from xinyong.core.codes.issue import make_resident_id
@@ -38,6 +36,8 @@ from xinyong.core.records import Record, Status
 from xinyong.core.sanctions import gates_of
 from xinyong.core.scoring.engine import NoVersionInForce
 from xinyong.core.state import StoredState, view_at
+from xinyong.system.engine import Engine
+from xinyong.system.schemes_io import all_memoranda, all_presets
 
 SCHEMES = all_presets()
 MEMORANDA = all_memoranda()

@@ -10,10 +10,10 @@ import pytest
 from factories import ORG, PERSON
 from pg_schema import fresh_pg_schema
 from test_incremental_state import GATES, MEMORANDA, SCHEMES, START, Clock
-from xinyong.adapters.engine import Engine
 from xinyong.adapters.state import LiveState
 from xinyong.adapters.store import SqlRecordStore, open_store
 from xinyong.core.records import Record, Status
+from xinyong.system.engine import Engine
 
 psycopg = pytest.importorskip("psycopg")
 

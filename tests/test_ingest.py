@@ -12,18 +12,18 @@ import typer
 from typer.testing import CliRunner
 
 from factories import ORG, as_row, make_correction, make_record, write_csv, write_jsonl
-from xinyong.adapters.cli import ingest_cmd
-from xinyong.adapters.cli.ingest_cmd import ingest_command
-from xinyong.adapters.ingest import (
+from xinyong.adapters.store import RecordStore, open_store
+from xinyong.core.errors import RecordConflict
+from xinyong.core.records import Record, Status
+from xinyong.drivers.cli import ingest_cmd
+from xinyong.drivers.cli.ingest_cmd import ingest_command
+from xinyong.system.ingest import (
     IngestFailed,
     RowError,
     ingest_file,
     ingest_records,
     read_records,
 )
-from xinyong.adapters.store import RecordStore, open_store
-from xinyong.core.errors import RecordConflict
-from xinyong.core.records import Record, Status
 
 CATEGORIES = frozenset({"traffic.violation", "tax.arrears", "court.judgment_unfulfilled"})
 

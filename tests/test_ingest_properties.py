@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factories import ORG, PERSON, write_jsonl
-from xinyong.adapters.ingest import ingest_file, ingest_records
 from xinyong.adapters.store import RecordStore, open_store
-from xinyong.adapters.store.port import canonical, details_json
 from xinyong.core.records import Record, Status, resolve
+from xinyong.system.ingest import ingest_file, ingest_records
+from xinyong.system.record_store import canonical, details_json
 
 STORE_SETTINGS = settings(max_examples=40, deadline=None)
 

@@ -27,12 +27,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from factories import make_correction
 from pg_schema import fresh_pg_schema
-from xinyong.adapters.http.bench import records, subjects
 from xinyong.adapters.ledger import verify_store
 from xinyong.adapters.store import PostgresRecordStore, SqlRecordStore, store_url
 from xinyong.adapters.store.ledger import new_key
 from xinyong.core.ledger.checkpoint import public_hex
 from xinyong.core.records import Record
+from xinyong.drivers.http.bench import records, subjects
 
 XINYONG = str(Path(sys.executable).parent / "xinyong")
 

@@ -16,12 +16,12 @@ import xinyong.adapters.store.postgres as pg_module
 import xinyong.adapters.store.sql as sql_module
 from factories import make_correction, make_record, write_jsonl
 from pg_schema import fresh_pg_schema
-from xinyong.adapters.cli.app import app
 from xinyong.adapters.ledger import verify_store
 from xinyong.adapters.store import PostgresRecordStore, SqlRecordStore, store_url
 from xinyong.adapters.store.ledger import Signer, new_key
 from xinyong.core.errors import RecordConflict, XinyongError
 from xinyong.core.ledger.checkpoint import public_hex
+from xinyong.drivers.cli.app import app
 
 KEY = Ed25519PrivateKey.generate()
 runner = CliRunner()

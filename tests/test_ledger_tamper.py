@@ -24,12 +24,12 @@ from pg_schema import PG_SERVER, fresh_pg_schema
 from xinyong.adapters.ledger import make_checkpoint, verify_store
 from xinyong.adapters.store import PostgresRecordStore, SqlRecordStore, store_url
 from xinyong.adapters.store.ledger import Signer
-from xinyong.adapters.store.port import canonical
 from xinyong.adapters.store.sql import _INSERT_COLUMNS
 from xinyong.core.ledger.audit import Audit, Kind
 from xinyong.core.ledger.chain import GENESIS, extend
 from xinyong.core.ledger.checkpoint import Checkpoint, public_hex, sign
 from xinyong.core.records import Record
+from xinyong.system.record_store import canonical
 
 KEY = Ed25519PrivateKey.generate()
 TRUSTED = frozenset({public_hex(KEY)})

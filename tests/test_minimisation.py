@@ -10,14 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from factories import PERSON, make_record
-from xinyong.adapters.catalogue import categories_for, known_categories
-from xinyong.adapters.cli.app import app
-from xinyong.adapters.ingest import IngestFailed, ingest_file, ingest_records
-from xinyong.adapters.schemes_io import all_presets, preset
 from xinyong.adapters.store import open_store
 from xinyong.core.errors import InvalidRecord
 from xinyong.core.minimisation import scheme_categories
 from xinyong.core.records import Record
+from xinyong.drivers.cli.app import app
+from xinyong.system.catalogue import categories_for, known_categories
+from xinyong.system.ingest import IngestFailed, ingest_file, ingest_records
+from xinyong.system.schemes_io import all_presets, preset
 
 RAW = {
     "id": "r1",

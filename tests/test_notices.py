@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from factories import PERSON, make_record
-from xinyong.adapters.procedures_io import objection_rules, work_calendar
-from xinyong.adapters.schemes_io import memorandum, preset
 from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.notices import adverse_changes
 from xinyong.core.workdays import CalendarError, parse_calendars
+from xinyong.system.procedures_io import objection_rules, work_calendar
+from xinyong.system.schemes_io import memorandum, preset
 
 AT = datetime(2026, 3, 4, 4, tzinfo=UTC)  # Wed 2026-03-04, noon in China
 

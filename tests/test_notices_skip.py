@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factories import PERSON, make_record
-from xinyong.adapters.catalogue import categories_for
-from xinyong.adapters.procedures_io import objection_rules, work_calendar
-from xinyong.adapters.schemes_io import all_memoranda, all_presets, preset
 from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.notices import adverse_changes, schemes_to_compare
 from xinyong.core.records import Record
 from xinyong.core.sanctions import Memorandum
+from xinyong.system.catalogue import categories_for
+from xinyong.system.procedures_io import objection_rules, work_calendar
+from xinyong.system.schemes_io import all_memoranda, all_presets, preset
 
 SCHEMES = all_presets()
 MEMORANDA = all_memoranda()

@@ -14,13 +14,13 @@ import pytest
 
 from factories import PERSON, make_record
 from pg_schema import fresh_pg_schema
-from xinyong.adapters.engine import Engine
 from xinyong.adapters.journal import Journal
-from xinyong.adapters.objection_desk import Desk
 from xinyong.adapters.store import open_store
 from xinyong.core.errors import XinyongError
 from xinyong.core.objection_case import CaseEvent, NoSuchTarget, TransitionRefused
 from xinyong.core.objection_remedy import BadRemedy
+from xinyong.system.engine import Engine
+from xinyong.system.objection_desk import Desk
 
 LIST = "spc-defaulters/dishonest-defaulters"
 GATE = "rail.g-train"

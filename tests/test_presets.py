@@ -10,8 +10,13 @@ from typing import Any
 
 import pytest
 
-from xinyong.adapters.catalogue import catalogue, known_categories
-from xinyong.adapters.schemes_io import (
+from xinyong.core.errors import SchemeError
+from xinyong.core.minimisation import scheme_categories
+from xinyong.core.schemes.lists import UNTIL_REMOVAL, RecordEntry
+from xinyong.core.schemes.model import ListsScheme, ScorecardScheme, TiersScheme
+from xinyong.core.scoring.engine import AnyScheme
+from xinyong.system.catalogue import catalogue, known_categories
+from xinyong.system.schemes_io import (
     load_memorandum,
     load_scheme_file,
     memorandum,
@@ -19,11 +24,6 @@ from xinyong.adapters.schemes_io import (
     preset,
     preset_names,
 )
-from xinyong.core.errors import SchemeError
-from xinyong.core.minimisation import scheme_categories
-from xinyong.core.schemes.lists import UNTIL_REMOVAL, RecordEntry
-from xinyong.core.schemes.model import ListsScheme, ScorecardScheme, TiersScheme
-from xinyong.core.scoring.engine import AnyScheme
 
 KINDS = {
     "rongcheng": "points",

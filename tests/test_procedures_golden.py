@@ -51,7 +51,6 @@ import pytest
 import yaml
 
 from test_golden import CaseError, _keys, _StrictLoader
-from xinyong.adapters.procedures_io import objection_rules, work_calendar
 from xinyong.core.objection_case import (
     Case,
     CaseEvent,
@@ -62,6 +61,7 @@ from xinyong.core.objection_case import (
 )
 from xinyong.core.timeutil import parse_instant
 from xinyong.core.workdays import OutsideCalendar, Period
+from xinyong.system.procedures_io import objection_rules, work_calendar
 
 ROOT = Path(__file__).parent / "procedures"
 DEADLINE_KEYS = ("from", "period", "due", "roll", "note", "error", "provisional")

@@ -13,17 +13,17 @@ from typer.testing import CliRunner
 
 from factories import ORG, make_record
 from schemes_inline import META
-from xinyong.adapters.catalogue import catalogue, parse_catalogue
-from xinyong.adapters.cli.app import app
-from xinyong.adapters.http.public import entry_view, published, shown
-from xinyong.adapters.ingest import ingest_records
-from xinyong.adapters.repairs import publications, repair
 from xinyong.adapters.store import open_store
 from xinyong.core.errors import SchemeError
 from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.records import Status
 from xinyong.core.repair import RepairRequest, decide_repair
 from xinyong.core.schemes import parse_scheme
+from xinyong.drivers.cli.app import app
+from xinyong.drivers.http.public import entry_view, published, shown
+from xinyong.system.catalogue import catalogue, parse_catalogue
+from xinyong.system.ingest import ingest_records
+from xinyong.system.repairs import publications, repair
 
 
 def t(day: str) -> datetime:

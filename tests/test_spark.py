@@ -24,9 +24,9 @@ from factories import ORG, PERSON, make_correction, make_record, make_revocation
 from test_batch_equals_single import _instants, files, moments, schemes
 from xinyong.adapters.batch import records_frame, score_population
 from xinyong.adapters.batch.score import FACTOR_PREFIX
-from xinyong.adapters.schemes_io import preset
 from xinyong.core.records import Record
 from xinyong.core.scoring.engine import NoVersionInForce, score_subject
+from xinyong.system.schemes_io import preset
 
 pyspark = pytest.importorskip("pyspark")
 
@@ -160,7 +160,7 @@ def test_job_reads_jsonl_and_parquet_alike(spark: SparkSession, tmp_path: Path) 
 
 
 def test_cli_spark_rescore(spark: SparkSession, tmp_path: Path) -> None:
-    from xinyong.adapters.cli.app import app
+    from xinyong.drivers.cli.app import app
 
     records = write_jsonl(tmp_path / "r.jsonl", _example_records())
     out = tmp_path / "scores"

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 
 from factories import ORG, PERSON, make_record
-from xinyong.adapters.catalogue import known_categories
-from xinyong.adapters.http.auth import KeyRing
 from xinyong.adapters.state import LiveState
 from xinyong.adapters.store import SqlRecordStore
-from xinyong.adapters.stream import KEY_HEADER, StreamOptions, consume
+from xinyong.drivers.stream import KEY_HEADER, StreamOptions, consume
+from xinyong.system.catalogue import known_categories
+from xinyong.system.principals import KeyRing
 
 pytestmark = pytest.mark.nats
 

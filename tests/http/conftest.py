@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from http_helpers import KEYS_TOML, TestClient
 
-from xinyong.adapters.http import create_app
-from xinyong.adapters.http.auth import KeyRing
+from xinyong.drivers.http import create_app
+from xinyong.system.principals import KeyRing
 
 
 @pytest.fixture

@@ -11,14 +11,14 @@ import pytest
 from http_helpers import GATE, TestClient
 
 from pg_schema import fresh_pg_schema
-from xinyong.adapters.catalogue import known_categories
-from xinyong.adapters.http.gate_plan import make_plan
-from xinyong.adapters.schemes_io import all_memoranda, all_presets
 from xinyong.adapters.store import SqlRecordStore, open_store
 from xinyong.core.codes.issue import make_resident_id
 from xinyong.core.evaluate import check_gate, evaluate_subject
 from xinyong.core.records import Record, Status
 from xinyong.core.sanctions import gates_of
+from xinyong.drivers.http.gate_plan import make_plan
+from xinyong.system.catalogue import known_categories
+from xinyong.system.schemes_io import all_memoranda, all_presets
 
 ORGS = ["91110000600037341L"]
 COURT = [

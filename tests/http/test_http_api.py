@@ -10,15 +10,15 @@ import pytest
 from http_helpers import AGENCY, GATE, ME, OPERATOR, ORG, PERSON, TestClient, jsonl, listing
 
 from factories import make_record
-from xinyong.adapters.http import create_app
-from xinyong.adapters.http.auth import KeyRing
-from xinyong.adapters.http.public import mask
-from xinyong.adapters.procedures_io import work_calendar
 from xinyong.adapters.state import LiveState
 from xinyong.adapters.store import open_store
 from xinyong.core.errors import XinyongError
 from xinyong.core.timeutil import iso, now, parse_instant
 from xinyong.core.workdays import OutsideCalendar, Period, china_date
+from xinyong.drivers.http import create_app
+from xinyong.drivers.http.public import mask
+from xinyong.system.principals import KeyRing
+from xinyong.system.procedures_io import work_calendar
 
 
 def count(db: str, table: str = "records") -> int:

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from http_helpers import KEYS_TOML, PERSON, listing
 
-from xinyong.adapters.http import create_app
-from xinyong.adapters.http.auth import KeyRing
 from xinyong.adapters.store import open_store
+from xinyong.drivers.http import create_app
+from xinyong.system.principals import KeyRing
 
 pytestmark = pytest.mark.browser
 

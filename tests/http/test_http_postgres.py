@@ -8,8 +8,8 @@ import pytest
 from http_helpers import AGENCY, GATE, KEYS_TOML, ME, PERSON, TestClient, jsonl, listing
 
 from pg_schema import PG_SERVER, fresh_pg_schema
-from xinyong.adapters.http import create_app
-from xinyong.adapters.http.auth import KeyRing
+from xinyong.drivers.http import create_app
+from xinyong.system.principals import KeyRing
 
 psycopg = pytest.importorskip("psycopg")
 

@@ -10,11 +10,11 @@ import pytest
 from http_helpers import ME, PERSON, TestClient, listing
 
 from factories import make_record
-from xinyong.adapters.http import create_app
-from xinyong.adapters.http.auth import KeyRing
-from xinyong.adapters.ingest import ingest_records
 from xinyong.adapters.store import open_store
 from xinyong.core.timeutil import now
+from xinyong.drivers.http import create_app
+from xinyong.system.ingest import ingest_records
+from xinyong.system.principals import KeyRing
 
 PROOF = {"obligations_fulfilled": True, "obligations_reference": "receipt 42"}
 PROMISE = {"commitment": True, "commitment_text": "I will keep the law."}

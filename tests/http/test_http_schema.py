@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from http_helpers import AGENCY, GATE, KEYS_TOML, ME, OPERATOR, TestClient, jsonl, listing
 
-from xinyong.adapters.http import create_app
-from xinyong.adapters.http.auth import KeyRing
+from xinyong.drivers.http import create_app
+from xinyong.system.principals import KeyRing
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from xinyong.adapters.cli.serve_cmd import serve_command
+from xinyong.drivers.cli.serve_cmd import serve_command
 
 app = typer.Typer()
 app.command("serve")(serve_command)

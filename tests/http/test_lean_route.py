@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from http_helpers import AGENCY, GATE, ME, PERSON, TestClient, jsonl, listing
 
-from xinyong.adapters.http import lean_route
+from xinyong.drivers.http import lean_route
 
 CHECK = "/v1/gates/rail.g-train/check"
 BATCH = "/v1/gates/rail.g-train/check-batch"

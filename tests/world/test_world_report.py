@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from world_helpers import toy
 
 from xinyong.adapters.bench_results import merge_results
-from xinyong.adapters.cli.world_cmd import demo_command, world_app
+from xinyong.drivers.cli.world_cmd import demo_command, world_app
 from xinyong.world.pipeline import generate, simulate
 from xinyong.world.population import Population
 from xinyong.world.report import FIGURES
@@ -163,7 +163,7 @@ def test_same_numbers_in_another_process(scenario: Scenario, tmp_path: Path) -> 
     for hashseed in ("1", "2"):
         out = tmp_path / f"out{hashseed}"
         code = (
-            "from xinyong.adapters.cli.world_cmd import world_app; "
+            "from xinyong.drivers.cli.world_cmd import world_app; "
             f"world_app(['run', '--world', {str(world)!r}, '--out', {str(out)!r}])"
         )
         env = {**os.environ, "PYTHONHASHSEED": hashseed}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from xinyong.adapters.catalogue import known_categories
+from xinyong.system.catalogue import known_categories
 from xinyong.world.gates import check_gates
 from xinyong.world.run import check_categories, load_engine
 from xinyong.world.scenario import Scenario, ScenarioError, default_scenario_text, load_scenario

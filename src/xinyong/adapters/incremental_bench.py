@@ -33,7 +33,6 @@ import numpy as np
 
 from xinyong.adapters.batch import score_population
 from xinyong.adapters.bench_results import RESULTS, merge_results
-from xinyong.adapters.schemes_io import all_memoranda, all_presets
 from xinyong.adapters.state import LiveState
 from xinyong.adapters.store import SqlRecordStore
 from xinyong.core.codes.issue import issue_organisation_codes
@@ -41,6 +40,7 @@ from xinyong.core.evaluate import check_gate, evaluate_subject
 from xinyong.core.records import Record
 from xinyong.core.sanctions import gates_of
 from xinyong.core.scoring.engine import NoVersionInForce
+from xinyong.system.schemes_io import all_memoranda, all_presets
 
 CATEGORIES = ("tax.arrears", "traffic.violation", "court.listing_decision", "charity.donation")
 START = datetime(2022, 1, 1, tzinfo=UTC)

@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from xinyong.adapters.store.ledger import CHECKPOINT_COLUMNS, Signer, checkpoint
-from xinyong.adapters.store.port import canonical
 from xinyong.adapters.store.sql import SqlRecordStore, record_of
 from xinyong.core.errors import XinyongError
 from xinyong.core.ledger.audit import Audit, Entry, Stored, audit
 from xinyong.core.ledger.checkpoint import Checkpoint, signature_ok
 from xinyong.core.ledger.merkle import inclusion_proof, leaf, verify_inclusion
 from xinyong.core.records import FIELDS
+from xinyong.system.record_store import canonical
 
 _FETCH = 20_000
 _names = itertools.count()

@@ -29,7 +29,6 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from xinyong.adapters.schemes_io import all_memoranda, all_presets
 from xinyong.adapters.store.sql import (
     _RECORD_COLUMNS,
     SqlRecordStore,
@@ -50,6 +49,7 @@ from xinyong.core.sanctions import Decision, Memorandum, gates_of
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.core.state import StoredState, decision_of, stored_state, view_at
 from xinyong.core.timeutil import now
+from xinyong.system.schemes_io import all_memoranda, all_presets
 
 CHUNK = 500
 """Subjects re-evaluated per write transaction during a catch-up."""

@@ -1,6 +1,6 @@
 """The credit system as the world meets it: the engine's real ingest, batch scoring and lists.
 
-Records go into the store through :func:`xinyong.adapters.ingest.ingest_records`; every
+Records go into the store through :func:`xinyong.system.ingest.ingest_records`; every
 month end the batch scorer scores everyone from the store's contents, and list entries come
 from the engine's own list rules (see :mod:`.lists_view`). Beside what the system believes,
 the same engine computes an *error-free* view: the same schemes applied to the same store

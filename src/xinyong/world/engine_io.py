@@ -1,6 +1,6 @@
 """The three engine entry points the world drives, in one place.
 
-* :func:`ingest`: the engine's real ingest path (``xinyong.adapters.ingest.ingest_records``),
+* :func:`ingest`: the engine's real ingest path (``xinyong.system.ingest.ingest_records``),
   one atomic batch per call;
 * :func:`records_frame`: the columnar form of records the batch scorer reads;
 * :func:`score_population`: the batch scorer (``xinyong.adapters.batch``).
@@ -15,11 +15,11 @@ import polars as pl
 
 from xinyong.adapters.batch import records_frame as build_frame
 from xinyong.adapters.batch import score_population as batch_score
-from xinyong.adapters.ingest import ingest_records
 from xinyong.adapters.store import RecordStore
 from xinyong.core.errors import XinyongError
 from xinyong.core.records import Record
 from xinyong.core.scoring.engine import AnyScheme
+from xinyong.system.ingest import ingest_records
 
 
 def ingest(store: RecordStore, records: Sequence[Record], known: frozenset[str] | None) -> int:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from xinyong.adapters.catalogue import known_categories
 from xinyong.adapters.store import open_store
+from xinyong.system.catalogue import known_categories
 from xinyong.world.population import Population, exact_age, generate_population
 from xinyong.world.report import render, write_report
 from xinyong.world.run import Progress, RunResult, run_world

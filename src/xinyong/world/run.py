@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from xinyong.adapters.schemes_io import load_memorandum, load_scheme
 from xinyong.adapters.store import RecordStore
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
+from xinyong.system.schemes_io import load_memorandum, load_scheme
 from xinyong.world import behaviour, gates
 from xinyong.world.agencies import Reporting
 from xinyong.world.behaviour import BehaviourState, Modifiers

@@ -135,7 +135,7 @@ def load(name_or_path: str | None) -> tuple[AnyScheme, list[tuple[str, float]]]:
     """The scheme and its category mix (category, relative frequency)."""
     if name_or_path is None:
         return bench_scheme(), [(c[0], c[5]) for c in _CATALOGUE] + _UNSCORED
-    from xinyong.adapters.schemes_io import load_scheme
+    from xinyong.system.schemes_io import load_scheme
 
     scheme = load_scheme(name_or_path)
     cats = sorted({r.category for v in scheme.versions for r in v.rules})

@@ -285,7 +285,7 @@ def write_manifest(root: Path, manifest: Manifest) -> None:
 
 def dictionary(found: Iterable[str]) -> list[str]:
     """The category dictionary: the catalogue's categories (sorted), then any others found."""
-    from xinyong.adapters.catalogue import known_categories
+    from xinyong.system.catalogue import known_categories
 
     base = sorted(known_categories())
     return base + sorted(set(found) - set(base))

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from xinyong.adapters.store.port import DEFAULT_FRAME_COLUMNS
-from xinyong.adapters.store.port import FRAME_SCHEMA as STORE_SCHEMA
 from xinyong.core.records import Record, Status
 from xinyong.core.timeutil import parse_instant
+from xinyong.system.record_store import DEFAULT_FRAME_COLUMNS
+from xinyong.system.record_store import FRAME_SCHEMA as STORE_SCHEMA
 
 TIME = pl.Datetime("us", "UTC")
 

@@ -503,7 +503,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     given = sys.argv[1:] if argv is None else argv
     console = Console()
-    from xinyong.adapters.schemes_io import load_scheme
+    from xinyong.system.schemes_io import load_scheme
 
     scheme = load_scheme(args.scheme)
     figures: dict[str, Any] = {

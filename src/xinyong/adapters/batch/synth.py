@@ -68,7 +68,7 @@ FREQUENCY = {
 
 def category_mix(scheme_name: str) -> tuple[list[str], list[float]]:
     """The dictionary (catalogue order) and each category's probability for ``scheme_name``."""
-    from xinyong.adapters.schemes_io import load_scheme
+    from xinyong.system.schemes_io import load_scheme
 
     scheme = load_scheme(scheme_name)
     scored = {r.category for v in scheme.versions for r in v.rules}

@@ -40,10 +40,10 @@ def run(
     overwrite: bool = False,
 ) -> JobReport:
     """Read ``records``, score every subject under the scheme, write Parquet to ``out``."""
-    from xinyong.adapters.schemes_io import load_scheme
     from xinyong.adapters.spark.read import input_format, read_records
     from xinyong.adapters.spark.score import score_spark
     from xinyong.adapters.spark.session import spark_session
+    from xinyong.system.schemes_io import load_scheme
 
     scheme = load_scheme(scheme_name)
     input_format(records)  # fail on a bad path before starting Spark

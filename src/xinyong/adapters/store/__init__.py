@@ -10,7 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from xinyong.adapters.store.ledger import signer_from_env
-from xinyong.adapters.store.port import (
+from xinyong.adapters.store.postgres import PostgresRecordStore
+from xinyong.adapters.store.sql import SqlRecordStore
+from xinyong.core.errors import XinyongError
+from xinyong.system.record_store import (
     DEFAULT_FRAME_COLUMNS,
     FRAME_SCHEMA,
     AppendResult,
@@ -18,9 +21,6 @@ from xinyong.adapters.store.port import (
     Problem,
     RecordStore,
 )
-from xinyong.adapters.store.postgres import PostgresRecordStore
-from xinyong.adapters.store.sql import SqlRecordStore
-from xinyong.core.errors import XinyongError
 
 __all__ = [
     "DEFAULT_FRAME_COLUMNS",

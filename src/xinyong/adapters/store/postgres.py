@@ -6,7 +6,7 @@ Same tables and migrations as :mod:`xinyong.adapters.store.sql`. What differs:
   ``records`` (statement-level, so it fires whoever connects and however many rows match);
 - an append takes ``SHARE ROW EXCLUSIVE`` on ``records`` (one writer at a time across
   processes, readers never blocked), looks up the batch's ids with one array parameter,
-  applies :func:`~xinyong.adapters.store.port.plan_append`, then writes with ``COPY`` in the
+  applies :func:`~xinyong.system.record_store.plan_append`, then writes with ``COPY`` in the
   same transaction, so the checks and the rows commit or roll back together;
 - subjects are sorted bytewise (``COLLATE "C"``), as SQLite and Python sort them.
 
@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from xinyong.adapters.store.ledger import Signer, chain_append
-from xinyong.adapters.store.port import AppendResult, Known, plan_append, wanted_ids
 from xinyong.adapters.store.sql import (
     _CHUNK,
     _INSERT_COLUMNS,
@@ -36,6 +35,7 @@ from xinyong.adapters.store.sql import (
     records_table,
 )
 from xinyong.core.records import Record
+from xinyong.system.record_store import AppendResult, Known, plan_append, wanted_ids
 
 PG_GUARDS: tuple[str, ...] = (
     """CREATE FUNCTION records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -65,7 +65,7 @@ def pg_url(url: str) -> str:
 
 
 class PostgresRecordStore(SqlRecordStore):
-    """:class:`~xinyong.adapters.store.port.RecordStore` on PostgreSQL."""
+    """:class:`~xinyong.system.record_store.RecordStore` on PostgreSQL."""
 
     def __init__(self, url: str, *, signer: Signer | None = None) -> None:
         super().__init__(pg_url(url), signer=signer)

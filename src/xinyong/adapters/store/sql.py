@@ -42,7 +42,9 @@ from sqlalchemy import (
 )
 
 from xinyong.adapters.store.ledger import Signer, chain_append
-from xinyong.adapters.store.port import (
+from xinyong.core.errors import InvalidRecord, RecordConflict, XinyongError
+from xinyong.core.records import FIELDS, Record, Status
+from xinyong.system.record_store import (
     DEFAULT_FRAME_COLUMNS,
     FRAME_SCHEMA,
     AppendResult,
@@ -53,8 +55,6 @@ from xinyong.adapters.store.port import (
     plan_append,
     wanted_ids,
 )
-from xinyong.core.errors import InvalidRecord, RecordConflict, XinyongError
-from xinyong.core.records import FIELDS, Record, Status
 
 metadata = MetaData()
 
@@ -244,7 +244,7 @@ def _sqlite_setup(engine: Engine) -> None:
 
 
 class SqlRecordStore:
-    """:class:`~xinyong.adapters.store.port.RecordStore` over a SQLAlchemy database URL."""
+    """:class:`~xinyong.system.record_store.RecordStore` over a SQLAlchemy database URL."""
 
     def __init__(self, url: str, *, signer: Signer | None = None) -> None:
         self.signer = signer  # signs ledger checkpoints on append (see store.ledger)

@@ -1,0 +1,256 @@
+"""``xinyong score / lists / check / gates / rescore``: the engine over the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from xinyong.adapters.store import open_store
+from xinyong.core.errors import XinyongError
+from xinyong.core.evaluate import view_to_dict
+from xinyong.core.scoring.engine import NoVersionInForce
+from xinyong.core.scoring.result import ScoreResult
+from xinyong.core.timeutil import iso
+from xinyong.drivers.cli.options import (
+    DEFAULT_DB,
+    AtOpt,
+    DbOpt,
+    JsonOpt,
+    KnownAtOpt,
+    err,
+    fail,
+    moments,
+    out,
+    print_json,
+)
+from xinyong.system.engine import Engine
+from xinyong.system.schemes_io import load_scheme
+
+SubjectArg = Annotated[str, typer.Argument(help="Credit code of the subject.")]
+SchemeOpt = Annotated[str, typer.Option("--scheme", "-s", help="Preset name or .toml path.")]
+
+
+def _subject(code: str) -> str:
+    from xinyong.core.codes import check
+
+    c = check(code)
+    if not c.valid:
+        fail(f"subject {code!r} is not a valid credit code: {c.reason}")
+    return c.code
+
+
+def _engine(db: str) -> Engine:
+    if "://" not in db and not Path(db).exists():
+        fail(f"no store at {db!r}; ingest records first (xinyong ingest FILE --db {db})")
+    try:
+        from xinyong.adapters.state import live_state
+
+        store = open_store(db)
+        return Engine(store, state=live_state(store))
+    except XinyongError as exc:
+        fail(str(exc))
+
+
+def score_command(
+    subject: SubjectArg,
+    scheme: SchemeOpt,
+    at: AtOpt = None,
+    known_at: KnownAtOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Score a subject with a full explanation.
+
+    Example: xinyong score 11010519491231002X --scheme rongcheng --at 2024-06-01 --json
+    """
+    code = _subject(subject)
+    t, k = moments(at, known_at)
+    try:
+        s = load_scheme(scheme)
+        result, entries = _engine(db).score(code, s, t, k)
+    except (XinyongError, NoVersionInForce) as exc:
+        fail(str(exc))
+    data = result.to_dict()
+    data["lists_in_force"] = [e.to_dict() for e in entries if e.in_force(t)]
+    if as_json:
+        print_json(data)
+        return
+    _render_score(result)
+
+
+def _render_score(r: ScoreResult) -> None:
+    head = f"{r.subject} under {r.scheme} (version {r.version}) at {iso(r.at)}"
+    out.print(f"[bold]{head}[/]", highlight=False)
+    if r.score is not None:
+        out.print(f"score [bold]{r.score}[/]  grade [bold]{r.grade}[/]", highlight=False)
+    elif r.grade is not None:
+        out.print(f"tier [bold]{r.grade}[/]", highlight=False)
+    if r.base is not None:
+        out.print(f"base {r.base}")
+    t = Table("record", "category", "occurred", "points", "counts until")
+    for i in r.items:
+        t.add_row(
+            i.record_id,
+            i.category,
+            f"{i.occurred_at:%Y-%m-%d}",
+            f"{i.points:+d}",
+            f"{i.expires_at:%Y-%m-%d}" if i.expires_at else "",
+        )
+    if r.items:
+        out.print(t)
+    for i in r.items:
+        out.print(f"  {i.record_id}: {i.rule} [{i.legal_basis}]", highlight=False)
+    for a in r.adjustments:
+        out.print(f"adjustment {a['points']:+d}: {a.get('rule') or a['kind']}", highlight=False)
+    band = r.decided_by.get("band")
+    if band:
+        floor = f"score >= {band['min']}" if band["min"] is not None else "lowest band"
+        out.print(
+            f"grade: band {band['grade']} ({floor}, confidence {band['confidence']})",
+            highlight=False,
+        )
+    override = r.decided_by.get("override")
+    if override:
+        out.print(
+            f"  capped at {override['max_grade']} by {override['record_id']} "
+            f"({override['category']}) until {override['until']}: {override['rule']}",
+            highlight=False,
+        )
+    if "tier" in r.decided_by:
+        out.print(f"tier rule: {r.decided_by['rule']}", highlight=False)
+    if r.ignored:
+        out.print(f"{len(r.ignored)} record(s) not counted; --json says why each one")
+
+
+def lists_command(
+    subject: SubjectArg,
+    at: AtOpt = None,
+    known_at: KnownAtOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """A subject's list entries in force, and their full history.
+
+    Example: xinyong lists 11010519491231002X --json
+    """
+    code = _subject(subject)
+    t, k = moments(at, known_at)
+    try:
+        view = _engine(db).view(code, t, k)
+    except XinyongError as exc:
+        fail(str(exc))
+    data = view_to_dict(view)
+    if as_json:
+        print_json(data)
+        return
+    table = Table("list", "polarity", "since", "until", "in force", "cause", "basis")
+    for e in view.entries:
+        table.add_row(
+            f"{e.scheme}/{e.list_id}",
+            e.polarity,
+            f"{e.since:%Y-%m-%d}",
+            f"{e.until:%Y-%m-%d}" if e.until else "-",
+            "yes" if e.in_force(t) else "no",
+            str(e.cause.get("record_id") or e.cause.get("grade") or e.cause.get("kind")),
+            e.legal_basis,
+        )
+    out.print(table)
+
+
+def check_command(
+    gate: Annotated[str, typer.Argument(help="Gate id, e.g. air.ticket (see xinyong gates).")],
+    subject: SubjectArg,
+    at: AtOpt = None,
+    known_at: KnownAtOpt = None,
+    as_json: JsonOpt = False,
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Answer a gate: allow, deny or benefit, with measure, basis, term and how to object.
+
+    Example: xinyong check air.ticket 11010519491231002X --json
+    """
+    code = _subject(subject)
+    t, k = moments(at, known_at)
+    try:
+        decision = _engine(db).check(gate, code, t, k)
+    except XinyongError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(decision.to_dict())
+        return
+    colour = {"deny": "red", "benefit": "green", "allow": "white"}[decision.decision]
+    out.print(f"[bold {colour}]{decision.decision.upper()}[/] {gate} for {code}")
+    for a in decision.applied:
+        d = a.to_dict()
+        out.print(f"- {d['title']} ({d['memorandum']}): {d['legal_basis']}", highlight=False)
+        if "list_entry" in d:
+            e = d["list_entry"]
+            out.print(f"  list {e['list']} since {e['since']} until {e['until'] or 'removal'}")
+            out.print(f"  to object: {d['how_to_object']['how']} ({d['how_to_object']['body']})")
+
+
+def gates_command(as_json: JsonOpt = False) -> None:
+    """List the gates the memoranda define.
+
+    Example: xinyong gates
+    """
+    from xinyong.core.sanctions import gates_of
+    from xinyong.system.schemes_io import all_memoranda
+
+    gates = gates_of(all_memoranda())
+    if as_json:
+        print_json(gates)
+        return
+    t = Table("gate", "what")
+    for g, what in sorted(gates.items()):
+        t.add_row(g, what)
+    out.print(t)
+
+
+def rescore_command(
+    scheme: SchemeOpt,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Parquet file for the results (with --dataset: a new directory)."
+        ),
+    ],
+    at: AtOpt = None,
+    known_at: KnownAtOpt = None,
+    db: DbOpt = DEFAULT_DB,
+    dataset: Annotated[
+        Path | None,
+        typer.Option(
+            "--dataset",
+            help="Rescore a Parquet records dataset bucket by bucket instead of the store "
+            "(see xinyong export parquet).",
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="With --dataset: worker processes.")
+    ] = 1,
+) -> None:
+    """Rescore the whole population (columnar batch job) into Parquet.
+
+    Example: xinyong rescore --scheme rongcheng --out scores.parquet
+    Out of core: xinyong rescore --dataset records-dataset --scheme rongcheng --out scores/
+    """
+    from xinyong.adapters.batch.score import score_population
+
+    if dataset is not None:
+        from xinyong.drivers.cli.dataset_cmd import rescore_dataset_command
+
+        rescore_dataset_command(dataset, scheme, at, known_at, output, workers)
+        return
+    t, k = moments(at, known_at)
+    try:
+        s = load_scheme(scheme)
+        frame = _engine(db).store.frame()
+        result = score_population(s, frame, t, k)
+    except (XinyongError, NoVersionInForce) as exc:
+        fail(str(exc))
+    result.write_parquet(output)
+    err.print(f"scored {result.height:,} subjects from {frame.height:,} records -> {output}")

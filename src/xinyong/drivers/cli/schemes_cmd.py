@@ -1,0 +1,120 @@
+"""``xinyong schemes``: list, show and validate schemes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from xinyong.core.errors import SchemeError
+from xinyong.drivers.cli.options import JsonOpt, fail, out, print_json
+from xinyong.system.schemes_io import all_memoranda, all_presets, load_scheme, load_scheme_file
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("list")
+def list_command(as_json: JsonOpt = False) -> None:
+    """List the preset schemes.
+
+    Example: xinyong schemes list --json
+    """
+    rows: list[dict[str, Any]] = [
+        {
+            "name": s.name,
+            "kind": s.kind,
+            "title": s.meta.title,
+            "versions": [str(v.effective_from) for v in s.versions],
+            "lists": sorted({lst.id for v in s.versions for lst in v.lists}),
+            "unverified_parameters": len(s.unverified()),
+        }
+        for s in all_presets().values()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    t = Table("name", "kind", "versions", "lists", "unverified", title="Preset schemes")
+    for r in rows:
+        t.add_row(
+            r["name"],
+            r["kind"],
+            ", ".join(r["versions"]),
+            ", ".join(r["lists"]),
+            str(r["unverified_parameters"]),
+        )
+    out.print(t)
+
+
+@app.command("memoranda")
+def memoranda_command(as_json: JsonOpt = False) -> None:
+    """List the memoranda: their gates, measures and unverified measures.
+
+    Example: xinyong schemes memoranda --json
+    """
+    rows: list[dict[str, Any]] = [
+        {
+            "name": m.name,
+            "title": m.meta.title,
+            "issued": m.meta.issued.isoformat(),
+            "gates": sorted(m.gates),
+            "measures": [
+                {"id": x.id, "effect": x.effect, "gates": x.gates, "legal_basis": x.legal_basis}
+                for x in m.measures
+            ],
+            "unverified": m.unverified(),
+        }
+        for m in all_memoranda()
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    t = Table("name", "issued", "gates", "measures", "unverified", title="Memoranda")
+    for r in rows:
+        t.add_row(
+            r["name"],
+            r["issued"],
+            str(len(r["gates"])),
+            str(len(r["measures"])),
+            "\n".join(r["unverified"]) or "-",
+        )
+    out.print(t)
+
+
+@app.command("show")
+def show_command(name: Annotated[str, typer.Argument(help="Preset name or .toml path.")]) -> None:
+    """Print a scheme as JSON, with its unverified parameters.
+
+    Example: xinyong schemes show rongcheng
+    """
+    try:
+        s = load_scheme(name)
+    except SchemeError as e:
+        fail(str(e))
+    data = s.model_dump(mode="json")
+    data["unverified_parameters"] = s.unverified()
+    print_json(data)
+
+
+@app.command("validate")
+def validate_command(files: Annotated[list[Path], typer.Argument(help="Scheme files.")]) -> None:
+    """Validate scheme files strictly; exit 1 on the first invalid one.
+
+    Example: xinyong schemes validate my-scheme.toml
+    """
+    bad = 0
+    for f in files:
+        try:
+            s = load_scheme_file(f)
+        except SchemeError as e:
+            out.print(f"[red]✗[/] {e}", highlight=False)
+            bad += 1
+            continue
+        out.print(
+            f"[green]✓[/] {f}: {s.kind} scheme {s.name!r}, {len(s.versions)} version(s), "
+            f"{len(s.unverified())} unverified parameter(s)",
+            highlight=False,
+        )
+    if bad:
+        raise typer.Exit(1)

@@ -1,0 +1,40 @@
+"""``xinyong serve``: the HTTP service (JSON API under /v1, the public portal at /)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xinyong.core.errors import XinyongError
+from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail
+
+
+def serve_command(
+    db: DbOpt = DEFAULT_DB,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--keys",
+            help="TOML file of API keys ([[key]] key, role, name, categories, subject); "
+            "default: env XINYONG_KEYS_FILE or XINYONG_API_KEYS, else public access only.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the credit files, gates, lists, objections and the public portal over HTTP.
+
+    Example: xinyong serve --db demo/xinyong.db --keys keys.toml
+    """
+    import uvicorn
+
+    from xinyong.drivers.http import create_app
+
+    try:
+        app = create_app(db, keys_file=keys)
+    except XinyongError as e:
+        fail(str(e))
+    err.print(f"serving {db} on http://{host}:{port}/ (API docs at /docs)", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -1,0 +1,152 @@
+"""GET /v1/lists/{scheme}/{list}: who is on a list now, showing only its published fields."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import datetime
+from typing import Annotated, Any
+
+import polars as pl
+from fastapi import APIRouter, Query
+
+from xinyong.core.evaluate import evaluate_subject
+from xinyong.core.schemes.lists import ListDef
+from xinyong.core.scoring.engine import AnyScheme
+from xinyong.core.timeutil import iso, now
+from xinyong.drivers.http.context import Services, Svc, instant
+from xinyong.drivers.http.errors import NotFound
+from xinyong.drivers.http.public import entry_view, mask, shown
+
+router = APIRouter(prefix="/v1/lists", tags=["lists"])
+
+_cache: OrderedDict[tuple[int, str, str, str, int], list[dict[str, Any]]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def default_at() -> datetime:
+    """Now, to the minute (so repeated list reads within a minute share one evaluation)."""
+    return now().replace(second=0, microsecond=0)
+
+
+def list_def(svc: Services, scheme: str, list_id: str, at: datetime) -> tuple[AnyScheme, ListDef]:
+    s = svc.engine.schemes.get(scheme)
+    if s is None:
+        raise NotFound(
+            f"no scheme {scheme!r}; known schemes: {', '.join(sorted(svc.engine.schemes))}"
+        )
+    version = s.version_at(at.date())
+    if version is None:
+        raise NotFound(f"scheme {scheme!r} has no version in force on {at.date()}")
+    lists: list[ListDef] = list(version.lists)
+    for lst in lists:
+        if lst.id == list_id:
+            return s, lst
+    known = ", ".join(lst.id for lst in lists) or "none"
+    raise NotFound(f"scheme {scheme!r} has no list {list_id!r} on {at.date()}; its lists: {known}")
+
+
+def public_lists(svc: Services, at: datetime) -> list[dict[str, str]]:
+    """Every list in force at ``at`` that publishes something."""
+    out = []
+    for name, s in sorted(svc.engine.schemes.items()):
+        version = s.version_at(at.date())
+        for lst in [] if version is None else version.lists:
+            if lst.published_fields:
+                out.append(
+                    {"scheme": name, "list": lst.id, "title": lst.title, "polarity": lst.polarity}
+                )
+    return out
+
+
+def candidates(svc: Services, lst: ListDef) -> list[str]:
+    """Subjects that could be on ``lst``: for a list made only by listing records, those with
+    a record of a listing category (one columnar read); otherwise every subject."""
+    if not lst.entries or any(e.kind != "record" for e in lst.entries):
+        return svc.store.subjects()
+    categories = sorted({c for e in lst.entries for c in getattr(e, "categories", [])})
+    frame = svc.store.frame(["subject", "category"])
+    hit = frame.filter(pl.col("category").cast(pl.String).is_in(categories))
+    return sorted(hit["subject"].unique().to_list())
+
+
+def _rows(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[dict[str, Any]]:
+    s = svc.engine.schemes[scheme]
+    key = (id(svc), scheme, lst.id, iso(at), svc.store.count())
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    rows: list[dict[str, Any]] = []
+    for subject in candidates(svc, lst):
+        records = svc.store.records_for(subject)
+        view = evaluate_subject({scheme: s}, subject, records, at)
+        by_id = {r.id: r for r in records}
+        result = view.scores.get(scheme)
+        for e in view.in_force():
+            if e.list_id != lst.id or not shown(e, by_id, at):
+                continue
+            rows.append(
+                {
+                    "subject": mask(subject),
+                    **entry_view(
+                        lst.published_fields,
+                        e,
+                        subject,
+                        at,
+                        grade=result.grade if result else None,
+                        records=by_id,
+                    ),
+                    "_code": subject,
+                }
+            )
+    rows.sort(key=lambda r: (r["since"], r["subject"]))
+    with _cache_lock:
+        _cache[key] = rows
+        while len(_cache) > 16:
+            _cache.popitem(last=False)
+    return rows
+
+
+def list_page(
+    svc: Services, scheme: str, list_id: str, at: datetime, page: int, size: int
+) -> dict[str, Any]:
+    _, lst = list_def(svc, scheme, list_id, at)
+    body: dict[str, Any] = {
+        "scheme": scheme,
+        "list": lst.id,
+        "title": lst.title,
+        "polarity": lst.polarity,
+        "legal_basis": lst.legal_basis,
+        "published_fields": list(lst.published_fields),
+        "at": iso(at),
+        "page": page,
+        "size": size,
+    }
+    if not lst.published_fields:
+        body.update(
+            total=0,
+            entries=[],
+            note="this list publishes no fields; its entries are not public",
+        )
+        return body
+    rows = _rows(svc, scheme, lst, at)
+    start = (page - 1) * size
+    body["total"] = len(rows)
+    body["entries"] = [
+        {k: v for k, v in r.items() if k != "_code"} for r in rows[start : start + size]
+    ]
+    return body
+
+
+@router.get("/{scheme}/{list_id}", summary="Who is on a list, published fields only")
+def get_list(
+    scheme: str,
+    list_id: str,
+    svc: Svc,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=500)] = 50,
+    at: Annotated[str | None, Query(description="ISO date or date-time; default now")] = None,
+) -> dict[str, Any]:
+    when = instant(at, "at", default_at())
+    return list_page(svc, scheme, list_id, when, page, size)

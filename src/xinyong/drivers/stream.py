@@ -1,0 +1,221 @@
+"""Streaming ingest from NATS JetStream, for agencies that push events.
+
+Each message on the stream is one batch: a JSON record, or JSONL (one record a line), with the
+agency's API key in the ``X-API-Key`` header (the same keys as the HTTP service,
+:mod:`xinyong.system.principals`). A message goes through the same checks as
+``POST /v1/records``: every row parsed and validated, categories known and allowed for the
+agency, the store's rules (conflicts, references); then it is appended in one transaction,
+all or nothing, and the live state (:class:`~xinyong.adapters.state.LiveState`) is caught up.
+
+Delivery: a durable pull consumer with explicit acks. A good message is acked only after its
+records are committed; a message that cannot be ingested as it is (bad JSON, a bad field, an
+unknown key, a category the agency may not record, a conflict) is published to the
+dead-letter subject with the errors (header ``X-Error`` and a JSON body) and then acked. If
+the process dies after the commit and before the ack, JetStream redelivers the message and
+the re-ingest is a no-op (every record a duplicate): at-least-once delivery plus idempotent
+ingest gives effectively-once. Other failures (the store unreachable) are not acked: the
+message is redelivered after ``ack_wait``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
+from nats.js.errors import NotFoundError
+
+from xinyong.adapters.state import LiveState
+from xinyong.core.errors import XinyongError
+from xinyong.drivers.http.ingest import parse
+from xinyong.system.ingest import IngestFailed, RowError, category_error
+from xinyong.system.principals import KeyRing, Role
+from xinyong.system.record_store import RecordStore
+
+KEY_HEADER = "X-API-Key"
+MAX_ERRORS = 50
+
+
+@dataclass
+class StreamReport:
+    """What a run of :func:`consume` did."""
+
+    messages: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOptions:
+    url: str
+    stream: str
+    subject: str
+    durable: str = "xinyong-ingest"
+    dead_letter: str | None = None
+    ack_wait: float = 30.0
+    batch: int = 64
+
+    @property
+    def dead_subject(self) -> str:
+        """Where refused messages go (outside the consumed subjects)."""
+        return self.dead_letter or f"xinyong.dead.{self.stream}"
+
+
+def refusal(
+    store: RecordStore, keys: KeyRing, categories: Collection[str], msg: Msg
+) -> tuple[list[Any], list[RowError]]:
+    """The records of ``msg`` and, if it cannot be ingested as it is, why (row errors)."""
+    key = (msg.headers or {}).get(KEY_HEADER)
+    if not key:
+        return [], [RowError(None, None, f"no {KEY_HEADER} header; send the agency's API key")]
+    who = keys.find(key)
+    if who is None or who.role is not Role.AGENCY:
+        return [], [
+            RowError(None, None, f"{KEY_HEADER} is not a configured agency key; check the key")
+        ]
+    try:
+        records, rows, errors = parse(msg.data)
+    except IngestFailed as e:
+        return [], list(e.errors)
+    if not records and not errors:
+        return [], [RowError(None, None, "the message holds no records; send JSON or JSONL")]
+    for i, r in enumerate(records):
+        if not who.may_write(r.category):
+            errors.append(
+                RowError(
+                    rows[i],
+                    "category",
+                    f"agency {who.name!r} is not authorised to record {r.category!r}; it may "
+                    f"record: {', '.join(sorted(who.categories))}",
+                )
+            )
+        elif r.category not in categories:
+            errors.append(RowError(rows[i], "category", category_error(r.category, categories)))
+    if not errors:
+        problems = store.check(records, limit=MAX_ERRORS, where=lambda i: f"row {rows[i]}")
+        errors.extend(RowError(rows[p.index], p.field, p.reason) for p in problems)
+    return records, errors
+
+
+async def ensure_streams(js: JetStreamContext, opts: StreamOptions) -> None:
+    """Create the records stream and the dead-letter stream if they do not exist."""
+    for name, subject in (
+        (opts.stream, opts.subject),
+        (f"{opts.stream}_DEAD", opts.dead_subject),
+    ):
+        try:
+            await js.stream_info(name)
+        except NotFoundError:
+            await js.add_stream(StreamConfig(name=name, subjects=[subject]))
+
+
+async def consume(
+    store: RecordStore,
+    opts: StreamOptions,
+    *,
+    keys: KeyRing,
+    categories: Collection[str],
+    live: LiveState | None = None,
+    max_messages: int | None = None,
+    idle_exit: float | None = None,
+    after_commit: Callable[[Msg], None] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> StreamReport:
+    """Consume ``opts.stream`` until ``max_messages`` are handled or nothing arrived for
+    ``idle_exit`` seconds (``None``: run until cancelled).
+
+    ``after_commit`` is called between the commit and the ack (tests use it to crash there).
+    """
+    report = StreamReport()
+    nc = await nats.connect(opts.url, connect_timeout=5, max_reconnect_attempts=3)
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js, opts)
+        config = ConsumerConfig(
+            durable_name=opts.durable, ack_policy=AckPolicy.EXPLICIT, ack_wait=opts.ack_wait
+        )
+        sub = await js.pull_subscribe(
+            opts.subject, durable=opts.durable, stream=opts.stream, config=config
+        )
+        idle = 0.0
+        while max_messages is None or report.messages < max_messages:
+            wait = 1.0 if idle_exit is None else min(1.0, max(idle_exit - idle, 0.05))
+            want = opts.batch if max_messages is None else max_messages - report.messages
+            try:
+                msgs = await sub.fetch(min(want, opts.batch), timeout=wait)
+            except TimeoutError:  # nats.errors.TimeoutError, or asyncio's when the fetch's
+                # own deadline runs out before it asks the server (seen under load)
+                idle += wait
+                if idle_exit is not None and idle >= idle_exit:
+                    break
+                continue
+            idle = 0.0
+            for msg in msgs:
+                await _handle(store, js, opts, msg, keys, categories, live, report, after_commit)
+                if log is not None:
+                    log(
+                        f"{report.messages} message(s): {report.inserted} inserted, "
+                        f"{report.duplicates} duplicate(s), {report.dead} dead-lettered"
+                    )
+    finally:
+        await nc.close()
+    return report
+
+
+async def _handle(
+    store: RecordStore,
+    js: JetStreamContext,
+    opts: StreamOptions,
+    msg: Msg,
+    keys: KeyRing,
+    categories: Collection[str],
+    live: LiveState | None,
+    report: StreamReport,
+    after_commit: Callable[[Msg], None] | None,
+) -> None:
+    records, errors = await asyncio.to_thread(refusal, store, keys, categories, msg)
+    if not errors:
+        try:
+            done = await asyncio.to_thread(store.append, records)
+        except XinyongError as e:  # a conflict or reference raced in since the check
+            errors = [RowError(None, None, str(e))]
+        else:
+            if live is not None:
+                await asyncio.to_thread(live.catch_up)
+            report.inserted += done.inserted
+            report.duplicates += done.duplicates
+            if after_commit is not None:
+                after_commit(msg)
+    if errors:
+        await _dead_letter(js, opts, msg, errors)
+        report.dead += 1
+        report.errors.extend(str(e) for e in errors[:3])
+    await msg.ack_sync(timeout=10)
+    report.messages += 1
+
+
+async def _dead_letter(
+    js: JetStreamContext, opts: StreamOptions, msg: Msg, errors: list[RowError]
+) -> None:
+    meta = msg.metadata
+    body = {
+        "subject": msg.subject,
+        "stream_seq": meta.sequence.stream,
+        "errors": [{"row": e.row, "field": e.field, "reason": e.reason} for e in errors],
+        "data": msg.data.decode("utf-8", "replace"),
+    }
+    headers = {"X-Error": str(errors[0])[:500], "X-Original-Subject": msg.subject}
+    await js.publish(
+        opts.dead_subject,
+        json.dumps(body, ensure_ascii=False).encode(),
+        headers=headers,
+        timeout=10,
+    )

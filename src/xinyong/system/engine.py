@@ -1,0 +1,72 @@
+"""The engine over a store: fetch a subject's credit file, then call the pure core."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from xinyong.core.errors import XinyongError
+from xinyong.core.evaluate import SubjectView, age_on, check_gate, evaluate_subject
+from xinyong.core.lists import ListEntry, list_entries
+from xinyong.core.sanctions import Decision, Memorandum, gates_of
+from xinyong.core.scoring.engine import AnyScheme, score_subject
+from xinyong.core.scoring.result import ScoreResult
+from xinyong.system.record_store import RecordStore
+from xinyong.system.schemes_io import all_memoranda, all_presets
+
+if TYPE_CHECKING:
+    from xinyong.adapters.state import LiveState
+
+
+class UnknownGate(XinyongError):
+    pass
+
+
+@dataclass
+class Engine:
+    store: RecordStore
+    schemes: dict[str, AnyScheme] = field(default_factory=all_presets)
+    memoranda: Sequence[Memorandum] = field(default_factory=all_memoranda)
+    state: LiveState | None = None
+    """When set (same schemes and memoranda), live views (``known_at`` = ``at``) and gate
+    checks are read from the materialised state instead of re-evaluated: same answers."""
+
+    def view(self, subject: str, at: datetime, known_at: datetime | None = None) -> SubjectView:
+        if self.state is not None and (known_at is None or known_at == at):
+            return self.state.view(subject, at)
+        records = self.store.records_for(subject)
+        return evaluate_subject(self.schemes, subject, records, at, known_at)
+
+    def score(
+        self, subject: str, scheme: AnyScheme, at: datetime, known_at: datetime | None = None
+    ) -> tuple[ScoreResult, list[ListEntry]]:
+        """The subject's score under ``scheme`` and its entries on that scheme's lists,
+        from one read of the credit file."""
+        records = self.store.records_for(subject)
+        result = score_subject(scheme, subject, records, at, known_at)
+        entries, _ = list_entries(
+            scheme,
+            subject,
+            records,
+            at,
+            known_at,
+            age_on=age_on,
+            score=result.score,
+            grade=result.grade,
+        )
+        return result, entries
+
+    def gates(self) -> dict[str, str]:
+        return gates_of(self.memoranda)
+
+    def check(
+        self, gate: str, subject: str, at: datetime, known_at: datetime | None = None
+    ) -> Decision:
+        gates = self.gates()
+        if gate not in gates:
+            raise UnknownGate(
+                f"no gate {gate!r} in the memoranda loaded; known gates: {', '.join(sorted(gates))}"
+            )
+        return check_gate(self.memoranda, self.view(subject, at, known_at), gate)
