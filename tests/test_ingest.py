@@ -12,18 +12,12 @@ import typer
 from typer.testing import CliRunner
 
 from factories import ORG, as_row, make_correction, make_record, write_csv, write_jsonl
+from xinyong import composition
 from xinyong.adapters.store import RecordStore, open_store
-from xinyong.core.errors import RecordConflict
 from xinyong.core.records import Record, Status
-from xinyong.drivers.cli import ingest_cmd
 from xinyong.drivers.cli.ingest_cmd import ingest_command
-from xinyong.system.ingest import (
-    IngestFailed,
-    RowError,
-    ingest_file,
-    ingest_records,
-    read_records,
-)
+from xinyong.system.admission import ingest_file, ingest_records
+from xinyong.system.reading import IngestFailed, RowError, read_records
 
 CATEGORIES = frozenset({"traffic.violation", "tax.arrears", "court.judgment_unfulfilled"})
 
@@ -108,8 +102,9 @@ def test_ingest_records_checks_categories_and_conflicts(store: RecordStore) -> N
         )
     assert rows_of(e) == [(2, "category")]
     assert "traffic.violation" in str(e.value)
-    with pytest.raises(RecordConflict, match="already-1"):
+    with pytest.raises(IngestFailed, match="already-1") as e:  # same explanation as a file's
         ingest_records(store, [make_record(), make_record(id="already-1", amount=1.0)])
+    assert rows_of(e) == [(2, "id")]
     assert store.count() == before
 
 
@@ -312,7 +307,7 @@ def test_row_error_text() -> None:
 @pytest.fixture(autouse=True)
 def catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command checks categories against this list, whatever the installed catalogue."""
-    monkeypatch.setattr(ingest_cmd, "_known_categories", lambda: CATEGORIES)
+    monkeypatch.setattr(composition, "categories_for", lambda schemes: CATEGORIES)
 
 
 def cli() -> typer.Typer:

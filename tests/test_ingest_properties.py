@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from factories import ORG, PERSON, write_jsonl
 from xinyong.adapters.store import RecordStore, open_store
 from xinyong.core.records import Record, Status, resolve
-from xinyong.system.ingest import ingest_file, ingest_records
+from xinyong.system.admission import ingest_file, ingest_records
 from xinyong.system.record_store import canonical, details_json
 
 STORE_SETTINGS = settings(max_examples=40, deadline=None)

@@ -15,8 +15,9 @@ from xinyong.core.errors import InvalidRecord
 from xinyong.core.minimisation import scheme_categories
 from xinyong.core.records import Record
 from xinyong.drivers.cli.app import app
+from xinyong.system.admission import ingest_file, ingest_records
 from xinyong.system.catalogue import categories_for, known_categories
-from xinyong.system.ingest import IngestFailed, ingest_file, ingest_records
+from xinyong.system.reading import IngestFailed
 from xinyong.system.schemes_io import all_presets, preset
 
 RAW = {

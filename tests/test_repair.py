@@ -21,8 +21,8 @@ from xinyong.core.repair import RepairRequest, decide_repair
 from xinyong.core.schemes import parse_scheme
 from xinyong.drivers.cli.app import app
 from xinyong.drivers.http.public import entry_view, published, shown
+from xinyong.system.admission import ingest_records
 from xinyong.system.catalogue import catalogue, parse_catalogue
-from xinyong.system.ingest import ingest_records
 from xinyong.system.repairs import publications, repair
 
 

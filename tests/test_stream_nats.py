@@ -21,9 +21,11 @@ import pytest
 from factories import ORG, PERSON, make_record
 from xinyong.adapters.state import LiveState
 from xinyong.adapters.store import SqlRecordStore
+from xinyong.composition import open_system
 from xinyong.drivers.stream import KEY_HEADER, StreamOptions, consume
-from xinyong.system.catalogue import known_categories
+from xinyong.system.credit_system import CreditSystem
 from xinyong.system.principals import KeyRing
+from xinyong.system.settings import Settings
 
 pytestmark = pytest.mark.nats
 
@@ -35,7 +37,10 @@ KEYS = KeyRing.from_toml(
     '[[key]]\nkey = "gate-key-secret"\nrole = "gate"\n',
     "test keys",
 )
-CATS = known_categories()
+
+
+def system_at(db: Path) -> CreditSystem:
+    return open_system(Settings(db=str(db), extra={"keys": KEYS}))
 
 
 def _reachable() -> bool:
@@ -131,7 +136,8 @@ def test_good_messages_are_ingested_and_bad_ones_dead_lettered(
             ],
         )
     )
-    report = asyncio.run(consume(store, opts, keys=KEYS, categories=CATS, live=live, idle_exit=2.0))
+    with system_at(tmp_path / "credit.db") as system:
+        report = asyncio.run(consume(system, opts, idle_exit=2.0))
     assert (report.messages, report.inserted, report.duplicates, report.dead) == (6, 4, 0, 4)
     assert store.count() == 4
     assert live.check("air.ticket", PERSON).decision == "deny"  # the state was updated
@@ -145,7 +151,8 @@ def test_good_messages_are_ingested_and_bad_ones_dead_lettered(
     assert dead[0][1]["data"] == "{not json"
     assert dead[0][1]["errors"][0]["row"] == 1
     # everything was acked: a second run gets nothing
-    again = asyncio.run(consume(store, opts, keys=KEYS, categories=CATS, idle_exit=0.5))
+    with system_at(tmp_path / "credit.db") as system:
+        again = asyncio.run(consume(system, opts, idle_exit=0.5))
     assert again.messages == 0
     store.close()
 
@@ -167,14 +174,11 @@ def test_crash_after_commit_before_ack_is_redelivered_without_duplicates(
         if len(seen) == 3:
             raise Crash("process died after the commit, before the ack")
 
-    with pytest.raises(Crash):
-        asyncio.run(
-            consume(
-                store, opts, keys=KEYS, categories=CATS, idle_exit=1.0, after_commit=crash_on_third
-            )
-        )
+    with pytest.raises(Crash), system_at(tmp_path / "credit.db") as system:
+        asyncio.run(consume(system, opts, idle_exit=1.0, after_commit=crash_on_third))
     assert store.count() == 3  # committed, the third not acked
-    report = asyncio.run(consume(store, opts, keys=KEYS, categories=CATS, idle_exit=2.0))
+    with system_at(tmp_path / "credit.db") as system:
+        report = asyncio.run(consume(system, opts, idle_exit=2.0))
     assert report.messages == 3  # the unacked third is redelivered, then the last two
     assert (report.inserted, report.duplicates, report.dead) == (2, 1, 0)
     assert store.count() == 5  # nothing lost, nothing twice

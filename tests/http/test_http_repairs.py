@@ -13,7 +13,7 @@ from factories import make_record
 from xinyong.adapters.store import open_store
 from xinyong.core.timeutil import now
 from xinyong.drivers.http import create_app
-from xinyong.system.ingest import ingest_records
+from xinyong.system.admission import ingest_records
 from xinyong.system.principals import KeyRing
 
 PROOF = {"obligations_fulfilled": True, "obligations_reference": "receipt 42"}

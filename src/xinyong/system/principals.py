@@ -75,6 +75,15 @@ class KeyRing:
     def find(self, key: str) -> Principal | None:
         return self.by_digest.get(digest(key))
 
+    def named(self, name: str) -> Principal:
+        """The key configured under ``name`` (for a local operator acting as an agency)."""
+        hits = [p for p in self.by_digest.values() if p.name == name]
+        if len(hits) != 1:
+            known = ", ".join(sorted({p.name for p in self.by_digest.values()})) or "none"
+            why = "no key" if not hits else f"{len(hits)} keys"
+            raise XinyongError(f"{why} named {name!r} in the keys configured; names: {known}")
+        return hits[0]
+
     @classmethod
     def empty(cls) -> KeyRing:
         return cls({})

@@ -23,8 +23,8 @@ from xinyong.core.repair import (
     record_of_entry,
 )
 from xinyong.core.scoring.engine import AnyScheme
+from xinyong.system.admission import ingest_records
 from xinyong.system.catalogue import catalogue
-from xinyong.system.ingest import ingest_records
 from xinyong.system.record_store import RecordStore
 
 REPAIR_SOURCE = "credit-repair"

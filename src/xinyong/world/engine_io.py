@@ -19,7 +19,7 @@ from xinyong.adapters.store import RecordStore
 from xinyong.core.errors import XinyongError
 from xinyong.core.records import Record
 from xinyong.core.scoring.engine import AnyScheme
-from xinyong.system.ingest import ingest_records
+from xinyong.system.admission import ingest_records
 
 
 def ingest(store: RecordStore, records: Sequence[Record], known: frozenset[str] | None) -> int:

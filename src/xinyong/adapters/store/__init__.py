@@ -8,8 +8,9 @@ store on PostgreSQL (:class:`PostgresRecordStore`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
-from xinyong.adapters.store.ledger import signer_from_env
+from xinyong.adapters.store.ledger import Signer, signer_from_env
 from xinyong.adapters.store.postgres import PostgresRecordStore
 from xinyong.adapters.store.sql import SqlRecordStore
 from xinyong.core.errors import XinyongError
@@ -62,14 +63,17 @@ def store_url(url_or_path: str) -> str:
     return "sqlite:///" + path.as_posix()
 
 
-def open_store(url_or_path: str) -> RecordStore:
+_FROM_ENV = object()
+
+
+def open_store(url_or_path: str, *, signer: Signer | object | None = _FROM_ENV) -> RecordStore:
     """Open the store at a file path or database URL (created and migrated if needed).
 
     Appends sign ledger checkpoints with the key named by env ``XINYONG_LEDGER_KEY``, if set
     (:mod:`xinyong.adapters.store.ledger`).
     """
     url = store_url(url_or_path)
-    signer = signer_from_env()
+    chosen = signer_from_env() if signer is _FROM_ENV else cast("Signer | None", signer)
     if url.split("://", 1)[0].split("+", 1)[0].lower() in ("postgresql", "postgres"):
-        return PostgresRecordStore(url, signer=signer)
-    return SqlRecordStore(url, signer=signer)
+        return PostgresRecordStore(url, signer=chosen)
+    return SqlRecordStore(url, signer=chosen)

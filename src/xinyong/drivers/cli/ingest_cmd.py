@@ -1,71 +1,19 @@
 """``xinyong ingest FILE``: load a JSONL or CSV file of records into the store, all or nothing.
 
-Thin: opens the store, calls :func:`xinyong.system.ingest.ingest_file`, prints a summary.
+Thin: opens the system, calls :meth:`xinyong.CreditSystem.ingest`, prints a summary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from xinyong.adapters.journal import Journal
-from xinyong.adapters.state import live_state
-from xinyong.adapters.store import open_store
 from xinyong.core.errors import XinyongError
-from xinyong.core.records import Record
-from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail, out
-from xinyong.system.engine import Engine
-from xinyong.system.ingest import FORMATS, IngestFailed, ingest_file
-from xinyong.system.objection_desk import Desk
-from xinyong.system.record_store import RecordStore
-
-
-def _known_categories() -> Collection[str] | None:
-    """The catalogue's categories that the preset schemes use, or ``None`` (no check) if the
-    catalogue is not installed.
-
-    A catalogue that exists but is invalid stops the command: ingest must not silently skip
-    data minimisation.
-    """
-    try:
-        from xinyong.system.catalogue import categories_for
-        from xinyong.system.schemes_io import all_presets
-    except ImportError:
-        return None
-    try:
-        return categories_for(all_presets())
-    except FileNotFoundError as e:
-        err.print(
-            f"warning: no category catalogue ({e.filename or e}); categories are not checked",
-            highlight=False,
-            markup=False,
-        )
-        return None
-    except XinyongError as e:
-        fail(f"cannot load the category catalogue: {e}")
-
-
-def _notifier(store: RecordStore, db: str, sent: list[int]) -> Callable[[Sequence[Record]], None]:
-    """Follow the log for notices from here on; after the append, notices for everything
-    appended since the last step (this file, and any step a crash left undone)."""
-    journal = Journal(db)
-    try:
-        Desk(Engine(store), journal).start_notices()
-    finally:
-        journal.close()
-
-    def send(records: Sequence[Record]) -> None:
-        journal = Journal(db)
-        try:
-            sent.append(len(Desk(Engine(store), journal).notices_catch_up()))
-        finally:
-            journal.close()
-
-    return send
+from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail, out, settings
+from xinyong.system.reading import FORMATS, IngestFailed
 
 
 def ingest_command(
@@ -86,6 +34,17 @@ def ingest_command(
             "score below a gate threshold, sanction); off by default for bulk loads.",
         ),
     ] = False,
+    as_agency: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Ingest as the agency key of this name (from --keys or XINYONG_KEYS_FILE): "
+            "only its categories are accepted, as over HTTP and NATS. Default: the operator.",
+        ),
+    ] = None,
+    keys: Annotated[
+        Path | None, typer.Option("--keys", help="API keys (TOML), for --as.", dir_okay=False)
+    ] = None,
 ) -> None:
     """Load a file of credit-file records into the store, all or nothing.
 
@@ -95,16 +54,14 @@ def ingest_command(
 
     Example: xinyong ingest records.jsonl --db credit.db
     """
+    from xinyong.composition import open_system
+
     try:
-        store = open_store(db)
+        system = open_system(settings(db, keys_file=keys))
     except XinyongError as e:
         fail(str(e))
     try:
-        sent: list[int] = []
-        after = _notifier(store, db, sent) if notices else None
-        report = ingest_file(store, file, known_categories=_known_categories(), after_append=after)
-        live = live_state(store)
-        updated = live.catch_up().subjects if live is not None else None
+        report = system.ingest(file, by=as_agency, notices=notices)
     except IngestFailed as e:
         for error in e.errors:
             where = f"{file}:{error.row}" if error.row is not None else str(file)
@@ -120,15 +77,15 @@ def ingest_command(
         err.print(f"{file}: {e}", highlight=False, markup=False)
         raise typer.Exit(1) from None
     finally:
-        store.close()
+        system.close()
     table = Table(title=f"ingested {file}", show_header=False)
     table.add_row("rows", f"{report.rows:,}")
     table.add_row("inserted", f"{report.inserted:,}")
     table.add_row("duplicates (already stored)", f"{report.duplicates:,}")
     table.add_row("time", f"{report.elapsed:.2f} s ({report.rate:,.0f} rows/s)")
     table.add_row("store", db)
-    if updated is not None:
-        table.add_row("live state", f"{updated:,} subject(s) updated")
+    if report.live_subjects is not None:
+        table.add_row("live state", f"{report.live_subjects:,} subject(s) updated")
     if notices:
-        table.add_row("notices sent", f"{sum(sent):,}")
+        table.add_row("notices sent", f"{len(report.notices):,}")
     out.print(table)

@@ -10,7 +10,9 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
+from xinyong.core.errors import XinyongError
 from xinyong.core.timeutil import now, parse_instant
+from xinyong.system.settings import Settings
 
 DbOpt = Annotated[
     str,
@@ -60,3 +62,12 @@ def moments(at: str | None, known_at: str | None) -> tuple[datetime, datetime]:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def settings(db: str, **overrides: Any) -> Settings:
+    """The environment's settings with this command's options on top; a bad setting stops
+    the command with its message."""
+    try:
+        return Settings.from_env(db=db, **overrides)
+    except XinyongError as e:
+        fail(str(e))

@@ -11,10 +11,10 @@ from typing import Annotated
 
 import typer
 
-from xinyong.adapters.state import LiveState, live_state
+from xinyong.adapters.state import LiveState
 from xinyong.adapters.store import SqlRecordStore, open_store
 from xinyong.core.errors import XinyongError
-from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail, out
+from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail, out, settings
 
 
 def state_command(db: DbOpt = DEFAULT_DB) -> None:
@@ -69,28 +69,20 @@ def ingest_stream_command(
     Example: xinyong ingest-stream --nats nats://127.0.0.1:4222 --stream RECORDS
     --subject 'records.>' --keys keys.toml --db credit.db
     """
+    from xinyong.composition import open_system
     from xinyong.drivers.stream import StreamOptions, consume
-    from xinyong.system.catalogue import known_categories
-    from xinyong.system.principals import KeyRing
 
     try:
-        ring = KeyRing.from_file(keys) if keys is not None else KeyRing.from_env()
-        store = open_store(db)
-        cats = known_categories()
+        system = open_system(settings(db, keys_file=keys))
     except XinyongError as e:
         fail(str(e))
     opts = StreamOptions(nats_url, stream, subject, durable, dead_letter)
-    live = live_state(store)
-    if live is not None and live.behind():
-        live.catch_up()  # repair after a crash between a commit and the state update
     try:
+        system.desk.start_notices()  # from here on every appended record is news
         report = asyncio.run(
             consume(
-                store,
+                system,
                 opts,
-                keys=ring,
-                categories=cats,
-                live=live,
                 max_messages=max_messages,
                 idle_exit=idle_exit,
                 log=lambda line: err.print(line, highlight=False, markup=False),
@@ -99,7 +91,7 @@ def ingest_stream_command(
     except (OSError, TimeoutError) as e:
         fail(f"cannot consume from {nats_url}: {e}")
     finally:
-        store.close()
+        system.close()
     out.print(
         f"{report.messages:,} message(s): {report.inserted:,} inserted, "
         f"{report.duplicates:,} duplicate(s), {report.dead:,} sent to {opts.dead_subject}",

@@ -6,17 +6,18 @@ under a test client that skips it, on first use) and closed at shutdown.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import threading
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from xinyong.adapters.journal import Journal
-from xinyong.adapters.store import open_store
+from xinyong.composition import keyring, open_system
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.drivers.http import (
@@ -31,60 +32,39 @@ from xinyong.drivers.http import (
 )
 from xinyong.drivers.http import repairs as repairs_http
 from xinyong.drivers.http.context import Services
-from xinyong.system.catalogue import categories_for
-from xinyong.system.engine import Engine
-from xinyong.system.objection_desk import Desk
 from xinyong.system.principals import KeyRing
-from xinyong.system.schemes_io import all_memoranda, all_presets
+from xinyong.system.settings import Settings
 
 
 class _Opener:
-    """Opens the services once, on the first call; closes them on :meth:`close`."""
+    """Opens the system once, on the first call; closes it on :meth:`close`."""
 
-    def __init__(
-        self,
-        store_url: str,
-        keys: KeyRing,
-        schemes: dict[str, AnyScheme] | None,
-        memoranda: Sequence[Memorandum] | None,
-        categories: Collection[str] | None,
-    ) -> None:
-        self.store_url, self.keys = store_url, keys
-        self.schemes, self.memoranda, self.categories = schemes, memoranda, categories
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.services: Services | None = None
         self._lock = threading.Lock()
 
     def open(self) -> Services:
         with self._lock:
             if self.services is None:
-                store = open_store(self.store_url)
-                try:
-                    journal = Journal(self.store_url)
-                except BaseException:
-                    store.close()
-                    raise
-                schemes = self.schemes if self.schemes is not None else all_presets()
-                engine = Engine(
-                    store,
-                    schemes,
-                    self.memoranda if self.memoranda is not None else all_memoranda(),
+                system = open_system(self.settings)
+                system.desk.start_notices()  # from here on every appended record is news
+                cats = system.admission.categories
+                self.services = Services(
+                    system.store,
+                    system.engine,
+                    system.desk.journal,
+                    system.keys,
+                    frozenset(cats) if cats is not None else frozenset(),
+                    system.desk,
+                    system,
                 )
-                # data minimisation: only categories in the catalogue that a scheme uses
-                cats = (
-                    frozenset(self.categories)
-                    if self.categories is not None
-                    else categories_for(schemes)
-                )
-                desk = Desk(engine, journal)
-                desk.start_notices()  # from here on every appended record is news
-                self.services = Services(store, engine, journal, self.keys, cats, desk)
             return self.services
 
     def close(self) -> None:
         with self._lock:
             if self.services is not None:
-                self.services.store.close()
-                self.services.journal.close()
+                self.services.system.close()
                 self.services = None
 
 
@@ -102,12 +82,20 @@ def create_app(
     Keys: ``keys`` if given, else ``keys_file``, else from the environment
     (:meth:`KeyRing.from_env`). Schemes and memoranda default to the presets.
     """
-    ring = (
-        keys
-        if keys is not None
-        else (KeyRing.from_file(keys_file) if keys_file is not None else KeyRing.from_env())
-    )
-    opener = _Opener(store_url, ring, schemes, memoranda, categories)
+    extra: dict[str, Any] = {}
+    for name, value in (
+        ("keys", keys),
+        ("schemes", schemes),
+        ("memoranda", memoranda),
+        ("categories", categories),
+    ):
+        if value is not None:
+            extra[name] = value
+    settings = Settings.from_env(db=store_url, keys_file=keys_file)
+    settings = dataclasses.replace(settings, extra=extra)
+    if keys is None:
+        extra["keys"] = keyring(settings)  # a bad keys file fails here, not at the first request
+    opener = _Opener(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

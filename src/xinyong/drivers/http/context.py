@@ -12,6 +12,7 @@ from fastapi import Depends, Header, Request
 from xinyong.adapters.journal import Access, Journal
 from xinyong.core.timeutil import now, parse_instant
 from xinyong.drivers.http.errors import BadRequest, Forbidden, Unauthenticated
+from xinyong.system.credit_system import CreditSystem
 from xinyong.system.engine import Engine
 from xinyong.system.objection_desk import Desk
 from xinyong.system.principals import PUBLIC, KeyRing, Principal, Role
@@ -26,6 +27,7 @@ class Services:
     keys: KeyRing
     categories: frozenset[str]
     desk: Desk
+    system: CreditSystem
 
 
 def open_services(request: Request) -> Services:

@@ -25,7 +25,7 @@ from xinyong.core.objection_case import NoSuchCase, NoSuchTarget, TransitionRefu
 from xinyong.core.objection_remedy import BadRemedy
 from xinyong.core.workdays import OutsideCalendar
 from xinyong.system.engine import UnknownGate
-from xinyong.system.ingest import IngestFailed
+from xinyong.system.reading import IngestFailed
 
 log = logging.getLogger("xinyong.http")
 

@@ -2,104 +2,49 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from xinyong.adapters.state import live_state
-from xinyong.core.errors import InvalidRecord
-from xinyong.core.records import Record
 from xinyong.drivers.http.context import Services, Svc, require
 from xinyong.drivers.http.errors import BadRequest, Forbidden
-from xinyong.system.ingest import IngestFailed, RowError, append_or_explain, category_error
+from xinyong.system.admission import EmptyBatch, NotAuthorised
 from xinyong.system.principals import Principal, Role
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 
 MAX_BYTES = 64 * 1024 * 1024
-MAX_ERRORS = 50
 
 
-def parse(body: bytes) -> tuple[list[Record], list[int], list[RowError]]:
-    """Records and their line numbers from a JSONL body, and the rows that are not records."""
+def append(svc: Services, who: Principal, body: bytes) -> dict[str, Any]:
+    """Validate every row, then append the batch; raise with every row error otherwise."""
     try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise IngestFailed(
-            [RowError(None, None, f"body is not UTF-8 text ({e.reason}); send UTF-8 JSONL")],
-            source="body",
-        ) from None
-    records: list[Record] = []
-    rows: list[int] = []
-    errors: list[RowError] = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        if len(errors) >= MAX_ERRORS:
-            break
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            errors.append(
-                RowError(
-                    n,
-                    None,
-                    f"not valid JSON: {e.msg} at column {e.colno}; each line must "
-                    "be one JSON object",
-                )
-            )
-            continue
-        except RecursionError:
-            errors.append(RowError(n, None, "JSON nested too deeply"))
-            continue
-        if not isinstance(obj, dict):
-            errors.append(
-                RowError(n, None, f"must be a JSON object {{...}}, got {type(obj).__name__}")
-            )
-            continue
-        try:
-            records.append(Record.from_dict(obj, row=n))
-            rows.append(n)
-        except InvalidRecord as e:
-            errors.append(RowError(n, e.field, e.reason))
-        except (TypeError, ValueError, OverflowError) as e:
-            errors.append(RowError(n, None, f"cannot read this record: {e}"))
-    return records, rows, errors
-
-
-def append(svc: Services, who: Principal, body: bytes) -> tuple[dict[str, Any], list[Record]]:
-    """Validate every row, then append the batch; raise with every row error otherwise.
-    Returns the response and the records newly inserted."""
-    records, rows, errors = parse(body)
-    if not records and not errors:
-        raise BadRequest("the body holds no records; send one JSON record per line (JSONL)")
-    refused = [
-        (rows[i], r.category) for i, r in enumerate(records) if not who.may_write(r.category)
-    ]
-    if refused:
-        listed = "; ".join(f"row {n}: {c!r}" for n, c in refused[:10])
+        done = svc.system.admit(body, by=who)
+    except NotAuthorised as e:
+        listed = "; ".join(
+            f"row {x.row}: {x.reason.split(' to record ', 1)[-1].split(';')[0]}"
+            for x in e.errors[:10]
+        )
         raise Forbidden(
             f"agency {who.name!r} is not authorised to record these categories ({listed}); it "
             f"may record: {', '.join(sorted(who.categories))}; nothing was written"
-        )
-    for i, r in enumerate(records):
-        if r.category not in svc.categories:
-            errors.append(RowError(rows[i], "category", category_error(r.category, svc.categories)))
-    done = append_or_explain(svc.store, records, errors, rows, source="body", max_errors=MAX_ERRORS)
+        ) from None
+    except EmptyBatch:
+        raise BadRequest(
+            "the body holds no records; send one JSON record per line (JSONL)"
+        ) from None
     results = [
-        {"row": rows[i], "id": r.id, "result": "inserted" if new else "duplicate"}
-        for i, (r, new) in enumerate(zip(records, done.fresh, strict=True))
+        {"row": row, "id": r.id, "result": "inserted" if new else "duplicate"}
+        for row, r, new in zip(done.rows, done.records, done.result.fresh, strict=True)
     ]
-    fresh = [r for r, new in zip(records, done.fresh, strict=True) if new]
     return {
-        "rows": len(records),
-        "inserted": done.inserted,
-        "duplicates": done.duplicates,
+        "rows": len(done.records),
+        "inserted": done.result.inserted,
+        "duplicates": done.result.duplicates,
         "results": results,
-        "notices_for_subjects": len({r.subject for r in fresh}),
-    }, fresh
+        "notices_for_subjects": len({r.subject for r in done.fresh}),
+    }
 
 
 _BODY = {
@@ -134,10 +79,7 @@ async def post_records(
     body = await request.body()
     if len(body) > MAX_BYTES:
         raise BadRequest(f"body is {len(body)} bytes; send at most {MAX_BYTES} per request")
-    answer, fresh = await run_in_threadpool(append, svc, who, body)
-    if fresh:
-        live = live_state(svc.store, svc.engine.schemes, svc.engine.memoranda)
-        if live is not None:  # the store keeps a live state: bring it up to date
-            background.add_task(live.catch_up)
-        background.add_task(svc.desk.notices_catch_up)
+    answer = await run_in_threadpool(append, svc, who, body)
+    if answer["inserted"]:  # live state and notices after the response
+        background.add_task(svc.system.after_ingest, notices=True)
     return answer

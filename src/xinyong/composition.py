@@ -1,0 +1,107 @@
+"""The composition root: the one place that chooses and wires the store, the journal, the
+live state and the objection desk for a :class:`~xinyong.system.settings.Settings`.
+
+Every entry point (the CLI, the HTTP service, the NATS consumer, the synthetic world, a user's
+script) opens its system here:
+
+>>> import xinyong
+>>> with xinyong.open_system(xinyong.Settings(db=":memory:")) as system:
+...     sorted(system.gates())[:2]
+['air.ticket', 'bank.loan']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from xinyong.adapters.journal import Journal
+from xinyong.adapters.ledger import verify_store
+from xinyong.adapters.state import live_state
+from xinyong.adapters.store import open_store, store_url
+from xinyong.adapters.store.ledger import Signer, load_key
+from xinyong.core.errors import XinyongError
+from xinyong.system.admission import Admission
+from xinyong.system.catalogue import categories_for
+from xinyong.system.credit_system import CreditSystem
+from xinyong.system.engine import Engine
+from xinyong.system.objection_desk import Desk
+from xinyong.system.principals import KeyRing
+from xinyong.system.schemes_io import all_memoranda, all_presets, load_memorandum, load_scheme
+from xinyong.system.settings import Settings
+
+__all__ = ["keyring", "open_system"]
+
+
+def keyring(settings: Settings) -> KeyRing:
+    ring = settings.extra.get("keys")
+    if isinstance(ring, KeyRing):
+        return ring
+    if settings.keys_file is not None:
+        return KeyRing.from_file(settings.keys_file)
+    if settings.api_keys:
+        return KeyRing.from_toml(settings.api_keys, "XINYONG_API_KEYS")
+    return KeyRing.empty()
+
+
+def _schemes(settings: Settings) -> dict[str, Any]:
+    if "schemes" in settings.extra:
+        return dict(settings.extra["schemes"])
+    if not settings.schemes:
+        return all_presets()
+    loaded = [load_scheme(n) for n in settings.schemes]
+    return {s.name: s for s in loaded}
+
+
+def _memoranda(settings: Settings) -> list[Any]:
+    if "memoranda" in settings.extra:
+        return list(settings.extra["memoranda"])
+    if not settings.memoranda:
+        return all_memoranda()
+    return [load_memorandum(n) for n in settings.memoranda]
+
+
+def _signer(settings: Settings) -> Signer | None:
+    if settings.ledger_key is None:
+        return None
+    return Signer(load_key(Path(settings.ledger_key)), settings.ledger_every)
+
+
+def open_system(settings: Settings | None = None, *, must_exist: bool = False) -> CreditSystem:
+    """Open the store named by ``settings.db`` (created and migrated if needed, unless
+    ``must_exist``) and wire the system over it. ``settings`` defaults to
+    :meth:`Settings.from_env`."""
+    s = settings if settings is not None else Settings.from_env()
+    if (
+        must_exist
+        and "://" not in s.db
+        and s.db not in ("", ":memory:")
+        and not Path(s.db).exists()
+    ):
+        raise XinyongError(
+            f"no store at {s.db!r}; ingest records first (xinyong ingest FILE --db {s.db})"
+        )
+    keys = keyring(s)
+    schemes, memoranda = _schemes(s), _memoranda(s)
+    cats = s.extra.get("categories")
+    categories = frozenset(cats) if cats is not None else categories_for(schemes)
+    store = open_store(s.db, signer=_signer(s))
+    try:
+        journal = Journal(store_url(s.db))
+        live = live_state(store, schemes, memoranda)
+        if live is not None and live.behind():
+            live.catch_up()  # repair after a crash between a commit and the state update
+        engine = Engine(store, schemes, memoranda, state=live)
+        desk = Desk(engine, journal)
+    except BaseException:
+        store.close()
+        raise
+    admission = Admission(
+        store,
+        categories,
+        live=(live.catch_up if live is not None else None),
+        notify=desk.notices_catch_up,
+    )
+    system = CreditSystem(s, store, engine, desk, admission, keys, verifier=verify_store)
+    system.closers += [store.close, desk.journal.close]
+    return system

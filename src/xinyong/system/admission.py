@@ -1,0 +1,267 @@
+"""One admission path for every way records arrive: a file, an HTTP body, a stream message,
+or ready-made records from code.
+
+A batch is parsed (:mod:`xinyong.system.reading`), then :meth:`Admission.admit` runs the same
+steps whoever sent it: authorise (an agency writes only its categories), data minimisation
+(the category is catalogued and a configured scheme uses it; the record names its legal
+basis), the store's rules (conflicts, references: a dry run only when the batch is refused),
+the append (one transaction, all or nothing). After the commit, :meth:`Admission.after_commit`
+brings the live state up to date and, when asked, sends the notices of adverse changes.
+A refused batch raises :class:`~xinyong.system.reading.IngestFailed` with every row error, and
+nothing is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from time import perf_counter
+
+from xinyong.core.errors import InvalidRecord, RecordConflict
+from xinyong.core.minimisation import (
+    NO_LEGAL_BASIS,
+    Admissible,
+    has_legal_basis,
+    unused_category_error,
+)
+from xinyong.core.notices import Notice
+from xinyong.core.records import Record
+from xinyong.system.principals import Principal
+from xinyong.system.reading import IngestFailed, IngestReport, Parsed, RowError, parse_file
+from xinyong.system.record_store import AppendResult, RecordStore
+
+MAX_ERRORS = 50
+
+
+class NotAuthorised(IngestFailed):
+    """Rows whose category the sending agency may not record; nothing was written.
+    ``refused``: (row, category) of each."""
+
+    refused: list[tuple[int, str]] = []
+
+
+class EmptyBatch(IngestFailed):
+    """The input holds no records at all."""
+
+
+def category_error(category: str, known: Collection[str]) -> str:
+    """Why ``category`` is refused, with the closest known categories as suggestions.
+
+    When ``known`` is :class:`Admissible` (the catalogue narrowed to the categories the
+    configured schemes use), a catalogued category no scheme uses is refused for data
+    minimisation, and the message says so.
+    """
+    if isinstance(known, Admissible) and category in known.catalogued:
+        return unused_category_error(category, known.schemes)
+    close = difflib.get_close_matches(category, list(known), n=3, cutoff=0.6)
+    if not close:  # a family name alone, e.g. "tax" for "tax.arrears"
+        close = sorted(k for k in known if k.startswith(category + "."))[:3]
+    if close:
+        hint = "did you mean " + " or ".join(map(repr, close)) + "?"
+    elif len(known) <= 30:
+        hint = "known categories: " + ", ".join(sorted(known))
+    else:
+        hint = "see the catalogue for the known categories"
+    return f"unknown category {category!r}; {hint}"
+
+
+def not_authorised(who: Principal, category: str) -> str:
+    return (
+        f"agency {who.name!r} is not authorised to record {category!r}; it may record: "
+        f"{', '.join(sorted(who.categories))}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A committed batch: the store's answer, and the records with their rows."""
+
+    result: AppendResult
+    records: Sequence[Record]
+    rows: Sequence[int]
+    elapsed: float
+
+    @property
+    def fresh(self) -> list[Record]:
+        """The records this batch inserted (the others were stored already)."""
+        return [r for r, new in zip(self.records, self.result.fresh, strict=True) if new]
+
+
+@dataclass(frozen=True, slots=True)
+class AfterCommit:
+    """What followed a commit: the notices sent, and how many subjects the live state
+    re-evaluated (``None``: the store keeps no live state)."""
+
+    notices: list[Notice]
+    live_subjects: int | None
+
+
+@dataclass
+class Admission:
+    """The admission steps over one store, for the configured categories.
+
+    ``categories``: what may be recorded (``None``: no catalogue check, for stores run
+    without one); ``live``: called after a commit to bring the live state up to date;
+    ``notify``: called after a commit to send the notices of what was appended since the
+    last notices (it follows the record log, so a crash loses none).
+    """
+
+    store: RecordStore
+    categories: Collection[str] | None
+    live: Callable[[], object] | None = None
+    notify: Callable[[], list[Notice]] | None = None
+    max_errors: int = MAX_ERRORS
+
+    def refusals(self, batch: Parsed, by: Principal | None) -> list[RowError]:
+        """The row errors of ``batch`` before the store is asked: parsing, authorisation,
+        catalogue and legal basis. Raises :class:`NotAuthorised` or :class:`EmptyBatch`."""
+        if not batch.records and not batch.errors:
+            raise EmptyBatch(
+                [
+                    RowError(
+                        None,
+                        None,
+                        f"the {batch.source} holds no records; send one JSON record per line "
+                        "(JSONL) or a CSV file with a header row",
+                    )
+                ],
+                source=batch.source,
+            )
+        if by is not None:
+            refused = [
+                RowError(batch.rows[i], "category", not_authorised(by, r.category))
+                for i, r in enumerate(batch.records)
+                if not by.may_write(r.category)
+            ]
+            if refused:
+                denied = NotAuthorised(
+                    refused[: self.max_errors],
+                    source=batch.source,
+                    truncated=len(refused) > self.max_errors,
+                )
+                denied.refused = [
+                    (batch.rows[i], r.category)
+                    for i, r in enumerate(batch.records)
+                    if not by.may_write(r.category)
+                ]
+                raise denied
+        errors = list(batch.errors)
+        cats = self.categories
+        keep_records: list[Record] = []
+        keep_rows: list[int] = []
+        for i, r in enumerate(batch.records):
+            if cats is not None and r.category not in cats:
+                errors.append(RowError(batch.rows[i], "category", category_error(r.category, cats)))
+            elif not has_legal_basis(r.legal_basis):
+                errors.append(RowError(batch.rows[i], "legal_basis", NO_LEGAL_BASIS))
+            else:
+                keep_records.append(r)
+                keep_rows.append(batch.rows[i])
+                continue
+            batch.failed_ids.add(r.id)
+        if len(keep_records) < len(batch.records):  # the store judges only the rows left
+            batch.records, batch.rows = keep_records, keep_rows
+        return errors[: self.max_errors]
+
+    def admit(self, batch: Parsed, by: Principal | None = None) -> Admitted:
+        """Check ``batch`` as sent by ``by`` (``None``: the operator, who may record every
+        admissible category) and append it, all or nothing."""
+        started = perf_counter()
+        errors = self.refusals(batch, by)
+        result = append_or_explain(
+            self.store,
+            batch.records,
+            errors,
+            batch.rows,
+            source=batch.source,
+            max_errors=self.max_errors,
+            failed_ids=batch.failed_ids,
+            truncated=batch.truncated,
+        )
+        return Admitted(result, batch.records, batch.rows, perf_counter() - started)
+
+    def after_commit(self, notices: bool) -> AfterCommit:
+        """Bring the live state up to date; send notices if ``notices``."""
+        updated = None
+        if self.live is not None:
+            updated = getattr(self.live(), "subjects", None)
+        sent = self.notify() if notices and self.notify is not None else []
+        return AfterCommit(sent, updated)
+
+
+def append_or_explain(
+    store: RecordStore,
+    records: Sequence[Record],
+    errors: Sequence[RowError],
+    rows: Sequence[int],
+    *,
+    source: str,
+    max_errors: int = MAX_ERRORS,
+    failed_ids: Collection[str] = frozenset(),
+    truncated: bool = False,
+) -> AppendResult:
+    """Append ``records`` (line ``rows[i]`` each) unless ``errors`` holds row errors already;
+    a refused batch raises :class:`IngestFailed` with the store's problems added (up to
+    ``max_errors`` in all), and nothing is written.
+
+    The store is asked for its problems (:meth:`RecordStore.check`) only when the batch is
+    refused or has errors already, so a good batch is hashed and looked up once, by the append
+    itself. Problems about a reference to an id in ``failed_ids`` (rows refused already) are
+    left out: they follow from those rows.
+    """
+
+    def problems(room: int) -> list[RowError]:
+        if room <= 0:
+            return []
+        found = store.check(records, limit=room, where=lambda i: f"row {rows[i]}")
+        return [
+            RowError(rows[p.index], p.field, p.reason)
+            for p in found
+            if p.missing is None or p.missing not in failed_ids
+        ]
+
+    if not errors:
+        try:
+            return store.append(records)
+        except (RecordConflict, InvalidRecord):
+            found = problems(max_errors)
+            if not found:  # refused for a reason the dry run does not see: say it as it is
+                raise
+            raise IngestFailed(found, source=source, truncated=len(found) >= max_errors) from None
+    every = [*errors, *problems(max_errors - len(errors))]
+    raise IngestFailed(every, source=source, truncated=truncated or len(every) >= max_errors)
+
+
+def ingest_file(
+    store: RecordStore,
+    path: Path,
+    *,
+    known_categories: Collection[str] | None = None,
+    max_errors: int = MAX_ERRORS,
+) -> IngestReport:
+    """Validate every row of ``path``, then append them all in one transaction (the
+    admission path without a principal, live state or notices: see
+    :meth:`xinyong.CreditSystem.ingest` for the whole of it)."""
+    batch = parse_file(path, max_errors)
+    done = Admission(store, known_categories, max_errors=max_errors).admit(batch)
+    return IngestReport(
+        len(done.records), done.result.inserted, done.result.duplicates, done.elapsed
+    )
+
+
+def ingest_records(
+    store: RecordStore,
+    records: Iterable[Record],
+    *,
+    known_categories: Collection[str] | None = None,
+    max_errors: int = MAX_ERRORS,
+) -> IngestReport:
+    """Append ready-made records as one batch (all or nothing); rows in errors are 1-based
+    positions."""
+    batch = Parsed.of_records(records)
+    done = Admission(store, known_categories, max_errors=max_errors).admit(batch)
+    return IngestReport(
+        len(done.records), done.result.inserted, done.result.duplicates, done.elapsed
+    )

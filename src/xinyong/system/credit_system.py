@@ -1,0 +1,217 @@
+"""The application: one :class:`CreditSystem` that every entry point uses.
+
+It holds the store, the engine, the objection desk and the admission path as the composition
+root (:func:`xinyong.open_system`) wired them, and offers the use cases: ingest, score, lists,
+check, objections, repair, notices, ledger verification. Drivers (CLI, HTTP, NATS) parse
+their input, call one of these, and render the answer.
+
+>>> import xinyong
+>>> with xinyong.open_system(xinyong.Settings(db=":memory:")) as system:
+...     system.check("air.ticket", "11010519491231002X", at="2026-01-01").decision
+'allow'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from xinyong.core.evaluate import SubjectView
+from xinyong.core.lists import ListEntry
+from xinyong.core.notices import Notice
+from xinyong.core.records import Record
+from xinyong.core.repair import RepairDecision, RepairRequest
+from xinyong.core.sanctions import Decision
+from xinyong.core.scoring.result import ScoreResult
+from xinyong.core.timeutil import now, parse_instant
+from xinyong.system.admission import Admission, Admitted, AfterCommit
+from xinyong.system.engine import Engine
+from xinyong.system.objection_desk import Desk
+from xinyong.system.principals import KeyRing, Principal
+from xinyong.system.reading import Parsed, parse_file, parse_jsonl
+from xinyong.system.record_store import RecordStore
+from xinyong.system.repairs import repair as decide_and_record
+from xinyong.system.schemes_io import load_scheme
+from xinyong.system.settings import Settings
+
+Moment = datetime | str | None
+"""An instant, an ISO date or date-time (UTC when no offset), or ``None`` for now."""
+
+Source = Path | bytes | Iterable[Record]
+"""What :meth:`CreditSystem.ingest` takes: a JSONL/CSV file, a JSONL body, or records."""
+
+
+def moment(value: Moment, default: datetime | None = None) -> datetime:
+    if value is None:
+        return default if default is not None else now()
+    if isinstance(value, datetime):
+        return value
+    return parse_instant(value)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What :meth:`CreditSystem.ingest` did."""
+
+    rows: int
+    inserted: int
+    duplicates: int
+    elapsed: float
+    results: list[dict[str, Any]]
+    """Per row: ``{"row", "id", "result": "inserted" | "duplicate"}``."""
+    notices: list[Notice]
+    """The notices sent after the commit (empty unless asked for)."""
+    live_subjects: int | None = None
+    """Subjects the live state re-evaluated (``None``: the store keeps no live state)."""
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.elapsed if self.elapsed > 0 else float("inf")
+
+
+@dataclass
+class CreditSystem:
+    """The use cases over one wired system. Open one with :func:`xinyong.open_system`; close
+    it (or use it as a context manager) when done."""
+
+    settings: Settings
+    store: RecordStore
+    engine: Engine
+    desk: Desk
+    admission: Admission
+    keys: KeyRing
+    verifier: Callable[..., Any] | None = None
+    """The ledger's verification, as the store's backend provides it."""
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    # -- life
+
+    def __enter__(self) -> CreditSystem:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the journal and the store (in that order); safe to call twice."""
+        while self.closers:
+            self.closers.pop()()
+
+    # -- admission
+
+    def read(self, source: Source, *, name: str | None = None) -> Parsed:
+        """Parse ``source`` into a batch (row errors kept, nothing written)."""
+        m = self.admission.max_errors
+        if isinstance(source, Path):
+            return parse_file(source, m)
+        if isinstance(source, bytes | bytearray):
+            return parse_jsonl(bytes(source), name or "body", m)
+        return Parsed.of_records(source, name or "records")
+
+    def principal(self, by: Principal | str | None) -> Principal | None:
+        """``by`` as a principal: a key's name looks the key up (an unknown name raises)."""
+        if by is None or isinstance(by, Principal):
+            return by
+        return self.keys.named(by)
+
+    def admit(self, source: Source | Parsed, *, by: Principal | str | None = None) -> Admitted:
+        """Parse (unless parsed), authorise, check and append ``source``, all or nothing;
+        nothing after the commit (see :meth:`after_ingest`)."""
+        batch = source if isinstance(source, Parsed) else self.read(source)
+        return self.admission.admit(batch, self.principal(by))
+
+    def after_ingest(self, *, notices: bool) -> AfterCommit:
+        """After a commit: the live state caught up, and the notices if ``notices``."""
+        return self.admission.after_commit(notices)
+
+    def ingest(
+        self, source: Source | Parsed, *, by: Principal | str | None = None, notices: bool = False
+    ) -> IngestResult:
+        """Ingest a file, a JSONL body or records as one batch, all or nothing, as sent by
+        ``by`` (a principal or a key's name; ``None``: the operator). Raises
+        :class:`~xinyong.system.reading.IngestFailed` with every row error otherwise.
+        After the commit the live state is caught up and, if ``notices``, the notices of
+        adverse changes are sent."""
+        done = self.admit(source, by=by)
+        sent = self.after_ingest(notices=notices)
+        results = [
+            {"row": row, "id": r.id, "result": "inserted" if new else "duplicate"}
+            for row, r, new in zip(done.rows, done.records, done.result.fresh, strict=True)
+        ]
+        return IngestResult(
+            len(done.records),
+            done.result.inserted,
+            done.result.duplicates,
+            done.elapsed,
+            results,
+            sent.notices,
+            sent.live_subjects,
+        )
+
+    # -- reading
+
+    def view(self, subject: str, at: Moment = None, known_at: Moment = None) -> SubjectView:
+        """Every scheme's score and list entries for ``subject`` at ``at``."""
+        t = moment(at)
+        return self.engine.view(subject, t, moment(known_at, t))
+
+    def score(
+        self, subject: str, scheme: str, at: Moment = None, known_at: Moment = None
+    ) -> tuple[ScoreResult, list[ListEntry]]:
+        """``subject``'s score under ``scheme`` (a name or a ``.toml`` path), explained, and
+        its entries on the scheme's lists."""
+        t = moment(at)
+        return self.engine.score(subject, load_scheme(scheme), t, moment(known_at, t))
+
+    def lists(self, subject: str, at: Moment = None, known_at: Moment = None) -> list[ListEntry]:
+        """``subject``'s list entries (in force or not) under every scheme in force."""
+        return list(self.view(subject, at, known_at).entries)
+
+    def check(
+        self, gate: str, subject: str, at: Moment = None, known_at: Moment = None
+    ) -> Decision:
+        """A gate's answer for ``subject``: allow, deny or benefit, with what and why."""
+        t = moment(at)
+        return self.engine.check(gate, subject, t, moment(known_at, t))
+
+    def gates(self) -> dict[str, str]:
+        return self.engine.gates()
+
+    @property
+    def objections(self) -> Desk:
+        """The objection desk: file, review, decide, reconsider, withdraw, list, notices."""
+        return self.desk
+
+    def notices(self, subject: str) -> list[dict[str, Any]]:
+        return self.desk.notices_of(subject)
+
+    def repair(
+        self, request: RepairRequest, at: Moment = None, *, record: bool = True
+    ) -> tuple[RepairDecision, Record | None]:
+        """Decide a credit-repair request; append the repair record if granted and
+        ``record``."""
+        decision, rec = decide_and_record(self.store, request, moment(at), record=record)
+        if rec is not None and record:
+            self.after_ingest(notices=False)
+        return decision, rec
+
+    def verify_ledger(self, **options: Any) -> Any:
+        """Verify the store's ledger (see ``xinyong ledger verify``)."""
+        if self.verifier is None:
+            from xinyong.core.errors import XinyongError
+
+            raise XinyongError("this store keeps no ledger")
+        return self.verifier(self.store, **options)
+
+    def records(self, subject: str) -> Sequence[Record]:
+        """``subject``'s credit file as stored."""
+        return self.store.records_for(subject)

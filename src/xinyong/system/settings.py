@@ -1,0 +1,142 @@
+"""Settings: everything an operator configures, read from the environment in one place.
+
+Every entry point builds one :class:`Settings` (``Settings.from_env()``, with the options of
+the command or the request layered on top by :meth:`Settings.replace`) and hands it to
+:func:`xinyong.open_system`. ``docs/settings.md`` documents each field and its variable; a test
+holds the two together.
+
+>>> s = Settings.from_env({"XINYONG_DB": "credit.db", "XINYONG_SCHEMES": "rongcheng, sesame"})
+>>> s.db, s.schemes
+('credit.db', ('rongcheng', 'sesame'))
+>>> s.replace(db="other.db").db
+'other.db'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xinyong.core.errors import XinyongError
+
+DEFAULT_DB = "./xinyong.db"
+DEFAULT_LEDGER_EVERY = 10_000
+
+
+class SettingsError(XinyongError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """One environment variable behind a field."""
+
+    name: str
+    field: str
+    help: str
+
+
+VARIABLES = (
+    Variable(
+        "XINYONG_DB",
+        "db",
+        "The store: a file path (embedded SQLite) or a database URL (sqlite:///..., "
+        "postgresql://...).",
+    ),
+    Variable("XINYONG_KEYS_FILE", "keys_file", "A TOML file of API keys ([[key]] tables)."),
+    Variable(
+        "XINYONG_API_KEYS",
+        "api_keys",
+        "API keys as TOML text, when there is no keys file.",
+    ),
+    Variable(
+        "XINYONG_LEDGER_KEY",
+        "ledger_key",
+        "An Ed25519 PEM private key: appends sign ledger checkpoints with it.",
+    ),
+    Variable(
+        "XINYONG_LEDGER_EVERY",
+        "ledger_every",
+        "Records between two signed checkpoints (a whole number >= 1).",
+    ),
+    Variable(
+        "XINYONG_SCHEMES",
+        "schemes",
+        "Comma-separated preset names or scheme files in force; empty: every preset.",
+    ),
+    Variable(
+        "XINYONG_MEMORANDA",
+        "memoranda",
+        "Comma-separated memorandum names or files in force; empty: every shipped one.",
+    ),
+)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the system runs with. Every field has a default; see ``docs/settings.md``."""
+
+    db: str = DEFAULT_DB
+    """The store: a file path (embedded SQLite) or a database URL."""
+    keys_file: Path | None = None
+    """API keys (TOML, one ``[[key]]`` table per key); ``None``: see ``api_keys``."""
+    api_keys: str | None = None
+    """API keys as TOML text; with neither, only the public role exists."""
+    ledger_key: Path | None = None
+    """Ed25519 PEM key that signs ledger checkpoints; ``None``: appends are not signed."""
+    ledger_every: int = DEFAULT_LEDGER_EVERY
+    """Records between two signed checkpoints."""
+    schemes: tuple[str, ...] = ()
+    """Schemes in force (preset names or ``.toml`` paths); empty: every preset."""
+    memoranda: tuple[str, ...] = ()
+    """Memoranda in force (names or ``.toml`` paths); empty: every shipped memorandum."""
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Ready-made values for tests and embedding (``schemes``, ``memoranda``, ``categories``,
+    ``keys`` objects) that take precedence over the names above."""
+
+    def __post_init__(self) -> None:
+        if self.ledger_every < 1:
+            raise SettingsError(
+                f"ledger_every (XINYONG_LEDGER_EVERY) must be a whole number of records >= 1, "
+                f"got {self.ledger_every}"
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``environ`` (default ``os.environ``), then ``overrides`` (fields
+        whose value is ``None`` are not overridden)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        if env.get("XINYONG_DB"):
+            values["db"] = env["XINYONG_DB"]
+        if env.get("XINYONG_KEYS_FILE"):
+            values["keys_file"] = Path(env["XINYONG_KEYS_FILE"])
+        if env.get("XINYONG_API_KEYS"):
+            values["api_keys"] = env["XINYONG_API_KEYS"]
+        if env.get("XINYONG_LEDGER_KEY"):
+            values["ledger_key"] = Path(env["XINYONG_LEDGER_KEY"])
+        raw = env.get("XINYONG_LEDGER_EVERY")
+        if raw:
+            try:
+                values["ledger_every"] = int(raw)
+            except ValueError:
+                raise SettingsError(
+                    f"XINYONG_LEDGER_EVERY must be a whole number of records >= 1, got {raw!r}"
+                ) from None
+        for var, name in (("XINYONG_SCHEMES", "schemes"), ("XINYONG_MEMORANDA", "memoranda")):
+            if env.get(var):
+                values[name] = _names(env[var])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` (fields whose value is ``None`` are left as they are)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
