@@ -47,6 +47,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "preset_names": ("xinyong.system.schemes_io", "preset_names"),
     "score_subject": ("xinyong.core.scoring.engine", "score_subject"),
     "check_gate": ("xinyong.core.evaluate", "check_gate"),
+    "score_population": ("xinyong.adapters.batch", "score_population"),
+    "records_frame": ("xinyong.adapters.batch", "records_frame"),
     "evaluate_subject": ("xinyong.core.evaluate", "evaluate_subject"),
     "check_code": ("xinyong.core.codes", "check"),
     "check_resident": ("xinyong.core.codes", "check_resident"),
@@ -81,6 +83,8 @@ __all__ = [
     "open_system",
     "preset",
     "preset_names",
+    "records_frame",
+    "score_population",
     "score_subject",
 ]
 
@@ -100,6 +104,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from xinyong.adapters.batch import records_frame, score_population
     from xinyong.composition import open_system
     from xinyong.core.codes import check as check_code
     from xinyong.core.codes import check_organisation, check_resident

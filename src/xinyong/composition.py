@@ -17,16 +17,17 @@ from typing import Any
 
 from xinyong.adapters.journal import Journal
 from xinyong.adapters.ledger import verify_store
-from xinyong.adapters.state import live_state
-from xinyong.adapters.store import open_store, store_url
+from xinyong.adapters.state import LiveState, live_state
+from xinyong.adapters.store import SqlRecordStore, open_store, store_url
 from xinyong.adapters.store.ledger import Signer, load_key
 from xinyong.core.errors import XinyongError
 from xinyong.system.admission import Admission
-from xinyong.system.catalogue import categories_for
+from xinyong.system.catalogue import categories_for, known_categories
 from xinyong.system.credit_system import CreditSystem
 from xinyong.system.engine import Engine
 from xinyong.system.objection_desk import Desk
 from xinyong.system.principals import KeyRing
+from xinyong.system.record_store import RecordStore
 from xinyong.system.schemes_io import all_memoranda, all_presets, load_memorandum, load_scheme
 from xinyong.system.settings import Settings
 
@@ -84,7 +85,12 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
     keys = keyring(s)
     schemes, memoranda = _schemes(s), _memoranda(s)
     cats = s.extra.get("categories")
-    categories = frozenset(cats) if cats is not None else categories_for(schemes)
+    if cats is not None:
+        categories: frozenset[str] = frozenset(cats)
+    elif s.admit == "catalogue":
+        categories = known_categories()
+    else:
+        categories = categories_for(schemes)
     store = open_store(s.db, signer=_signer(s))
     try:
         journal = Journal(store_url(s.db))
@@ -102,6 +108,21 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
         live=(live.catch_up if live is not None else None),
         notify=desk.notices_catch_up,
     )
-    system = CreditSystem(s, store, engine, desk, admission, keys, verifier=verify_store)
+    system = CreditSystem(
+        s,
+        store,
+        engine,
+        desk,
+        admission,
+        keys,
+        verifier=verify_store,
+        live_builder=lambda: _build_live(store, schemes, memoranda),
+    )
     system.closers += [store.close, desk.journal.close]
     return system
+
+
+def _build_live(store: RecordStore, schemes: dict[str, Any], memoranda: list[Any]) -> Any:
+    if not isinstance(store, SqlRecordStore):  # both backends are SQL stores today
+        raise XinyongError("this store cannot keep a live state")
+    return LiveState(store, schemes, memoranda).catch_up()

@@ -12,6 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from world_helpers import toy
 
+import xinyong
 from xinyong.adapters.store import open_store
 from xinyong.core.evaluate import check_gate, evaluate_subject
 from xinyong.core.sanctions import decide
@@ -24,11 +25,8 @@ MONTHS = 4
 
 
 def run(scenario: Scenario, population: Population, db: Path, seed: int = 3) -> RunResult:
-    store = open_store(str(db))
-    try:
-        return run_world(scenario, population, store, months=MONTHS, seed=seed)
-    finally:
-        store.close()
+    with xinyong.open_system(xinyong.Settings(db=str(db), admit="catalogue")) as system:
+        return run_world(scenario, population, system, months=MONTHS, seed=seed)
 
 
 @pytest.fixture(scope="module")

@@ -86,6 +86,8 @@ class CreditSystem:
     keys: KeyRing
     verifier: Callable[..., Any] | None = None
     """The ledger's verification, as the store's backend provides it."""
+    live_builder: Callable[[], Any] | None = None
+    """Builds (or brings up to date) the store's live state, as its backend provides it."""
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     # -- life
@@ -211,6 +213,15 @@ class CreditSystem:
 
             raise XinyongError("this store keeps no ledger")
         return self.verifier(self.store, **options)
+
+    def build_live_state(self) -> Any:
+        """Build or bring up to date the store's live state (scores, lists and gate answers
+        per subject); from then on every ingest updates it and gate checks read it."""
+        if self.live_builder is None:
+            from xinyong.core.errors import XinyongError
+
+            raise XinyongError("this store cannot keep a live state")
+        return self.live_builder()
 
     def records(self, subject: str) -> Sequence[Record]:
         """``subject``'s credit file as stored."""

@@ -25,6 +25,7 @@ from xinyong.core.errors import XinyongError
 
 DEFAULT_DB = "./xinyong.db"
 DEFAULT_LEDGER_EVERY = 10_000
+ADMIT = ("used", "catalogue")
 
 
 class SettingsError(XinyongError):
@@ -69,6 +70,12 @@ VARIABLES = (
         "Comma-separated preset names or scheme files in force; empty: every preset.",
     ),
     Variable(
+        "XINYONG_ADMIT",
+        "admit",
+        "Which categories ingest admits: 'used' (catalogued and used by a scheme in force: "
+        "data minimisation, the default) or 'catalogue' (every catalogued category).",
+    ),
+    Variable(
         "XINYONG_MEMORANDA",
         "memoranda",
         "Comma-separated memorandum names or files in force; empty: every shipped one.",
@@ -98,11 +105,19 @@ class Settings:
     """Schemes in force (preset names or ``.toml`` paths); empty: every preset."""
     memoranda: tuple[str, ...] = ()
     """Memoranda in force (names or ``.toml`` paths); empty: every shipped memorandum."""
+    admit: str = "used"
+    """Categories admitted at ingest: ``"used"`` (catalogued and used by a scheme in force:
+    data minimisation) or ``"catalogue"`` (every catalogued category: for replays and the
+    synthetic world, whose agencies report all they handle)."""
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Ready-made values for tests and embedding (``schemes``, ``memoranda``, ``categories``,
     ``keys`` objects) that take precedence over the names above."""
 
     def __post_init__(self) -> None:
+        if self.admit not in ADMIT:
+            raise SettingsError(
+                f"admit (XINYONG_ADMIT) must be one of {', '.join(ADMIT)}, got {self.admit!r}"
+            )
         if self.ledger_every < 1:
             raise SettingsError(
                 f"ledger_every (XINYONG_LEDGER_EVERY) must be a whole number of records >= 1, "
@@ -131,6 +146,8 @@ class Settings:
                 raise SettingsError(
                     f"XINYONG_LEDGER_EVERY must be a whole number of records >= 1, got {raw!r}"
                 ) from None
+        if env.get("XINYONG_ADMIT"):
+            values["admit"] = env["XINYONG_ADMIT"].strip()
         for var, name in (("XINYONG_SCHEMES", "schemes"), ("XINYONG_MEMORANDA", "memoranda")):
             if env.get(var):
                 values[name] = _names(env[var])

@@ -1,6 +1,6 @@
 """The credit system as the world meets it: the engine's real ingest, batch scoring and lists.
 
-Records go into the store through :func:`xinyong.system.ingest.ingest_records`; every
+Records go into the store through :meth:`xinyong.CreditSystem.ingest`; every
 month end the batch scorer scores everyone from the store's contents, and list entries come
 from the engine's own list rules (see :mod:`.lists_view`). Beside what the system believes,
 the same engine computes an *error-free* view: the same schemes applied to the same store
@@ -18,14 +18,14 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+import xinyong
+from xinyong import records_frame, score_population
 from xinyong.adapters.batch.frame import REQUIRED_COLUMNS
-from xinyong.adapters.store import RecordStore
 from xinyong.core.lists import ListEntry, state_entry
 from xinyong.core.records import Record
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.schemes.lists import GradeEntry
 from xinyong.core.scoring.engine import AnyScheme, NoVersionInForce, score_subject
-from xinyong.world.engine_io import ingest, records_frame, score_population
 from xinyong.world.lists_view import ListShape, event_entries, list_shape
 from xinyong.world.subjects import BoolArray
 
@@ -95,19 +95,21 @@ class View:
         return {name: self.score_of(name, idx) for name in self.scores}
 
 
-class CreditSystem:
-    """The store, the schemes and memoranda, and the world's record of which records were
-    erroneous (never shown to the engine)."""
+class CreditView:
+    """The world's view of the credit system it feeds (a :class:`xinyong.CreditSystem`): the
+    schemes and memoranda, and the world's record of which records were erroneous (never
+    shown to the engine)."""
 
     def __init__(
         self,
-        store: RecordStore,
+        system: xinyong.CreditSystem,
         schemes: Mapping[str, AnyScheme],
         memoranda: Sequence[Memorandum],
         codes: pl.Series,
         known_categories: frozenset[str] | None = None,
     ) -> None:
-        self.store = store
+        self.system = system
+        self.store = system.store  # reads only; every write goes through system.ingest
         self.schemes = dict(schemes)
         self.memoranda = list(memoranda)
         self.codes = codes
@@ -148,7 +150,13 @@ class CreditSystem:
         if not records:
             return 0
         for start in range(0, len(records), BATCH):
-            ingest(self.store, records[start : start + BATCH], self.known_categories)
+            batch = records[start : start + BATCH]
+            done = self.system.ingest(batch)
+            if done.inserted != len(batch):
+                raise xinyong.XinyongError(
+                    f"the store skipped {len(batch) - done.inserted} of {len(batch)} records "
+                    "as already stored; the world must issue every record id once"
+                )
         self.ingested += len(records)
         self.parts.append(part.select(REQUIRED_COLUMNS))
         self.meta.append(
@@ -227,7 +235,9 @@ class CreditSystem:
                 score[only] = np.nan if empty.score is None else float(empty.score)
                 grade[only] = base_grade
         if frame.height:
-            res = score_population(scheme, frame, at).join(self.index, on="subject", how="inner")
+            res = score_population(scheme, frame, at, at).join(
+                self.index, on="subject", how="inner"
+            )
             idx = res["idx"].to_numpy()
             if "score" in res.columns:
                 score[idx] = res["score"].cast(pl.Float64).fill_null(np.nan).to_numpy()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from xinyong.adapters.store import open_store
+import xinyong
 from xinyong.system.catalogue import known_categories
 from xinyong.world.population import Population, exact_age, generate_population
 from xinyong.world.report import render, write_report
@@ -84,19 +84,17 @@ def simulate(
     before = before or {}
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    store = open_store(str(fresh_store_path(db)))
-    try:
+    settings = xinyong.Settings(db=str(fresh_store_path(db)), admit="catalogue")
+    with xinyong.open_system(settings) as system:
         run = run_world(
             scenario,
             population,
-            store,
+            system,
             months=months,
             seed=seed,
             known_categories=known_categories(),  # records must be in the catalogue
             progress=progress,
         )
-    finally:
-        store.close()
     timings["run"] = time.perf_counter() - t
     report = None
     if out is not None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from xinyong.adapters.store import RecordStore
+import xinyong
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.system.schemes_io import load_memorandum, load_scheme
@@ -33,7 +33,7 @@ from xinyong.world.agencies import Reporting
 from xinyong.world.behaviour import BehaviourState, Modifiers
 from xinyong.world.clock import instant, month_bounds, month_label
 from xinyong.world.courts import CourtProcess
-from xinyong.world.credit import CreditSystem, View
+from xinyong.world.credit import CreditView, View
 from xinyong.world.emit import to_frame, to_records
 from xinyong.world.kinds import kinds
 from xinyong.world.metrics import Collector, beliefs
@@ -98,7 +98,7 @@ class Run:
         self,
         scenario: Scenario,
         population: Population,
-        store: RecordStore,
+        system: xinyong.CreditSystem,
         *,
         seed: int | None = None,
         known_categories: frozenset[str] | None = None,
@@ -115,8 +115,8 @@ class Run:
         self.reporting = Reporting(scenario, self.subjects, self.kinds)
         self.courts = CourtProcess(scenario, self.subjects)
         self.state = BehaviourState.start(self._rng(-1, 9), scenario, self.subjects)
-        self.system = CreditSystem(
-            store, schemes, self.memoranda, self.subjects.codes, known_categories
+        self.system = CreditView(
+            system, schemes, self.memoranda, self.subjects.codes, known_categories
         )
         self.collector = Collector(
             self.subjects,
@@ -248,7 +248,7 @@ class Run:
 def run_world(
     scenario: Scenario,
     population: Population,
-    store: RecordStore,
+    system: xinyong.CreditSystem,
     *,
     months: int | None = None,
     seed: int | None = None,
@@ -256,9 +256,9 @@ def run_world(
     progress: Progress | None = None,
 ) -> RunResult:
     """Run ``population`` under ``scenario`` for ``months`` (default: the scenario's),
-    ingesting into ``store`` (which should start empty)."""
+    ingesting through ``system`` (whose store should start empty)."""
     months = scenario.world.months if months is None else months
-    run = Run(scenario, population, store, seed=seed, known_categories=known_categories)
+    run = Run(scenario, population, system, seed=seed, known_categories=known_categories)
     for m in range(months):
         run.step()
         if progress is not None:

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from xinyong.core.errors import XinyongError
 from xinyong.core.scoring.engine import NoVersionInForce
-from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail
+from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail, system_for
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -30,12 +30,10 @@ def export_parquet_command(
     """
     from xinyong.adapters.batch.dataset import DatasetError, write_dataset
     from xinyong.adapters.batch.synth import default_buckets
-    from xinyong.adapters.store import open_store
 
-    if "://" not in db and not Path(db).exists():
-        fail(f"no store at {db!r}; ingest records first (xinyong ingest FILE --db {db})")
+    with system_for(db) as system:
+        frame = system.store.frame()
     try:
-        frame = open_store(db).frame()
         m = write_dataset(frame, output, buckets or default_buckets(frame.height))
     except (XinyongError, DatasetError) as exc:
         fail(str(exc))

@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from xinyong.adapters.store import open_store
-from xinyong.core.errors import XinyongError
 from xinyong.core.evaluate import view_to_dict
 from xinyong.core.scoring.engine import NoVersionInForce
 from xinyong.core.scoring.result import ScoreResult
@@ -25,8 +23,8 @@ from xinyong.drivers.cli.options import (
     moments,
     out,
     print_json,
+    system_for,
 )
-from xinyong.system.engine import Engine
 from xinyong.system.schemes_io import load_scheme
 
 SubjectArg = Annotated[str, typer.Argument(help="Credit code of the subject.")]
@@ -40,18 +38,6 @@ def _subject(code: str) -> str:
     if not c.valid:
         fail(f"subject {code!r} is not a valid credit code: {c.reason}")
     return c.code
-
-
-def _engine(db: str) -> Engine:
-    if "://" not in db and not Path(db).exists():
-        fail(f"no store at {db!r}; ingest records first (xinyong ingest FILE --db {db})")
-    try:
-        from xinyong.adapters.state import live_state
-
-        store = open_store(db)
-        return Engine(store, state=live_state(store))
-    except XinyongError as exc:
-        fail(str(exc))
 
 
 def score_command(
@@ -68,11 +54,11 @@ def score_command(
     """
     code = _subject(subject)
     t, k = moments(at, known_at)
-    try:
-        s = load_scheme(scheme)
-        result, entries = _engine(db).score(code, s, t, k)
-    except (XinyongError, NoVersionInForce) as exc:
-        fail(str(exc))
+    with system_for(db) as system:
+        try:
+            result, entries = system.engine.score(code, load_scheme(scheme), t, k)
+        except NoVersionInForce as exc:
+            fail(str(exc))
     data = result.to_dict()
     data["lists_in_force"] = [e.to_dict() for e in entries if e.in_force(t)]
     if as_json:
@@ -138,10 +124,8 @@ def lists_command(
     """
     code = _subject(subject)
     t, k = moments(at, known_at)
-    try:
-        view = _engine(db).view(code, t, k)
-    except XinyongError as exc:
-        fail(str(exc))
+    with system_for(db) as system:
+        view = system.view(code, t, k)
     data = view_to_dict(view)
     if as_json:
         print_json(data)
@@ -174,10 +158,8 @@ def check_command(
     """
     code = _subject(subject)
     t, k = moments(at, known_at)
-    try:
-        decision = _engine(db).check(gate, code, t, k)
-    except XinyongError as exc:
-        fail(str(exc))
+    with system_for(db) as system:
+        decision = system.check(gate, code, t, k)
     if as_json:
         print_json(decision.to_dict())
         return
@@ -246,11 +228,11 @@ def rescore_command(
         rescore_dataset_command(dataset, scheme, at, known_at, output, workers)
         return
     t, k = moments(at, known_at)
-    try:
-        s = load_scheme(scheme)
-        frame = _engine(db).store.frame()
-        result = score_population(s, frame, t, k)
-    except (XinyongError, NoVersionInForce) as exc:
-        fail(str(exc))
+    with system_for(db) as system:
+        try:
+            frame = system.store.frame()
+            result = score_population(load_scheme(scheme), frame, t, k)
+        except NoVersionInForce as exc:
+            fail(str(exc))
     result.write_parquet(output)
     err.print(f"scored {result.height:,} subjects from {frame.height:,} records -> {output}")

@@ -5,15 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from xinyong.adapters.journal import Journal
-from xinyong.adapters.store import open_store
-from xinyong.core.errors import XinyongError
 from xinyong.core.objection_case import Case
 from xinyong.core.timeutil import now, parse_instant
 from xinyong.core.workdays import china_date
@@ -26,8 +22,8 @@ from xinyong.drivers.cli.options import (
     instant,
     out,
     print_json,
+    system_for,
 )
-from xinyong.system.engine import Engine
 from xinyong.system.objection_desk import Desk
 
 app = typer.Typer(no_args_is_help=True)
@@ -38,20 +34,8 @@ ByOpt = Annotated[str, typer.Option("--by", help="Who acts (kept in the case his
 
 @contextmanager
 def _desk(db: str) -> Iterator[Desk]:
-    if "://" not in db and not Path(db).exists():
-        fail(f"no store at {db!r}; ingest records first (xinyong ingest FILE --db {db})")
-    try:
-        store = open_store(db)
-        journal = Journal(db)
-    except XinyongError as e:
-        fail(str(e))
-    try:
-        yield Desk(Engine(store), journal)
-    except XinyongError as e:
-        fail(str(e))
-    finally:
-        journal.close()
-        store.close()
+    with system_for(db) as system:
+        yield system.desk
 
 
 def _moment(at: str | None) -> Any:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -13,6 +15,9 @@ from rich.console import Console
 from xinyong.core.errors import XinyongError
 from xinyong.core.timeutil import now, parse_instant
 from xinyong.system.settings import Settings
+
+if TYPE_CHECKING:
+    from xinyong.system.credit_system import CreditSystem
 
 DbOpt = Annotated[
     str,
@@ -71,3 +76,22 @@ def settings(db: str, **overrides: Any) -> Settings:
         return Settings.from_env(db=db, **overrides)
     except XinyongError as e:
         fail(str(e))
+
+
+@contextmanager
+def system_for(db: str, *, must_exist: bool = True, **overrides: Any) -> Iterator[CreditSystem]:
+    """The system over ``db`` (opened by the composition root), closed on the way out. A
+    store that does not exist is refused when ``must_exist`` (read commands must not create
+    an empty one); any :class:`XinyongError` stops the command with its message."""
+    from xinyong.composition import open_system
+
+    try:
+        system = open_system(settings(db, **overrides), must_exist=must_exist)
+    except XinyongError as e:
+        fail(str(e))
+    try:
+        yield system
+    except XinyongError as e:
+        fail(str(e))
+    finally:
+        system.close()

@@ -6,13 +6,14 @@ the decision. ``check`` only decides; ``request`` also appends the repair record
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from xinyong.core.errors import XinyongError
 from xinyong.core.repair import RepairDecision, RepairRequest
-from xinyong.drivers.cli.engine_cmd import _engine, _subject
+from xinyong.drivers.cli.engine_cmd import _subject
 from xinyong.drivers.cli.options import (
     DEFAULT_DB,
     AtOpt,
@@ -22,8 +23,10 @@ from xinyong.drivers.cli.options import (
     instant,
     out,
     print_json,
+    system_for,
 )
-from xinyong.system.repairs import RepairTargetError, record_for_entry, repair
+from xinyong.system.credit_system import CreditSystem
+from xinyong.system.repairs import RepairTargetError, record_for_entry
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -66,13 +69,29 @@ def _decide(
         fail("give exactly one of --record ID or --list scheme/list")
     decided = instant(at, "--at")
     filed = instant(filed_at, "--filed-at") if filed_at else decided
-    engine = _engine(db)
+    with system_for(db) as system:
+        return _decide_on(
+            system, code, record, list_ref, decided, filed, obligations, commitment, write
+        )
+
+
+def _decide_on(
+    system: CreditSystem,
+    code: str,
+    record: str | None,
+    list_ref: str | None,
+    decided: datetime,
+    filed: datetime,
+    obligations: str | None,
+    commitment: str | None,
+    write: bool,
+) -> tuple[RepairDecision, dict[str, object] | None]:
     try:
         rid = record
         if rid is None:
             assert list_ref is not None
-            records = engine.store.records_for(code)
-            rid = record_for_entry(engine.schemes, code, records, list_ref, decided)
+            records = system.store.records_for(code)
+            rid = record_for_entry(system.engine.schemes, code, records, list_ref, decided)
         request = RepairRequest(
             code,
             rid,
@@ -82,7 +101,7 @@ def _decide(
             commitment is not None,
             commitment or "",
         )
-        decision, rec = repair(engine.store, request, decided, record=write)
+        decision, rec = system.repair(request, decided, record=write)
     except (RepairTargetError, XinyongError) as e:
         fail(str(e))
     return decision, rec.to_dict() if rec else None

@@ -1,6 +1,6 @@
 """``xinyong state`` and ``xinyong ingest-stream``: the incremental path from the command line.
 
-Thin: :class:`~xinyong.adapters.state.LiveState` and :func:`~xinyong.drivers.stream.consume`.
+Thin: :meth:`xinyong.CreditSystem.build_live_state` and :func:`~xinyong.drivers.stream.consume`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from typing import Annotated
 
 import typer
 
-from xinyong.adapters.state import LiveState
-from xinyong.adapters.store import SqlRecordStore, open_store
 from xinyong.core.errors import XinyongError
-from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail, out, settings
+from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail, out, settings, system_for
 
 
 def state_command(db: DbOpt = DEFAULT_DB) -> None:
@@ -23,16 +21,8 @@ def state_command(db: DbOpt = DEFAULT_DB) -> None:
 
     Example: xinyong state --db credit.db
     """
-    try:
-        store = open_store(db)
-    except XinyongError as e:
-        fail(str(e))
-    if not isinstance(store, SqlRecordStore):
-        fail("this store cannot keep a live state")
-    try:
-        done = LiveState(store).catch_up()
-    finally:
-        store.close()
+    with system_for(db) as system:
+        done = system.build_live_state()
     what = "rebuilt" if done.rebuilt else "brought up to date"
     out.print(
         f"live state {what}: {done.subjects:,} subject(s) re-evaluated, records up to "
