@@ -12,8 +12,17 @@ import typer
 from rich.table import Table
 
 from xinyong.core.errors import XinyongError
-from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail, out, settings
-from xinyong.system.reading import FORMATS, IngestFailed
+from xinyong.drivers.cli.options import (
+    DEFAULT_DB,
+    DbOpt,
+    JsonOpt,
+    err,
+    fail,
+    out,
+    print_json,
+    settings,
+)
+from xinyong.system.reading import FORMATS, IngestFailed, RowError
 
 
 def ingest_command(
@@ -45,6 +54,7 @@ def ingest_command(
     keys: Annotated[
         Path | None, typer.Option("--keys", help="API keys (TOML), for --as.", dir_okay=False)
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Load a file of credit-file records into the store, all or nothing.
 
@@ -63,6 +73,9 @@ def ingest_command(
     try:
         report = system.ingest(file, by=as_agency, notices=notices)
     except IngestFailed as e:
+        if as_json:
+            print_json({"written": 0, "errors": [_row_error(x) for x in e.errors]})
+            raise typer.Exit(1) from None
         for error in e.errors:
             where = f"{file}:{error.row}" if error.row is not None else str(file)
             field = f" field {error.field!r}:" if error.field is not None else ""
@@ -78,6 +91,17 @@ def ingest_command(
         raise typer.Exit(1) from None
     finally:
         system.close()
+    if as_json:
+        print_json(
+            {
+                "rows": report.rows,
+                "inserted": report.inserted,
+                "duplicates": report.duplicates,
+                "results": report.results,
+                "notices": [n.to_dict() for n in report.notices],
+            }
+        )
+        return
     table = Table(title=f"ingested {file}", show_header=False)
     table.add_row("rows", f"{report.rows:,}")
     table.add_row("inserted", f"{report.inserted:,}")
@@ -89,3 +113,7 @@ def ingest_command(
     if notices:
         table.add_row("notices sent", f"{len(report.notices):,}")
     out.print(table)
+
+
+def _row_error(e: RowError) -> dict[str, object]:
+    return {"row": e.row, "field": e.field, "reason": e.reason}

@@ -7,6 +7,7 @@ ingest refusal adds ``"errors"`` (row, field, reason for each bad row) and ``"wr
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,7 +26,7 @@ from xinyong.core.objection_case import NoSuchCase, NoSuchTarget, TransitionRefu
 from xinyong.core.objection_remedy import BadRemedy
 from xinyong.core.workdays import OutsideCalendar
 from xinyong.system.engine import UnknownGate
-from xinyong.system.reading import IngestFailed
+from xinyong.system.reading import IngestFailed, RowError
 
 log = logging.getLogger("xinyong.http")
 
@@ -43,7 +44,11 @@ class Unauthenticated(ServiceError):
 
 
 class Forbidden(ServiceError):
-    """The key's role may not do this."""
+    """The caller's role or key may not do this."""
+
+    def __init__(self, message: str, row_errors: Sequence[RowError] = ()) -> None:
+        super().__init__(message)
+        self.row_errors = list(row_errors)
 
 
 class NotFound(ServiceError):
@@ -88,6 +93,11 @@ def error_body(exc: BaseException) -> dict[str, Any]:
         )
         body["errors"] = [{"row": e.row, "field": e.field, "reason": e.reason} for e in exc.errors]
         body["truncated"] = exc.truncated
+        body["written"] = 0
+    if isinstance(exc, Forbidden) and exc.row_errors:
+        body["errors"] = [
+            {"row": e.row, "field": e.field, "reason": e.reason} for e in exc.row_errors
+        ]
         body["written"] = 0
     if status == 500:
         body["message"] = "internal error; the request was logged"

@@ -28,7 +28,8 @@ def append(svc: Services, who: Principal, body: bytes) -> dict[str, Any]:
         )
         raise Forbidden(
             f"agency {who.name!r} is not authorised to record these categories ({listed}); it "
-            f"may record: {', '.join(sorted(who.categories))}; nothing was written"
+            f"may record: {', '.join(sorted(who.categories))}; nothing was written",
+            e.errors,
         ) from None
     except EmptyBatch:
         raise BadRequest(
