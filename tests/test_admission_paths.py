@@ -9,6 +9,7 @@ is not reachable).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -121,10 +122,8 @@ def via_stream(db: Path, body: str, o: StreamOptions) -> Answer:
             js = nc.jetstream()
             await consume(system, o, max_messages=1, idle_exit=5.0)
             sub = await js.pull_subscribe(o.dead_subject, stream=f"{o.stream}_DEAD")
-            try:
+            with contextlib.suppress(nats.errors.TimeoutError):
                 dead.extend(await sub.fetch(1, timeout=1))
-            except nats.errors.TimeoutError:
-                pass
             await nc.close()
 
         asyncio.run(run())
