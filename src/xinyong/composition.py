@@ -7,7 +7,7 @@ script) opens its system here:
 >>> import xinyong
 >>> with xinyong.open_system(xinyong.Settings(db=":memory:")) as system:
 ...     sorted(system.gates())[:2]
-['air.ticket', 'bank.loan']
+['air.ticket', 'deposit.bike']
 """
 
 from __future__ import annotations

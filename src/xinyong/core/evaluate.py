@@ -82,6 +82,8 @@ def evaluate_subject(
 
 
 def check_gate(memoranda: Sequence[Memorandum], view: SubjectView, gate: str) -> Decision:
+    """The answer of ``gate`` (allow, deny or benefit, with each measure applied, its basis,
+    term and how to object) for the subject of ``view`` (:func:`evaluate_subject`)."""
     scores = {name: r.score for name, r in view.scores.items()}
     return decide(memoranda, gate, view.subject, view.at, view.entries, scores)
 

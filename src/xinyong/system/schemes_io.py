@@ -33,6 +33,7 @@ def _preset_dir(kind: str) -> Any:
 
 
 def preset_names() -> list[str]:
+    """The names of the schemes shipped with the package."""
     return sorted(p.name[:-5] for p in _preset_dir("schemes").iterdir() if p.name.endswith(".toml"))
 
 
@@ -48,6 +49,7 @@ def load_scheme_file(path: Path) -> AnyScheme:
 
 @cache
 def preset(name: str) -> AnyScheme:
+    """A shipped scheme by name (see :func:`preset_names`); errors list the names."""
     names = preset_names()
     if name not in names:
         raise SchemeError(f"no preset scheme {name!r}; presets: {', '.join(names)}")
@@ -75,6 +77,8 @@ def memorandum(name: str) -> Memorandum:
 
 
 def load_memorandum(name_or_path: str) -> Memorandum:
+    """A shipped memorandum by name, or a memorandum file by path (anything ending in
+    .toml)."""
     if name_or_path.endswith(".toml"):
         p = Path(name_or_path)
         return parse_memorandum(_read(p, str(p)), str(p))

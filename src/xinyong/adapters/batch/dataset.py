@@ -39,6 +39,7 @@ import numpy as np
 import polars as pl
 
 from xinyong.adapters.batch.frame import REQUIRED_COLUMNS, STATUSES, check_columns, micros
+from xinyong.core.errors import XinyongError
 
 FORMAT = "xinyong-records-dataset"
 SCHEMA_VERSION = 1
@@ -51,7 +52,7 @@ OPTIONAL_COLUMNS = ("source", "legal_basis", "evidence", "amount", "severity", "
 COMPRESSION: Literal["lz4"] = "lz4"  # fastest to decode; the job is bound by reading
 
 
-class DatasetError(ValueError):
+class DatasetError(XinyongError, ValueError):
     """A records dataset that cannot be read or written as asked (the message says why)."""
 
 

@@ -45,6 +45,7 @@ from xinyong.core.codes.resident import (
     known_province_prefix,
     resident_check_char,
 )
+from xinyong.core.errors import XinyongError
 
 __all__ = [
     "SEQUENCES_PER_SEX",
@@ -71,7 +72,7 @@ _GB11714_BY_REMAINDER = np.array(
 _RESIDENT_CHECK_ASCII = np.frombuffer(CHECK_CHARS.encode("ascii"), dtype=np.uint8)
 
 
-class SequenceCapacityError(ValueError):
+class SequenceCapacityError(XinyongError, ValueError):
     """More people of one sex share an address code and birth date than sequence codes
     exist for them."""
 

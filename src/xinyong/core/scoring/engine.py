@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from xinyong.core.errors import XinyongError
 from xinyong.core.records import Effective, Record, Voided, resolve
 from xinyong.core.schemes.model import (
     Graded,
@@ -37,7 +38,7 @@ from xinyong.core.timeutil import iso
 AnyScheme = PointsScheme | ScorecardScheme | TiersScheme | ListsScheme
 
 
-class NoVersionInForce(ValueError):
+class NoVersionInForce(XinyongError, ValueError):
     pass
 
 

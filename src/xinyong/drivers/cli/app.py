@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from xinyong.drivers.cli import (
@@ -48,6 +50,30 @@ app.add_typer(spark_cmd.app, name="spark", help="Rescore on Apache Spark.")
 app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
 app.command("demo")(demo_command)
 app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from xinyong import __version__
+
+        typer.echo(f"xinyong {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """xinyong (信用): explainable, contestable social credit schemes, with a synthetic world
+    to study them.
+
+    Example: xinyong demo
+    """
 
 
 def main() -> None:
