@@ -67,7 +67,10 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
 def test_import_is_cheap() -> None:
     """``import xinyong`` must not pull in the store or the columnar libraries."""
-    code = "import sys, xinyong; print(sorted(m for m in ('sqlalchemy', 'polars') if m in sys.modules))"
+    code = (
+        "import sys, xinyong; "
+        "print(sorted(m for m in ('sqlalchemy', 'polars') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
