@@ -49,6 +49,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "check_gate": ("xinyong.core.evaluate", "check_gate"),
     "score_population": ("xinyong.adapters.batch", "score_population"),
     "records_frame": ("xinyong.adapters.batch", "records_frame"),
+    "FRAME_SCHEMA": ("xinyong.adapters.batch.frame", "FRAME_SCHEMA"),
+    "REQUIRED_COLUMNS": ("xinyong.adapters.batch.frame", "REQUIRED_COLUMNS"),
     "evaluate_subject": ("xinyong.core.evaluate", "evaluate_subject"),
     "check_code": ("xinyong.core.codes", "check"),
     "check_resident": ("xinyong.core.codes", "check_resident"),
@@ -62,6 +64,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "FRAME_SCHEMA",
+    "REQUIRED_COLUMNS",
     "CreditSystem",
     "IngestFailed",
     "IngestResult",
@@ -105,6 +109,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from xinyong.adapters.batch import records_frame, score_population
+    from xinyong.adapters.batch.frame import FRAME_SCHEMA, REQUIRED_COLUMNS
     from xinyong.composition import open_system
     from xinyong.core.codes import check as check_code
     from xinyong.core.codes import check_organisation, check_resident

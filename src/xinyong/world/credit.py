@@ -19,8 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 import xinyong
-from xinyong import records_frame, score_population
-from xinyong.adapters.batch.frame import REQUIRED_COLUMNS
+from xinyong import REQUIRED_COLUMNS, records_frame, score_population
 from xinyong.core.lists import ListEntry, state_entry
 from xinyong.core.records import Record
 from xinyong.core.sanctions import Memorandum

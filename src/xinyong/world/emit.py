@@ -111,7 +111,7 @@ def to_frame(
 ) -> pl.DataFrame:
     """The same records as :func:`to_records`, straight from the columns, in the layout of
     the record store's ``frame()`` (a test holds the two equal)."""
-    from xinyong.adapters.batch.frame import FRAME_SCHEMA
+    from xinyong import FRAME_SCHEMA
 
     listing = len(scenario.events) + LISTING
     sources = pl.Series([scenario.agencies[n].source for n in agencies.names], dtype=pl.String)

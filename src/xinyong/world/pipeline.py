@@ -16,7 +16,6 @@ from pathlib import Path
 import polars as pl
 
 import xinyong
-from xinyong.system.catalogue import known_categories
 from xinyong.world.population import Population, exact_age, generate_population
 from xinyong.world.report import render, write_report
 from xinyong.world.run import Progress, RunResult, run_world
@@ -92,7 +91,7 @@ def simulate(
             system,
             months=months,
             seed=seed,
-            known_categories=known_categories(),  # records must be in the catalogue
+            known_categories=frozenset(system.admission.categories or ()),
             progress=progress,
         )
     timings["run"] = time.perf_counter() - t

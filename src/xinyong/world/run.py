@@ -25,9 +25,9 @@ import numpy as np
 import polars as pl
 
 import xinyong
+from xinyong import load_memorandum, load_scheme
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
-from xinyong.system.schemes_io import load_memorandum, load_scheme
 from xinyong.world import behaviour, gates
 from xinyong.world.agencies import Reporting
 from xinyong.world.behaviour import BehaviourState, Modifiers
