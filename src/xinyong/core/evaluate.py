@@ -19,14 +19,15 @@ from xinyong.core.scoring.result import ScoreResult
 
 
 def age_on(subject: str, day: date) -> int | None:
-    """Age of a person on ``day`` from the birth date in their resident identity number."""
+    """Age of a person on ``day`` from the birth date in their resident identity number
+    (``None`` for an organisation or an invalid code)."""
     from xinyong.core.codes import check
+    from xinyong.core.codes.resident import years_between
 
     c = check(subject)
     if c.kind != "resident" or not c.valid:
         return None
-    born = date.fromisoformat(str(c.fields["birth_date"]))
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    return years_between(date.fromisoformat(str(c.fields["birth_date"])), day)
 
 
 @dataclass(frozen=True, slots=True)

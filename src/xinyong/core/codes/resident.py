@@ -119,6 +119,12 @@ def age_on(code: str, day: date) -> int:
     born = birth_date(code)
     if day < born:
         raise ValueError(f"{day.isoformat()} is before the birth date {born.isoformat()}")
+    return years_between(born, day)
+
+
+def years_between(born: date, day: date) -> int:
+    """Whole years from ``born`` to ``day`` (negative before the birth date): the one age
+    formula (a person born on 29 February ages on 1 March in common years)."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
