@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from xinyong.core.errors import InvalidRecord
+from xinyong.core.record_fields import MAX_DETAILS, check_range, clean_subject, clean_text
 from xinyong.core.timeutil import iso, parse_instant
 
 DetailValue = str | int | float | bool
@@ -108,10 +109,14 @@ class Record:
         return hashlib.sha256(text.encode()).hexdigest()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, row: int | None = None) -> Record:
+    def from_dict(
+        cls, data: Mapping[str, Any], *, row: int | None = None, typed: bool = False
+    ) -> Record:
         """Build and validate a record from loosely typed input (JSON object or CSV row).
 
-        Raises :class:`InvalidRecord` naming the row and field on the first problem found.
+        ``typed``: the input has types (JSON), so a number must be a number (``"12"`` is
+        refused); CSV cells are all text. Raises :class:`InvalidRecord` naming the row and
+        field on the first problem found.
         """
         if not _FIELD_SET.issuperset(data):
             unknown = sorted(set(data) - _FIELD_SET)
@@ -126,6 +131,13 @@ class Record:
             amount = None
         elif isinstance(amount_raw, bool):
             raise InvalidRecord("must be a number, got a boolean", field="amount", row=row)
+        elif typed and not isinstance(amount_raw, int | float):
+            raise InvalidRecord(
+                f"must be a number, got {type(amount_raw).__name__} {str(amount_raw)[:40]!r}; "
+                'write it without quotes, e.g. "amount": 12',
+                field="amount",
+                row=row,
+            )
         else:
             try:
                 amount = float(amount_raw)
@@ -154,7 +166,7 @@ class Record:
         details = _details(data.get("details"), row)
         record = cls(
             id=_text(data, "id", True, row),
-            subject=_text(data, "subject", True, row).upper(),
+            subject=clean_subject(_text(data, "subject", True, row), row),
             category=_text(data, "category", True, row),
             occurred_at=_instant(data, "occurred_at", row),
             recorded_at=_instant(data, "recorded_at", row),
@@ -218,14 +230,14 @@ def _text(data: Mapping[str, Any], name: str, required: bool, row: int | None) -
         return ""
     if not isinstance(v, str):
         raise InvalidRecord(f"must be text, got {type(v).__name__}", field=name, row=row)
-    return v.strip()
+    return v.strip() if name == "subject" else clean_text(v.strip(), name, row)
 
 
 def _instant(data: Mapping[str, Any], name: str, row: int | None) -> datetime:
     raw = _text(data, name, True, row)
     try:
-        return parse_instant(raw)
-    except ValueError as e:
+        return check_range(parse_instant(raw), name, row)
+    except (ValueError, OverflowError) as e:
         raise InvalidRecord(str(e), field=name, row=row) from None
 
 
@@ -243,14 +255,25 @@ def _details(raw: Any, row: int | None) -> dict[str, DetailValue]:
             ) from None
     if not isinstance(raw, Mapping):
         raise InvalidRecord("must be an object of simple values", field="details", row=row)
+    if len(raw) > MAX_DETAILS:
+        raise InvalidRecord(
+            f"has {len(raw):,} entries; at most {MAX_DETAILS} are allowed",
+            field="details",
+            row=row,
+        )
     out: dict[str, DetailValue] = {}
     for k, v in raw.items():
         if not isinstance(k, str) or not isinstance(v, str | int | float | bool):
             raise InvalidRecord(
-                f"entry {k!r} must map a name to text, a number or a boolean",
+                f"entry {str(k)[:40]!r} must map a name to text, a number or a boolean",
                 field="details",
                 row=row,
             )
+        clean_text(k, "details.name", row)
+        if isinstance(v, str):
+            clean_text(v, "details.value", row)
+        elif isinstance(v, float) and not math.isfinite(v):
+            raise InvalidRecord(f"entry {k!r} must be a finite number", field="details", row=row)
         out[k] = v
     return out
 

@@ -117,7 +117,7 @@ class Admission:
     def refusals(self, batch: Parsed, by: Principal | None) -> list[RowError]:
         """The row errors of ``batch`` before the store is asked: parsing, authorisation,
         catalogue and legal basis. Raises :class:`NotAuthorised` or :class:`EmptyBatch`."""
-        if not batch.records and not batch.errors:
+        if not batch.records and not batch.errors and not batch.empty_ok:
             raise EmptyBatch(
                 [
                     RowError(

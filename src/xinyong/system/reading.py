@@ -225,16 +225,21 @@ class Parsed:
     failed_ids: set[str] = field(default_factory=set)
     source: str = "input"
     truncated: bool = False
+    empty_ok: bool = False
+    """Ready-made records from code may be none (a no-op); a file, body or message may not."""
 
     @classmethod
     def of_records(cls, records: Iterable[Record], source: str = "records") -> Parsed:
         """Ready-made records; row numbers are 1-based positions."""
         batch = list(records)
-        return cls(batch, list(range(1, len(batch) + 1)), source=source)
+        return cls(batch, list(range(1, len(batch) + 1)), source=source, empty_ok=True)
 
 
 def parse_items(
-    items: Iterable[tuple[int, dict[str, Any] | RowError]], source: str, max_errors: int
+    items: Iterable[tuple[int, dict[str, Any] | RowError]],
+    source: str,
+    max_errors: int,
+    typed: bool = True,
 ) -> Parsed:
     """Records from ``(row, object or error)`` items, stopping at ``max_errors`` errors."""
     out = Parsed(source=source)
@@ -246,7 +251,7 @@ def parse_items(
             out.errors.append(item)
             continue
         try:
-            out.records.append(Record.from_dict(item, row=row))
+            out.records.append(Record.from_dict(item, row=row, typed=typed))
             out.rows.append(row)
         except InvalidRecord as e:
             out.errors.append(RowError(row, e.field, e.reason))
@@ -259,7 +264,8 @@ def parse_items(
 
 def parse_file(path: Path, max_errors: int = 50) -> Parsed:
     """Every row of a ``.jsonl``/``.ndjson`` or ``.csv`` file (see :func:`read_records`)."""
-    return parse_items(_read_rows(path), str(path), max_errors)
+    typed = FORMATS.get(path.suffix.lower()) != "csv"
+    return parse_items(_read_rows(path), str(path), max_errors, typed)
 
 
 def parse_jsonl(body: bytes, source: str = "body", max_errors: int = 50) -> Parsed:
