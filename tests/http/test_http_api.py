@@ -111,8 +111,10 @@ def test_conflicting_id_is_refused(client: TestClient, db: str) -> None:
     post(client, jsonl(a))
     changed = make_record(id=a.id, amount=2.0, evidence=a.evidence)
     r = client.post("/v1/records", content=jsonl(changed), headers=AGENCY)
-    assert r.status_code == 422
-    assert "amount" in r.json()["errors"][0]["reason"]
+    assert r.status_code == 409  # as documented
+    reason = r.json()["errors"][0]["reason"]
+    assert a.id in reason
+    assert "amount" not in reason  # nothing of the stored record (maybe another agency's)
     assert count(db) == 1
 
 

@@ -217,7 +217,7 @@ def append_or_explain(
             return []
         found = store.check(records, limit=room, where=lambda i: f"row {rows[i]}")
         return [
-            RowError(rows[p.index], p.field, p.reason)
+            RowError(rows[p.index], p.field, p.reason, p.conflict)
             for p in found
             if p.missing is None or p.missing not in failed_ids
         ]

@@ -31,6 +31,9 @@ class RowError:
     row: int | None
     field: str | None
     reason: str
+    conflict: bool = False
+    """The row reuses a stored id with other content (HTTP answers 409 when every error is
+    one)."""
 
     def __str__(self) -> str:
         where = [] if self.row is None else [f"row {self.row}"]

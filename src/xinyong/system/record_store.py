@@ -203,9 +203,9 @@ def plan_append(
             if k.content_hash == hashes[i]:
                 duplicates += 1
                 continue
-            other = stored(rid)
+            # the stored record may be another agency's: name the id, not its content
             problems.append(
-                Problem(i, "id", _conflict(r, other, f"already stored under id {rid!r}"), True)
+                Problem(i, "id", _conflict(r, None, f"id {rid!r} is already stored"), True)
             )
         elif j is not None:
             if hashes[j] == hashes[i]:

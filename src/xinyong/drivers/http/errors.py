@@ -77,6 +77,8 @@ STATUS: dict[type[BaseException], tuple[int, str]] = {
 
 
 def status_of(exc: BaseException) -> tuple[int, str]:
+    if isinstance(exc, IngestFailed) and exc.errors and all(e.conflict for e in exc.errors):
+        return 409, "record_conflict"
     for cls in type(exc).__mro__:
         if cls in STATUS:
             return STATUS[cls]
