@@ -13,7 +13,8 @@ from xinyong.core.lists import ListEntry
 from xinyong.core.records import Record
 from xinyong.core.sanctions import Decision
 from xinyong.core.timeutil import iso
-from xinyong.golden.cases import SCORE_KEYS, Check, RepairCase
+from xinyong.golden.cases import Check
+from xinyong.golden.expectations import SCORE_KEYS, RepairCase
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,29 +36,18 @@ class Prepared:
     memoranda: list[Memorandum]
 
 
-def prepare(case: Case, own: Sequence[tuple[str, AnyScheme]] = ()) -> Prepared:
-    """Resolve ``case``'s schemes and memoranda. ``own`` (origin, scheme) replace the case's
-    scheme of the same name; a case of one scheme takes a single one whatever its name."""
+def prepare(case: Case, own: Sequence[AnyScheme] = ()) -> Prepared:
+    """Resolve ``case``'s schemes and memoranda; a scheme of ``own`` (the operator's scheme
+    files) replaces the preset of the same name (its ``meta.name``)."""
+    mine = {s.name: s for s in own}
     schemes: dict[str, AnyScheme] = {}
-    used: set[str] = set()
     for name in case.schemes:
-        mine = [(o, s) for o, s in own if s.name == name]
-        if not mine and len(case.schemes) == 1 and len(own) == 1:
-            mine = list(own)
-        if mine:
-            used.add(mine[0][0])
-            schemes[name] = mine[0][1]
-            continue
         try:
-            schemes[name] = preset(name)
+            schemes[name] = mine[name] if name in mine else preset(name)
         except SchemeError as e:
-            raise CaseError(f"{case.name}: key 'schemes': {e}") from None
-    for origin, s in own:
-        if origin not in used:
             raise CaseError(
-                f"{case.name}: --scheme {origin} (meta.name {s.name!r}) replaces none of the "
-                f"case's schemes {case.schemes}; give it the name of the scheme it replaces"
-            )
+                f"{case.name}: key 'schemes': {e} (or give the scheme's file with --scheme)"
+            ) from None
     try:
         memoranda = [memorandum(name) for name in case.memoranda]
     except SchemeError as e:
