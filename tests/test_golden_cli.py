@@ -135,3 +135,20 @@ def test_bad_input_exits_2_with_the_file_and_key(
         assert fragment in message, message
     assert "Traceback" not in result.output
     assert result.stdout == ""
+
+
+def test_xfail_cases_pass_while_the_engine_disagrees_and_fail_once_it_agrees(
+    tmp_path: Path,
+) -> None:
+    text = TICKET_CASE.read_text(encoding="utf-8")
+    marked = text.replace("schemes:", 'xfail: "a known bug"\nschemes:', 1)
+    (tmp_path / "bug.yaml").write_text(marked.replace("score: 995", "score: 990", 1))
+    shows = run(tmp_path / "bug.yaml")
+    assert shows.exit_code == 0, shows.output
+    assert shows.stdout.startswith("XFAIL ")
+    assert "1 case(s): 1 xfailed" in shows.stdout
+    (tmp_path / "bug.yaml").write_text(marked)
+    fixed = run(tmp_path / "bug.yaml")
+    assert fixed.exit_code == 1, fixed.output
+    assert fixed.stdout.startswith("XPASS ")
+    assert "marked xfail (a known bug) but the engine now agrees" in fixed.stdout
