@@ -81,7 +81,7 @@ def test_dataset_rescoring_equals_embedded_paths(
         named = dict(zip(columns[1:], row, strict=True))
         assert (named["score"], named["grade"]) == (ref.score, ref.grade), subject
         for f in ref.factors:
-            assert named[FACTOR_PREFIX + f["id"]] == f["value"]
+            assert named[FACTOR_PREFIX + f.id] == f.value
 
 
 def _as_records(frame: pl.DataFrame) -> list[Record]:

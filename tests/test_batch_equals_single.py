@@ -219,7 +219,7 @@ def _check(scheme: Any, records: list[Record], at: datetime, known_at: datetime 
         ref = score_subject(scheme, subject, records, at, known_at)
         assert (row["score"], row["grade"]) == (ref.score, ref.grade), subject
         for f in ref.factors:
-            assert row[FACTOR_PREFIX + f["id"]] == f["value"], (subject, f["id"])
+            assert row[FACTOR_PREFIX + f.id] == f.value, (subject, f.id)
 
 
 @SETTINGS

@@ -50,7 +50,6 @@ from typing import Any
 import pytest
 import yaml
 
-from test_golden import CaseError, _keys, _StrictLoader
 from xinyong.core.objection_case import (
     Case,
     CaseEvent,
@@ -61,6 +60,8 @@ from xinyong.core.objection_case import (
 )
 from xinyong.core.timeutil import parse_instant
 from xinyong.core.workdays import OutsideCalendar, Period
+from xinyong.golden.strict_yaml import CaseError, StrictLoader
+from xinyong.golden.strict_yaml import check_keys as _keys
 from xinyong.system.procedures_io import objection_rules, work_calendar
 
 ROOT = Path(__file__).parent / "procedures"
@@ -231,7 +232,7 @@ def _files() -> list[Path]:
 @pytest.mark.parametrize("path", [pytest.param(p, id=str(p.relative_to(ROOT))) for p in _files()])
 def test_procedure_case(path: Path) -> None:
     __tracebackhide__ = True
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=StrictLoader)
     try:
         if not isinstance(raw, Mapping) or not str(raw.get("description", "")).strip():
             raise CaseError("key 'description': must say what the case shows and why")

@@ -74,10 +74,10 @@ def test_expiry_cap_and_override() -> None:
     # four tickets = -20, capped at -12; drunk driving has no points but caps the grade
     assert res.score == 988
     assert res.grade == "C"  # band C (900 <= 988 < 990) and the override cap agree
-    assert res.adjustments[0]["points"] == 8
+    assert res.adjustments[0].points == 8
     res = score_subject(scheme, S, recs[:1] + recs[4:], at("2024-06-01"))
     assert (res.score, res.grade) == (995, "C")
-    assert res.decided_by["override"]["record_id"] == "d1"
+    assert res.decided_by.to_dict()["override"]["record_id"] == "d1"
     later = score_subject(scheme, S, recs[:1] + recs[4:], at("2025-03-01"))
     assert (later.score, later.grade) == (1000, "B")
     notes = {i.record_id: i.note for i in later.ignored}
@@ -190,12 +190,12 @@ def test_scorecard_points_for_a_factor_dropped_by_a_later_version_are_explained(
     before = score_subject(scheme, S, records, at=at("2021-07-01"))
     after = score_subject(scheme, S, records, at=at("2022-07-01"))
     assert before.score == 350 + (600 * (400 + 500)) // (1000 * 2)  # two factors, weight 1
-    assert not [a for a in before.adjustments if a["kind"] == "factor_absent"]
+    assert not [a for a in before.adjustments if a.kind == "factor_absent"]
     # the later version has only 'history' (500): the ticket's points count nowhere ...
     assert after.score == 350 + 300
     # ... and the explanation says so, with the points that went uncounted
-    [absent] = [a for a in after.adjustments if a["kind"] == "factor_absent"]
-    assert absent["factor"] == "conduct"
-    assert absent["category"] == "traffic.violation"
-    assert absent["points"] == 100
-    assert "not in the version in force" in absent["rule"]
+    [absent] = [a for a in after.adjustments if a.kind == "factor_absent"]
+    assert absent.factor == "conduct"
+    assert absent.category == "traffic.violation"
+    assert absent.points == 100
+    assert "not in the version in force" in absent.rule

@@ -90,7 +90,7 @@ def _agree(spark: SparkSession, scheme: Any, records: list[Record], at: Any, kno
         ref = score_subject(scheme, row["subject"], mine, at, known)
         assert (row["score"], row["grade"]) == (ref.score, ref.grade), row["subject"]
         for f in ref.factors:
-            assert row[FACTOR_PREFIX + f["id"]] == f["value"]
+            assert row[FACTOR_PREFIX + f.id] == f.value
 
 
 @SPARK_SETTINGS

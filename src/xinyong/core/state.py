@@ -26,6 +26,11 @@ from xinyong.core.lists import ListEntry, NotListed
 from xinyong.core.records import Record
 from xinyong.core.sanctions import Decision, Memorandum, decide, gates_of
 from xinyong.core.scoring.engine import AnyScheme
+from xinyong.core.scoring.explanation import (
+    FactorValue,
+    adjustment_from_dict,
+    decided_by_from_dict,
+)
 from xinyong.core.scoring.result import Item, ScoreResult
 from xinyong.core.timeutil import iso, parse_instant
 
@@ -178,24 +183,6 @@ def entry_of(d: Mapping[str, Any], at: datetime) -> ListEntry:
     )
 
 
-def _item(d: Mapping[str, Any], counted: bool) -> Item:
-    return Item(
-        record_id=d["record_id"],
-        category=d["category"],
-        occurred_at=parse_instant(d["occurred_at"]),
-        source=d["source"],
-        points=d["points"],
-        rule=d["rule"],
-        legal_basis=d["legal_basis"],
-        record_basis=d["record_basis"],
-        expires_at=_time(d["expires_at"]),
-        version=d["rule_version"],
-        factor=d.get("factor"),
-        counted=counted,
-        note=d.get("note", ""),
-    )
-
-
 def score_result_of(d: Mapping[str, Any], subject: str, at: datetime) -> ScoreResult:
     """A score result from its dictionary (without ``at``/``known_at``), at ``at``."""
     x = d["explanation"]
@@ -209,10 +196,10 @@ def score_result_of(d: Mapping[str, Any], subject: str, at: datetime) -> ScoreRe
         score=d["score"],
         grade=d["grade"],
         base=x["base"],
-        items=[_item(i, True) for i in x["counted"]],
-        ignored=[_item(i, False) for i in x["not_counted"]],
-        decided_by=x["grade_decided_by"],
-        adjustments=x["adjustments"],
-        factors=x["factors"],
+        items=[Item.from_dict(i, True) for i in x["counted"]],
+        ignored=[Item.from_dict(i, False) for i in x["not_counted"]],
+        decided_by=decided_by_from_dict(x["grade_decided_by"]),
+        adjustments=[adjustment_from_dict(a) for a in x["adjustments"]],
+        factors=[FactorValue.from_dict(f) for f in x["factors"]],
         unverified=d["unverified_parameters"],
     )

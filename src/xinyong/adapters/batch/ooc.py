@@ -28,7 +28,8 @@ from xinyong.adapters.batch.dataset import (
     write_part,
 )
 from xinyong.adapters.batch.parallel import peak_rss_mib, run_tasks
-from xinyong.adapters.batch.score import AnyScheme, score_population
+from xinyong.adapters.batch.score import score_population
+from xinyong.core.schemes.model import AnyScheme
 from xinyong.core.scoring.engine import version_in_force
 from xinyong.core.timeutil import iso
 

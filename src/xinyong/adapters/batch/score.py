@@ -31,20 +31,17 @@ from xinyong.adapters.batch.frame import (
     micros,
 )
 from xinyong.adapters.batch.resolve import EFFECTIVE, ENDS, annotate
+from xinyong.core.schemes.model import AnyScheme as AnyScheme  # re-exported for the benches
 from xinyong.core.schemes.model import (
     Graded,
     ListsScheme,
-    PointsScheme,
     PointsVersion,
-    ScorecardScheme,
     ScorecardVersion,
-    TiersScheme,
     TiersVersion,
 )
 from xinyong.core.scoring.engine import version_in_force
 from xinyong.core.timeutil import Duration
 
-AnyScheme = PointsScheme | ScorecardScheme | TiersScheme | ListsScheme
 Engine = Literal["auto", "in-memory", "streaming"]
 
 CAT = "_cat"  # category code (index in the compiled category list)

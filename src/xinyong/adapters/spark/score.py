@@ -19,7 +19,8 @@ from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
 from xinyong.adapters.batch.frame import REQUIRED_COLUMNS, records_frame
-from xinyong.adapters.batch.score import AnyScheme, score_population
+from xinyong.adapters.batch.score import score_population
+from xinyong.core.schemes.model import AnyScheme
 from xinyong.core.scoring.engine import version_in_force
 
 TEXT_COLUMNS = ("id", "category", "status", "refers_to")

@@ -1,6 +1,7 @@
 """Schemes as data: the declarative models a scheme file is validated against."""
 
 from xinyong.core.schemes.model import (
+    AnyScheme,
     ListsScheme,
     PointsScheme,
     Scheme,
@@ -10,6 +11,7 @@ from xinyong.core.schemes.model import (
 )
 
 __all__ = [
+    "AnyScheme",
     "ListsScheme",
     "PointsScheme",
     "Scheme",

@@ -300,18 +300,14 @@ class ListsScheme(SchemeBase):
     versions: list[ListsVersion]
 
 
-Scheme = Annotated[
-    PointsScheme | ScorecardScheme | TiersScheme | ListsScheme, Field(discriminator="kind")
-]
-_ADAPTER: TypeAdapter[PointsScheme | ScorecardScheme | TiersScheme | ListsScheme] = TypeAdapter(
-    Scheme
-)
+AnyScheme = PointsScheme | ScorecardScheme | TiersScheme | ListsScheme
+"""A validated scheme of any kind (the one definition; other modules import it from here)."""
+Scheme = Annotated[AnyScheme, Field(discriminator="kind")]
+_ADAPTER: TypeAdapter[AnyScheme] = TypeAdapter(Scheme)
 KINDS = ("points", "scorecard", "tiers", "lists")
 
 
-def parse_scheme(
-    data: dict[str, Any], origin: str
-) -> PointsScheme | ScorecardScheme | TiersScheme | ListsScheme:
+def parse_scheme(data: dict[str, Any], origin: str) -> AnyScheme:
     """Validate a parsed scheme document; errors name ``origin`` (the file) and the key path."""
     if not isinstance(data.get("kind"), str) or data["kind"] not in KINDS:
         raise SchemeError(
@@ -341,4 +337,14 @@ def format_validation_error(e: ValidationError, origin: str) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["Band", "Factor", "Override", "Param", "Rule", "Source", "Tier", "parse_scheme"]
+__all__ = [
+    "AnyScheme",
+    "Band",
+    "Factor",
+    "Override",
+    "Param",
+    "Rule",
+    "Source",
+    "Tier",
+    "parse_scheme",
+]

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from xinyong.core.timeutil import iso
+from xinyong.core.scoring.explanation import (
+    Adjustment,
+    DecidedBy,
+    FactorValue,
+    adjustment_from_dict,
+    decided_by_from_dict,
+    decided_by_to_dict,
+)
+from xinyong.core.timeutil import iso, parse_instant
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,25 @@ class Item:
             d["note"] = self.note
         return d
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], counted: bool) -> Item:
+        """The inverse of :meth:`to_dict` (which leaves out whether the item counted)."""
+        return cls(
+            record_id=d["record_id"],
+            category=d["category"],
+            occurred_at=parse_instant(d["occurred_at"]),
+            source=d["source"],
+            points=d["points"],
+            rule=d["rule"],
+            legal_basis=d["legal_basis"],
+            record_basis=d["record_basis"],
+            expires_at=None if d["expires_at"] is None else parse_instant(d["expires_at"]),
+            version=d["rule_version"],
+            factor=d.get("factor"),
+            counted=counted,
+            note=d.get("note", ""),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
@@ -60,9 +88,9 @@ class ScoreResult:
     base: int | None
     items: list[Item]
     ignored: list[Item]
-    decided_by: dict[str, Any]
-    adjustments: list[dict[str, Any]] = field(default_factory=list)
-    factors: list[dict[str, Any]] = field(default_factory=list)
+    decided_by: DecidedBy
+    adjustments: list[Adjustment] = field(default_factory=list)
+    factors: list[FactorValue] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,10 +106,32 @@ class ScoreResult:
             "explanation": {
                 "base": self.base,
                 "counted": [i.to_dict() for i in self.items],
-                "adjustments": self.adjustments,
-                "factors": self.factors,
-                "grade_decided_by": self.decided_by,
+                "adjustments": [a.to_dict() for a in self.adjustments],
+                "factors": [f.to_dict() for f in self.factors],
+                "grade_decided_by": decided_by_to_dict(self.decided_by),
                 "not_counted": [i.to_dict() for i in self.ignored],
             },
             "unverified_parameters": self.unverified,
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ScoreResult:
+        """The inverse of :meth:`to_dict`."""
+        x = d["explanation"]
+        return cls(
+            subject=d["subject"],
+            scheme=d["scheme"],
+            kind=d["kind"],
+            version=d["scheme_version"],
+            at=parse_instant(d["at"]),
+            known_at=parse_instant(d["known_at"]),
+            score=d["score"],
+            grade=d["grade"],
+            base=x["base"],
+            items=[Item.from_dict(i, True) for i in x["counted"]],
+            ignored=[Item.from_dict(i, False) for i in x["not_counted"]],
+            decided_by=decided_by_from_dict(x["grade_decided_by"]),
+            adjustments=[adjustment_from_dict(a) for a in x["adjustments"]],
+            factors=[FactorValue.from_dict(f) for f in x["factors"]],
+            unverified=list(d["unverified_parameters"]),
+        )

@@ -19,6 +19,7 @@ from xinyong.drivers.cli.ingest_cmd import ingest_command
 from xinyong.drivers.cli.repair_cmd import app as repair_app
 from xinyong.drivers.cli.serve_cmd import serve_command
 from xinyong.drivers.cli.state_cmd import ingest_stream_command, state_command
+from xinyong.drivers.cli.test_cmd import cases_command
 from xinyong.drivers.cli.world_cmd import demo_command, world_app
 
 app = typer.Typer(
@@ -50,6 +51,7 @@ app.add_typer(spark_cmd.app, name="spark", help="Rescore on Apache Spark.")
 app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
 app.command("demo")(demo_command)
 app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
+app.command("test")(cases_command)
 
 
 def _version(value: bool) -> None:

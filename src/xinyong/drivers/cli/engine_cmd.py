@@ -10,6 +10,7 @@ from rich.table import Table
 
 from xinyong.core.evaluate import view_to_dict
 from xinyong.core.scoring.engine import NoVersionInForce
+from xinyong.core.scoring.explanation import GradeDecision, TierDecision
 from xinyong.core.scoring.result import ScoreResult
 from xinyong.core.timeutil import iso
 from xinyong.drivers.cli.options import (
@@ -90,23 +91,21 @@ def _render_score(r: ScoreResult) -> None:
     for i in r.items:
         out.print(f"  {i.record_id}: {i.rule} [{i.legal_basis}]", highlight=False)
     for a in r.adjustments:
-        out.print(f"adjustment {a['points']:+d}: {a.get('rule') or a['kind']}", highlight=False)
-    band = r.decided_by.get("band")
-    if band:
-        floor = f"score >= {band['min']}" if band["min"] is not None else "lowest band"
-        out.print(
-            f"grade: band {band['grade']} ({floor}, confidence {band['confidence']})",
-            highlight=False,
-        )
-    override = r.decided_by.get("override")
-    if override:
-        out.print(
-            f"  capped at {override['max_grade']} by {override['record_id']} "
-            f"({override['category']}) until {override['until']}: {override['rule']}",
-            highlight=False,
-        )
-    if "tier" in r.decided_by:
-        out.print(f"tier rule: {r.decided_by['rule']}", highlight=False)
+        out.print(f"adjustment {a.points:+d}: {getattr(a, 'rule', '') or a.kind}", highlight=False)
+    d = r.decided_by
+    if isinstance(d, GradeDecision):
+        b = d.band
+        floor = f"score >= {b.min}" if b.min is not None else "lowest band"
+        out.print(f"grade: band {b.grade} ({floor}, confidence {b.confidence})", highlight=False)
+        if d.override is not None:
+            o = d.override
+            out.print(
+                f"  capped at {o.max_grade} by {o.record_id} "
+                f"({o.category}) until {iso(o.until)}: {o.rule}",
+                highlight=False,
+            )
+    if isinstance(d, TierDecision):
+        out.print(f"tier rule: {d.rule}", highlight=False)
     if r.ignored:
         out.print(f"{len(r.ignored)} record(s) not counted; --json says why each one")
 
