@@ -186,3 +186,35 @@ def test_crash_after_commit_before_ack_is_redelivered_without_duplicates(
         json.loads(line)["id"] for line in lines
     )
     store.close()
+
+
+def test_a_poison_message_is_dead_lettered_and_the_stream_goes_on(
+    opts: StreamOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lone surrogate (a row error) and a message that crashes the handler every time
+    (a poison message) each end in the dead-letter subject; the good ones around them are
+    ingested."""
+    import dataclasses
+
+    from xinyong.drivers import stream
+
+    surrogate = _line(subject=ORG).replace('"evidence": "', '"evidence": "\\ud800')
+    messages = [_line(subject=ORG), surrogate, '{"poison": true}', _line(subject=ORG)]
+    asyncio.run(_publish(opts, [(m.encode(), {KEY_HEADER: KEY}) for m in messages]))
+    real = stream.admit
+
+    def crashing(system: CreditSystem, keys: KeyRing, msg: Any) -> Any:
+        if b"poison" in msg.data:
+            raise RuntimeError("a bug this message triggers every time")
+        return real(system, keys, msg)
+
+    monkeypatch.setattr(stream, "admit", crashing)
+    quick = dataclasses.replace(opts, max_attempts=3)
+    with system_at(tmp_path / "credit.db") as system:
+        report = asyncio.run(consume(system, quick, idle_exit=3.0))
+        assert system.store.count() == 2
+    assert (report.inserted, report.dead, report.retried) == (2, 2, 2)
+    dead = asyncio.run(_dead(opts))
+    reasons = [h["X-Error"] for h, _ in dead]
+    assert "lone surrogate" in reasons[0]
+    assert "failed 3 time(s) with RuntimeError" in reasons[1]

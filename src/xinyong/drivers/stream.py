@@ -48,6 +48,7 @@ class StreamReport:
     inserted: int = 0
     duplicates: int = 0
     dead: int = 0
+    retried: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -60,6 +61,10 @@ class StreamOptions:
     dead_letter: str | None = None
     ack_wait: float = 30.0
     batch: int = 64
+    max_attempts: int = 5
+    """Deliveries of a message that fails for an unexpected reason (not a row error: the
+    store down, a bug) before it is dead-lettered with the error, so one poison message
+    cannot stop the stream; a failure before that is redelivered after a short delay."""
 
     @property
     def dead_subject(self) -> str:
@@ -157,7 +162,22 @@ async def _handle(
     report: StreamReport,
     after_commit: Callable[[Msg], None] | None,
 ) -> None:
-    done = await asyncio.to_thread(admit, system, keys, msg)
+    try:
+        done = await asyncio.to_thread(admit, system, keys, msg)
+    except Exception as e:  # not the message's fault as far as we know: retry, then give up
+        attempt = msg.metadata.num_delivered or 1
+        if attempt < opts.max_attempts:
+            report.retried += 1
+            await msg.nak(delay=min(0.5 * attempt, 5.0))
+            return
+        done = [
+            RowError(
+                None,
+                None,
+                f"failed {attempt} time(s) with {type(e).__name__}: {str(e)[:300]}; "
+                "dead-lettered so the stream goes on",
+            )
+        ]
     if isinstance(done, list):
         await _dead_letter(js, opts, msg, done)
         report.dead += 1
