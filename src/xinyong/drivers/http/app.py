@@ -32,6 +32,7 @@ from xinyong.drivers.http import (
 )
 from xinyong.drivers.http import repairs as repairs_http
 from xinyong.drivers.http.context import Services
+from xinyong.drivers.http.limits import BoundedRequests
 from xinyong.system.principals import KeyRing
 from xinyong.system.settings import Settings
 
@@ -120,6 +121,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.opener = opener
+    app.add_middleware(BoundedRequests, keys=lambda: opener.open().keys)
     errors.install(app)
     for module in (ingest, files, gates, lists, objections, notices, portal):
         app.include_router(module.router)
