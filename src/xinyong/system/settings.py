@@ -26,6 +26,7 @@ from xinyong.core.errors import XinyongError
 DEFAULT_DB = "./xinyong.db"
 DEFAULT_LEDGER_EVERY = 10_000
 ADMIT = ("used", "catalogue")
+DEFAULT_PUBLIC_RATE = 30
 
 
 class SettingsError(XinyongError):
@@ -76,6 +77,11 @@ VARIABLES = (
         "data minimisation, the default) or 'catalogue' (every catalogued category).",
     ),
     Variable(
+        "XINYONG_PUBLIC_RATE",
+        "public_rate",
+        "Public lookups about subjects per minute per client address (0: no limit).",
+    ),
+    Variable(
         "XINYONG_MEMORANDA",
         "memoranda",
         "Comma-separated memorandum names or files in force; empty: every shipped one.",
@@ -105,6 +111,9 @@ class Settings:
     """Schemes in force (preset names or ``.toml`` paths); empty: every preset."""
     memoranda: tuple[str, ...] = ()
     """Memoranda in force (names or ``.toml`` paths); empty: every shipped memorandum."""
+    public_rate: int = DEFAULT_PUBLIC_RATE
+    """Public lookups about subjects (portal subject page and search, published records,
+    objections filed without a key) per minute per client address; 0: no limit."""
     admit: str = "used"
     """Categories admitted at ingest: ``"used"`` (catalogued and used by a scheme in force:
     data minimisation) or ``"catalogue"`` (every catalogued category: for replays and the
@@ -114,6 +123,11 @@ class Settings:
     ``keys`` objects) that take precedence over the names above."""
 
     def __post_init__(self) -> None:
+        if self.public_rate < 0:
+            raise SettingsError(
+                f"public_rate (XINYONG_PUBLIC_RATE) must be a whole number of lookups a "
+                f"minute >= 0, got {self.public_rate}"
+            )
         if self.admit not in ADMIT:
             raise SettingsError(
                 f"admit (XINYONG_ADMIT) must be one of {', '.join(ADMIT)}, got {self.admit!r}"
@@ -138,14 +152,16 @@ class Settings:
             values["api_keys"] = env["XINYONG_API_KEYS"]
         if env.get("XINYONG_LEDGER_KEY"):
             values["ledger_key"] = Path(env["XINYONG_LEDGER_KEY"])
-        raw = env.get("XINYONG_LEDGER_EVERY")
-        if raw:
-            try:
-                values["ledger_every"] = int(raw)
-            except ValueError:
-                raise SettingsError(
-                    f"XINYONG_LEDGER_EVERY must be a whole number of records >= 1, got {raw!r}"
-                ) from None
+        for var, name, what in (
+            ("XINYONG_LEDGER_EVERY", "ledger_every", "a whole number of records >= 1"),
+            ("XINYONG_PUBLIC_RATE", "public_rate", "a whole number of lookups a minute >= 0"),
+        ):
+            raw = env.get(var)
+            if raw:
+                try:
+                    values[name] = int(raw)
+                except ValueError:
+                    raise SettingsError(f"{var} must be {what}, got {raw!r}") from None
         if env.get("XINYONG_ADMIT"):
             values["admit"] = env["XINYONG_ADMIT"].strip()
         for var, name in (("XINYONG_SCHEMES", "schemes"), ("XINYONG_MEMORANDA", "memoranda")):

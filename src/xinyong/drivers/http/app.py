@@ -33,6 +33,7 @@ from xinyong.drivers.http import (
 from xinyong.drivers.http import repairs as repairs_http
 from xinyong.drivers.http.context import Services
 from xinyong.drivers.http.limits import BoundedRequests
+from xinyong.drivers.http.throttle import PublicThrottle
 from xinyong.system.principals import KeyRing
 from xinyong.system.settings import Settings
 
@@ -122,6 +123,7 @@ def create_app(
     )
     app.state.opener = opener
     app.add_middleware(BoundedRequests, keys=lambda: opener.open().keys)
+    app.add_middleware(PublicThrottle, rate=settings.public_rate)
     errors.install(app)
     for module in (ingest, files, gates, lists, objections, notices, portal):
         app.include_router(module.router)

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from xinyong.core.errors import XinyongError
 from xinyong.system.principals import KeyRing
 
 KIB = 1024
@@ -49,8 +50,8 @@ def limit_of(path: str) -> int:
     return DEFAULT_LIMIT
 
 
-class TooLarge(Exception):
-    pass
+class TooLarge(XinyongError):
+    """The body passed its limit while it was read (an internal signal)."""
 
 
 class BoundedRequests:
