@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from xinyong.adapters.cli import (
+    audit_cmd,
     code_cmd,
     dataset_cmd,
     engine_cmd,
@@ -48,6 +49,7 @@ app.add_typer(spark_cmd.app, name="spark", help="Rescore on Apache Spark.")
 app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
 app.command("demo")(demo_command)
 app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
+app.command("audit")(audit_cmd.audit_command)
 
 
 def main() -> None:
