@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from schemes_inline import points_scheme
-
 from xinyong.core.audit import AuditContext, CategoryFacts, MemoDoc, SchemeDoc
 from xinyong.core.publication import Regime
 from xinyong.core.sanctions import parse_memorandum
@@ -85,7 +84,7 @@ def memo(*measures: dict[str, Any], domain: str = "travel") -> MemoDoc:
             "sources": [{"id": "src", "title": "test", "confidence": "V"}],
         },
         "gates": {g: g for g in gates},
-        "gate_domains": {g: domain for g in gates},
+        "gate_domains": dict.fromkeys(gates, domain),
         "measures": list(measures),
     }
     return MemoDoc(parse_memorandum(data, "toy-memo.toml"), "toy-memo.toml")

@@ -12,7 +12,6 @@ from audit_inline import (
     memo,
     scheme,
 )
-
 from xinyong.core.audit import checks_basis, checks_context, checks_data, checks_procedure
 from xinyong.core.publication import Regime
 
@@ -65,7 +64,8 @@ def test_disproportion_follows_a_count_threshold() -> None:
     }
     s = scheme([black_list([threshold])])
     hits = checks_context.disproportion(context(s, memo(measure(severity="severe"))), {})
-    assert hits and "5 records within 1y -> toy/black" in hits[0].path[0]
+    assert hits
+    assert "5 records within 1y -> toy/black" in hits[0].path[0]
 
 
 def test_legal_basis_flags_a_rank_the_order_does_not_accept_and_a_blank_basis() -> None:
@@ -73,7 +73,8 @@ def test_legal_basis_flags_a_rank_the_order_does_not_accept_and_a_blank_basis() 
     bad = memo(measure(basis_rank="departmental"), measure(id="m.blank", legal_basis=" "))
     hits = checks_basis.legal_basis(context(GRADED, bad), params)
     assert [h.key for h in hits] == ["measures[0]", "measures[1]"]
-    assert "rank 'departmental'" in hits[0].found and "no legal basis" in hits[1].found
+    assert "rank 'departmental'" in hits[0].found
+    assert "no legal basis" in hits[1].found
     assert not checks_basis.legal_basis(context(GRADED, memo(measure())), params)
 
 
@@ -128,7 +129,8 @@ def test_notice_needs_a_way_to_dispute_and_reasons() -> None:
 
 def test_human_review_flags_automatic_listing_but_not_a_court_decision() -> None:
     hits = checks_procedure.human_review(context(GRADED), {})
-    assert len(hits) == 1 and "listed automatically (grade entry)" in hits[0].found
+    assert len(hits) == 1
+    assert "listed automatically (grade entry)" in hits[0].found
     court = scheme([black_list([listed_by_court()])])
     assert not checks_procedure.human_review(context(court), {})
 

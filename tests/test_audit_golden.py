@@ -37,9 +37,9 @@ def test_findings_match_the_golden_file(target: str) -> None:
     want = sorted(expected(target))
     appeared = sorted(set(got) - set(want))
     disappeared = sorted(set(want) - set(got))
-    assert not appeared and not disappeared, (
-        f"tests/golden/audit/{target}.txt: appeared {appeared}, disappeared {disappeared}"
-    )
+    where = f"tests/golden/audit/{target}.txt"
+    assert not appeared, f"{where}: findings appeared: {appeared}"
+    assert not disappeared, f"{where}: findings disappeared: {disappeared}"
     assert got == want  # and no id twice
 
 
