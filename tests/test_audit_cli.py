@@ -139,3 +139,11 @@ def _toml(data: dict[str, object]) -> str:
                 for kk, vv in item.items():
                     buf.write(f"{kk} = {scalar(vv)}\n")
     return buf.getvalue()
+
+
+def test_schemes_show_carries_the_audit_summary() -> None:
+    r = runner.invoke(app, ["schemes", "show", "shenzhen-traffic"])
+    assert r.exit_code == 0, r.output
+    audit = json.loads(r.output)["audit"]
+    assert audit["by_severity"]["high"] == 2
+    assert "prc.minors@shenzhen-traffic:versions[0].lists[0]" in audit["ids"]

@@ -18,7 +18,16 @@ from xinyong.adapters.schemes_io import (
     memorandum_names,
     preset_names,
 )
-from xinyong.core.audit import CHECKS, AuditContext, AuditError, CategoryFacts, MemoDoc, SchemeDoc
+from xinyong.core.audit import (
+    CHECKS,
+    AuditContext,
+    AuditError,
+    CategoryFacts,
+    MemoDoc,
+    SchemeDoc,
+    audit,
+    summary,
+)
 from xinyong.core.audit.profile import Profile, parse_profile
 from xinyong.core.errors import SchemeError
 from xinyong.core.minimisation import scheme_categories
@@ -179,3 +188,14 @@ def _category_problems(c: str, file: str, cat: Catalogue, domains: list[str]) ->
             f"{', '.join(domains)}"
         ]
     return []
+
+
+def audit_summary(target: str) -> dict[str, Any]:
+    """The audit of one scheme or memorandum under every profile, summarised (counts and
+    finding ids); when the audit cannot run, the reason instead."""
+    try:
+        schemes, memos = load_targets([target], everything=False)
+        profiles = [load_profile(p) for p in profile_names()]
+        return summary(audit(build_context(schemes, memos), profiles))
+    except AuditError as e:
+        return {"error": str(e)}
