@@ -11,7 +11,8 @@ from rich.markup import escape
 from xinyong.adapters.audit_html import render_html
 from xinyong.adapters.audit_io import build_context, load_profile, load_targets, profile_names
 from xinyong.adapters.cli.options import JsonOpt, fail, out, print_json
-from xinyong.core.audit import SEVERITIES, Finding, at_or_above, audit, summary
+from xinyong.core.audit import SEVERITIES, Finding, Profile, at_or_above, audit, summary
+from xinyong.core.audit.run import clean_rules
 from xinyong.core.errors import XinyongError
 
 _COLOUR = {"high": "red", "medium": "yellow", "low": "cyan"}
@@ -52,24 +53,24 @@ def audit_command(
         findings = audit(build_context(schemes, memos), chosen)
     except XinyongError as e:
         fail(str(e))
-    names = [p.name for p in chosen]
     if html is not None:
         html.write_text(render_html(findings, chosen, targets or ["--all"]), encoding="utf-8")
     if as_json:
         print_json(
             {
-                "profiles": names,
+                "profiles": [p.name for p in chosen],
                 "summary": summary(findings),
+                "no_finding_under": clean_rules(findings, chosen),
                 "findings": [f.to_dict() for f in findings],
             }
         )
     else:
-        _print(findings, names)
+        _print(findings, chosen)
     if fail_on is not None and at_or_above(findings, fail_on):
         raise typer.Exit(1)
 
 
-def _print(findings: list[Finding], profiles: list[str]) -> None:
+def _print(findings: list[Finding], profiles: list[Profile]) -> None:
     for f in findings:
         h = f.hit
         out.print(
@@ -87,4 +88,8 @@ def _print(findings: list[Finding], profiles: list[str]) -> None:
             out.print(line, markup=False, highlight=False)
     s = summary(findings)
     counts = ", ".join(f"{n} {k}" for k, n in s["by_severity"].items())
-    out.print(f"{s['findings']} finding(s): {counts} (profiles: {', '.join(profiles)})")
+    names = ", ".join(p.name for p in profiles)
+    out.print(f"{s['findings']} finding(s): {counts} (profiles: {names})", highlight=False)
+    clean = clean_rules(findings, profiles)
+    if clean:
+        out.print(f"no finding under: {', '.join(clean)}", highlight=False)

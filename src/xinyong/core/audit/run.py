@@ -51,3 +51,9 @@ def audit(ctx: AuditContext, profiles: Sequence[Profile]) -> list[Finding]:
                     )
                 )
     return ordered(out)
+
+
+def clean_rules(findings: Sequence[Finding], profiles: Sequence[Profile]) -> list[str]:
+    """The rules (``profile.rule``) that found nothing: what the targets satisfy."""
+    hit = {(f.profile, f.rule) for f in findings}
+    return [f"{p.name}.{r.id}" for p in profiles for r in p.rules if (p.name, r.id) not in hit]
