@@ -22,7 +22,7 @@ def test_cross_context_flags_a_traffic_record_costing_a_train_seat() -> None:
     hits = checks_context.cross_context(context(GRADED, memo(measure())), {})
     assert [h.key for h in hits] == ["measures[0]"]
     assert "road-traffic: traffic.drunk_driving, traffic.violation" in hits[0].found
-    assert any("grade D -> toy/black" in step for step in hits[0].path)
+    assert any("grade D (score below 900) -> toy/black" in step for step in hits[0].path)
 
 
 def test_cross_context_accepts_a_declared_relation_and_the_same_context() -> None:
@@ -43,7 +43,8 @@ def test_disproportion_shows_the_path_from_a_minor_offence_to_a_severe_measure()
     assert len(hits) == 1
     assert "severe, but minor conduct (traffic.violation)" in hits[0].found
     assert hits[0].path == (
-        "traffic.violation: -5 points for 1y -> grade D -> toy/black -> m.rail (severe)",
+        "traffic.violation: -5 points for 1y -> grade D (score below 900) -> toy/black"
+        " -> m.rail (severe)",
     )
 
 

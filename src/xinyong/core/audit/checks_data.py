@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from xinyong.core.audit.checks_procedure import black_lists
-from xinyong.core.audit.context import AuditContext
+from xinyong.core.audit.context import AuditContext, SchemeDoc
 from xinyong.core.audit.findings import Hit
 from xinyong.core.audit.paths import days
 from xinyong.core.publication import regime_on
@@ -94,24 +94,28 @@ def retention(ctx: AuditContext, params: Mapping[str, Any]) -> list[Hit]:
                             f"publication under {regime.id} ({period.max})"
                         )
                         hits.append(Hit(s.name, s.file, key, found))
-            if limit is None:
-                continue
-            for key, lst in black_lists(s):
-                for e in lst.entries:
-                    terms = []
-                    if isinstance(e, RecordEntry):
-                        terms = [e.term, *e.terms.values()]
-                    elif isinstance(e, ThresholdEntry):
-                        terms = [e.term]
-                    longest = [
-                        t for t in terms if t == UNTIL_REMOVAL or (t and days(t) > 365 * limit)
-                    ]
-                    if longest and key.startswith(f"versions[{vi}]"):
-                        term = (
-                            "until removal, with no maximum"
-                            if longest[0] == UNTIL_REMOVAL
-                            else longest[0]
-                        )
-                        found = f"{s.name}/{lst.id}: an entry can last {term}: over {limit} years"
-                        hits.append(Hit(s.name, s.file, key, found))
+        if limit is not None:
+            hits += _long_terms(s, limit)
+    return hits
+
+
+def _long_terms(s: SchemeDoc, limit: int) -> list[Hit]:
+    """Black-list entries whose term can exceed ``limit`` years (or has no maximum)."""
+    hits: list[Hit] = []
+    for key, lst in black_lists(s):
+        for e in lst.entries:
+            terms: list[Any] = []
+            if isinstance(e, RecordEntry):
+                terms = [e.term, *e.terms.values()]
+            elif isinstance(e, ThresholdEntry):
+                terms = [e.term]
+            if UNTIL_REMOVAL in terms:
+                term = "until removal (no maximum)"
+            else:
+                over = [t for t in terms if t is not None and days(t) > 365 * limit]
+                if not over:
+                    continue
+                term = str(over[0])
+            found = f"{s.name}/{lst.id}: an entry can last {term}, longer than {limit} years"
+            hits.append(Hit(s.name, s.file, key, found))
     return hits

@@ -54,9 +54,8 @@ def list_triggers(doc: SchemeDoc, list_id: str, adverse: bool) -> Iterator[Trigg
             where = f"{doc.name}/{lst.id}"
             for e in lst.entries:
                 if isinstance(e, GradeEntry):
-                    yield from score_triggers(
-                        doc, adverse, f"grade {'/'.join(e.grades)} -> {where}"
-                    )
+                    grades = f"grade {'/'.join(e.grades)}{_cut_offs(v, e.grades)}"
+                    yield from score_triggers(doc, adverse, f"{grades} -> {where}")
                 elif isinstance(e, ScoreEntry):
                     yield from score_triggers(doc, adverse, f"{_bound(e)} -> {where}")
                 elif isinstance(e, ThresholdEntry):
@@ -73,6 +72,20 @@ def list_triggers(doc: SchemeDoc, list_id: str, adverse: bool) -> Iterator[Trigg
                         yield Trigger(
                             c, doc.name, f"versions[{vi}].lists[{li}]", f"{c}: listed -> {where}"
                         )
+
+
+def _cut_offs(version: Any, grades: list[str]) -> str:
+    """' (score below 900)': the score range of the lowest of ``grades``, from the bands."""
+    bands = getattr(version, "bands", [])
+    chosen = [i for i, b in enumerate(bands) if b.grade in grades]
+    if not chosen:
+        return ""
+    i = max(chosen)
+    if i == len(bands) - 1 and i > 0:
+        return f" (score below {bands[i - 1].min.value})"
+    if bands[i].min is not None:
+        return f" (score {bands[i].min.value} or more)"
+    return ""
 
 
 def _bound(e: ScoreEntry) -> str:
