@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from xinyong.adapters.catalogue import categories_for
 from xinyong.adapters.engine import Engine
 from xinyong.adapters.http import (
+    audit_page,
     errors,
     files,
     gates,
@@ -133,7 +134,7 @@ def create_app(
     )
     app.state.opener = opener
     errors.install(app)
-    for module in (ingest, files, gates, lists, objections, notices, portal):
+    for module in (ingest, files, gates, lists, objections, notices, portal, audit_page):
         app.include_router(module.router)
     app.include_router(repairs_http.router)
     return app
