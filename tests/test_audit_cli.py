@@ -147,3 +147,21 @@ def test_schemes_show_carries_the_audit_summary() -> None:
     audit = json.loads(r.output)["audit"]
     assert audit["by_severity"]["high"] == 2
     assert "prc.minors@shenzhen-traffic:versions[0].lists[0]" in audit["ids"]
+
+
+def test_a_profile_file_with_an_unknown_check_names_the_key(tmp_path: Path) -> None:
+    text = (DATA / "audit_profiles" / "fcra.toml").read_text(encoding="utf-8")
+    f = tmp_path / "mine.toml"
+    f.write_text(text.replace('check = "notice"', 'check = "vibes"'), encoding="utf-8")
+    r = runner.invoke(app, ["audit", "rongcheng", "--profile", str(f)])
+    assert r.exit_code == 2
+    assert f"{f}: key 'rules[2].check': 'vibes' is not a check" in r.output
+
+
+def test_a_memorandum_on_an_unknown_scheme_is_named(tmp_path: Path) -> None:
+    text = (DATA / "memoranda" / "joint-punishment-2016.toml").read_text(encoding="utf-8")
+    f = tmp_path / "memo.toml"
+    f.write_text(text.replace("spc-defaulters/", "nowhere/"), encoding="utf-8")
+    r = runner.invoke(app, ["audit", str(f)])
+    assert r.exit_code == 2
+    assert f"{f}: key 'measures[0]': scheme 'nowhere' is not known" in r.output
