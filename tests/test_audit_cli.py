@@ -29,7 +29,7 @@ def test_json_lists_findings_with_article_source_and_fix() -> None:
     assert f["key"] == "measures[1]"
     assert f["article"] == "Art. 5(1)(c)(i)"
     assert f["confidence"] == "S"
-    assert "eur-lex.europa.eu" in f["source"]
+    assert "eur-lex.europa.eu" in f["source_url"]
     assert f["fix"]
 
 

@@ -54,6 +54,7 @@ def _row(f: Finding) -> str:
         f"{escape(f.rule)}</code></td><td><code>{escape(f.hit.file)}</code><br>"
         f"<code>{escape(f.hit.key)}</code></td><td>{escape(f.hit.found)}{path}"
         f"<p><b>Why:</b> {escape(f.why)}</p><p><b>Rests on:</b> {escape(f.article)} "
-        f"[{escape(f.confidence)}] {escape(f.source)}</p>{quote}"
+        f"[{escape(f.confidence)}] {escape(f.source)} <code>{escape(f.source_url)}</code></p>"
+        f"{quote}"
         f"<p><b>Fix:</b> {escape(f.fix)}</p></td></tr>"
     )

@@ -81,7 +81,7 @@ def _print(findings: list[Finding], profiles: list[Profile]) -> None:
         lines = [f"  found:    {h.found}", *(f"  path:     {step}" for step in h.path)]
         lines += [
             f"  why:      {f.why}",
-            f"  rests on: {f.article} [{f.confidence}] {f.source}",
+            f"  rests on: {f.article} [{f.confidence}] {f.source} <{f.source_url}>",
             f"  fix:      {f.fix}",
         ]
         for line in lines:

@@ -38,7 +38,8 @@ class Finding:
     article: str
     quote: str
     source: str
-    """Title and address of the text the rule rests on."""
+    """Title of the text the rule rests on."""
+    source_url: str
     confidence: str
     fix: str
 
@@ -62,6 +63,7 @@ class Finding:
             "article": self.article,
             "quote": self.quote,
             "source": self.source,
+            "source_url": self.source_url,
             "confidence": self.confidence,
             "fix": self.fix,
         }

@@ -45,7 +45,8 @@ def audit(ctx: AuditContext, profiles: Sequence[Profile]) -> list[Finding]:
                         why=rule.why,
                         article=rule.article,
                         quote=rule.quote,
-                        source=f"{src.title} <{src.url}>",
+                        source=src.title,
+                        source_url=src.url,
                         confidence=rule.confidence,
                         fix=rule.fix,
                     )
