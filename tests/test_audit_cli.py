@@ -11,9 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from xinyong.adapters.audit_io import build_context, load_targets
-from xinyong.adapters.catalogue import catalogue
+from xinyong.adapters.catalogue import catalogue, parse_catalogue
 from xinyong.adapters.cli.app import app
 from xinyong.core.audit import AuditError
+from xinyong.core.errors import SchemeError
+from xinyong.core.sanctions import parse_memorandum
 
 runner = CliRunner()
 DATA = Path(__file__).parents[1] / "src" / "xinyong" / "data"
@@ -165,3 +167,17 @@ def test_a_memorandum_on_an_unknown_scheme_is_named(tmp_path: Path) -> None:
     r = runner.invoke(app, ["audit", str(f)])
     assert r.exit_code == 2
     assert f"{f}: key 'measures[0]': scheme 'nowhere' is not known" in r.output
+
+
+def test_the_catalogue_refuses_an_undeclared_domain() -> None:
+    text = (DATA / "catalogue.toml").read_text(encoding="utf-8")
+    bad = text.replace('domain = "road-traffic"', 'domain = "roads"', 1)
+    with pytest.raises(SchemeError, match=r"categories\.traffic\.violation\.domain.*'roads'"):
+        parse_catalogue(bad, "data/catalogue.toml")
+
+
+def test_a_memorandum_refuses_a_domain_for_an_undeclared_gate() -> None:
+    data = tomllib.loads((DATA / "memoranda" / "rewards.toml").read_text(encoding="utf-8"))
+    data["gate_domains"]["deposit.boat"] = "rentals"
+    with pytest.raises(SchemeError, match=r"gate_domains.*'deposit.boat' is not declared"):
+        parse_memorandum(data, "memoranda/rewards.toml")

@@ -70,6 +70,20 @@ class Catalogue(Strict):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _domains(self) -> Catalogue:
+        if not self.domains:
+            return self
+        known = sorted(self.domains)
+        for name, c in self.categories.items():
+            if c.domain is not None and c.domain not in self.domains:
+                raise ValueError(f"categories.{name}.domain: {c.domain!r} is not one of {known}")
+        for name, d in self.domains.items():
+            for r in d.related:
+                if r not in self.domains:
+                    raise ValueError(f"domains.{name}.related: {r!r} is not one of {known}")
+        return self
+
     def publication_classes(self) -> dict[str, PublicationClass]:
         """Category -> publication class, for the published categories."""
         out: dict[str, PublicationClass] = {}

@@ -117,6 +117,9 @@ class Memorandum(Strict):
         ids = [m.id for m in self.measures]
         if len(ids) != len(set(ids)):
             raise ValueError("measure ids must be unique")
+        for g in self.gate_domains:
+            if g not in self.gates:
+                raise ValueError(f"gate_domains: {g!r} is not declared in gates")
         return self
 
 
