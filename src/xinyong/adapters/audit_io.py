@@ -23,6 +23,7 @@ from xinyong.core.audit import (
     AuditContext,
     AuditError,
     CategoryFacts,
+    Finding,
     MemoDoc,
     SchemeDoc,
     audit,
@@ -190,12 +191,19 @@ def _category_problems(c: str, file: str, cat: Catalogue, domains: list[str]) ->
     return []
 
 
+def run_audit(
+    targets: Sequence[str], everything: bool = False, profiles: Sequence[str] = ()
+) -> tuple[list[Finding], list[Profile]]:
+    """The one use case: load the profiles (default: all) and the targets, audit them."""
+    chosen = [load_profile(p) for p in (profiles or profile_names())]
+    schemes, memos = load_targets(targets, everything)
+    return audit(build_context(schemes, memos), chosen), chosen
+
+
 def audit_summary(target: str) -> dict[str, Any]:
     """The audit of one scheme or memorandum under every profile, summarised (counts and
     finding ids); when the audit cannot run, the reason instead."""
     try:
-        schemes, memos = load_targets([target], everything=False)
-        profiles = [load_profile(p) for p in profile_names()]
-        return summary(audit(build_context(schemes, memos), profiles))
+        return summary(run_audit([target])[0])
     except AuditError as e:
         return {"error": str(e)}

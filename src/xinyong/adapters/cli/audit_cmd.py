@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 
 from xinyong.adapters.audit_html import render_html
-from xinyong.adapters.audit_io import build_context, load_profile, load_targets, profile_names
+from xinyong.adapters.audit_io import run_audit
 from xinyong.adapters.cli.options import JsonOpt, fail, out, print_json
-from xinyong.core.audit import SEVERITIES, Finding, Profile, at_or_above, audit, summary
+from xinyong.core.audit import SEVERITIES, Finding, Profile, at_or_above, summary
 from xinyong.core.audit.run import clean_rules
 from xinyong.core.errors import XinyongError
 
@@ -48,9 +48,7 @@ def audit_command(
     if fail_on is not None and fail_on not in SEVERITIES:
         fail(f"--fail-on: {fail_on!r} is not a severity; use one of {', '.join(SEVERITIES)}")
     try:
-        chosen = [load_profile(p) for p in (profiles or profile_names())]
-        schemes, memos = load_targets(targets or [], everything)
-        findings = audit(build_context(schemes, memos), chosen)
+        findings, chosen = run_audit(targets or [], everything, profiles or [])
     except XinyongError as e:
         fail(str(e))
     if html is not None:

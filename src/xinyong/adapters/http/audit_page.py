@@ -9,9 +9,8 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from xinyong.adapters.audit_html import render_html
-from xinyong.adapters.audit_io import build_context, load_profile, load_targets, profile_names
+from xinyong.adapters.audit_io import run_audit
 from xinyong.adapters.schemes_io import memorandum_names, preset_names
-from xinyong.core.audit import audit
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,9 +19,8 @@ def audit_html(name: str) -> str | None:
     """The audit page of preset scheme or memorandum ``name``; None if there is none."""
     if name not in preset_names() + memorandum_names():
         return None
-    profiles = [load_profile(p) for p in profile_names()]
-    schemes, memos = load_targets([name], everything=False)
-    return render_html(audit(build_context(schemes, memos), profiles), profiles, [name])
+    findings, profiles = run_audit([name])
+    return render_html(findings, profiles, [name])
 
 
 @router.get("/schemes/{name}/audit", response_class=HTMLResponse)
