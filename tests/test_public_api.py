@@ -37,6 +37,8 @@ SURFACE = {
     "Settings",
     "XinyongError",
     "__version__",
+    "audit_summary",
+    "run_audit",
     "check_code",
     "check_gate",
     "check_organisation",

@@ -49,6 +49,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "check_gate": ("xinyong.core.evaluate", "check_gate"),
     "score_population": ("xinyong.adapters.batch", "score_population"),
     "records_frame": ("xinyong.adapters.batch", "records_frame"),
+    "audit_summary": ("xinyong.adapters.audit_io", "audit_summary"),
+    "run_audit": ("xinyong.adapters.audit_io", "run_audit"),
     "FRAME_SCHEMA": ("xinyong.adapters.batch.frame", "FRAME_SCHEMA"),
     "REQUIRED_COLUMNS": ("xinyong.adapters.batch.frame", "REQUIRED_COLUMNS"),
     "evaluate_subject": ("xinyong.core.evaluate", "evaluate_subject"),
@@ -76,6 +78,7 @@ __all__ = [
     "Settings",
     "XinyongError",
     "__version__",
+    "audit_summary",
     "check_code",
     "check_gate",
     "check_organisation",
@@ -88,6 +91,7 @@ __all__ = [
     "preset",
     "preset_names",
     "records_frame",
+    "run_audit",
     "score_population",
     "score_subject",
 ]
@@ -108,6 +112,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from xinyong.adapters.audit_io import audit_summary, run_audit
     from xinyong.adapters.batch import records_frame, score_population
     from xinyong.adapters.batch.frame import FRAME_SCHEMA, REQUIRED_COLUMNS
     from xinyong.composition import open_system

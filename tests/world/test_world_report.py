@@ -52,6 +52,7 @@ def test_report_is_self_contained_with_every_figure(
     )
     assert outcome.report is not None
     check_report(outcome.report)
+    assert "Audit of the schemes and memoranda run" in outcome.report.read_text(encoding="utf-8")
     for name in ("monthly", "lists", "gates", "deciles", "objections"):
         assert (tmp_path / "metrics" / f"{name}.parquet").is_file()
     assert (tmp_path / "truth.parquet").is_file()

@@ -21,6 +21,17 @@ from xinyong.core.schemes.model import Source, format_validation_error, unverifi
 from xinyong.core.schemes.params import Confidence, IntParam, Strict
 from xinyong.core.timeutil import iso
 
+MeasureSeverity = Literal["minor", "moderate", "severe"]
+BasisRank = Literal[
+    "law",
+    "administrative-regulation",
+    "judicial-interpretation",
+    "central-policy",
+    "departmental",
+    "local",
+    "contract",
+]
+
 
 class ScoreCondition(Strict):
     scheme: str
@@ -39,6 +50,12 @@ class Measure(Strict):
     description: str
     confidence: Confidence | None = None
     source: str | None = None
+    severity: MeasureSeverity | None = None
+    """How much the measure takes from the person (audit data, docs/audit.md)."""
+    basis_rank: BasisRank | None = None
+    """The rank of the legal basis: law, regulation, judicial interpretation, policy, ..."""
+    reaches: list[Literal["children", "family"]] = []
+    """Persons other than the listed subject on whom the measure falls."""
 
     @model_validator(mode="after")
     def _trigger(self) -> Measure:
@@ -65,6 +82,8 @@ class Memorandum(Strict):
     gates: dict[str, str]
     """Gate id -> what the gate is (e.g. 'air.ticket' -> 'Sale of an air ticket')."""
     measures: list[Measure]
+    gate_domains: dict[str, str] = {}
+    """Gate id -> the social context of the gate (a domain of the catalogue; audit data)."""
 
     @property
     def name(self) -> str:
@@ -98,6 +117,9 @@ class Memorandum(Strict):
         ids = [m.id for m in self.measures]
         if len(ids) != len(set(ids)):
             raise ValueError("measure ids must be unique")
+        for g in self.gate_domains:
+            if g not in self.gates:
+                raise ValueError(f"gate_domains: {g!r} is not declared in gates")
         return self
 
 

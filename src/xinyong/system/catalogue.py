@@ -19,7 +19,7 @@ from xinyong.core.errors import SchemeError
 from xinyong.core.minimisation import Admissible, scheme_categories
 from xinyong.core.publication import CLASSES, PublicationClass, Regime, check_regimes
 from xinyong.core.schemes.model import format_validation_error
-from xinyong.core.schemes.params import Strict
+from xinyong.core.schemes.params import Confidence, Strict
 
 
 class Category(Strict):
@@ -29,6 +29,10 @@ class Category(Strict):
     """Published under the publication rules, for the period of its severity class."""
     sources: list[str] = []
     legal_basis: str
+    domain: str | None = None
+    """The social context the record is generated in (one of the catalogue's domains)."""
+    sensitive: list[str] = []
+    """Kinds of sensitive personal data the record reveals (e.g. financial-account)."""
 
     @property
     def publication_class(self) -> PublicationClass | None:
@@ -37,9 +41,18 @@ class Category(Strict):
         return self.severity  # type: ignore[return-value]
 
 
+class Domain(Strict):
+    title: str
+    related: list[str] = []
+    """Domains in which detriment from this domain's records counts as related."""
+    basis: str = ""
+    confidence: Confidence | None = None
+
+
 class Catalogue(Strict):
     categories: dict[str, Category]
     publication: list[Regime] = []
+    domains: dict[str, Domain] = {}
 
     @model_validator(mode="after")
     def _publication(self) -> Catalogue:
@@ -55,6 +68,20 @@ class Catalogue(Strict):
                     f"categories.{name}: publication = true but the catalogue has no "
                     "[[publication]] rules"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _domains(self) -> Catalogue:
+        if not self.domains:
+            return self
+        known = sorted(self.domains)
+        for name, c in self.categories.items():
+            if c.domain is not None and c.domain not in self.domains:
+                raise ValueError(f"categories.{name}.domain: {c.domain!r} is not one of {known}")
+        for name, d in self.domains.items():
+            for r in d.related:
+                if r not in self.domains:
+                    raise ValueError(f"domains.{name}.related: {r!r} is not one of {known}")
         return self
 
     def publication_classes(self) -> dict[str, PublicationClass]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 import xinyong
+from xinyong.world.audit_table import audit_table
 from xinyong.world.population import Population, exact_age, generate_population
 from xinyong.world.report import render, write_report
 from xinyong.world.run import Progress, RunResult, run_world
@@ -134,6 +135,12 @@ def report_html(
                 "Scenario",
                 "The parameters that shape this run (all in the scenario file).",
                 scenario_table(scenario, run),
+            ),
+            (
+                "Audit of the schemes and memoranda run",
+                "Findings of `xinyong audit` under the EU AI Act, GDPR, FCRA and PRC profiles "
+                "(docs/audit.md); each row names the rules that found something.",
+                audit_table([*scenario.system.schemes, *scenario.system.memoranda]),
             ),
         ],
     )

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from xinyong.drivers.cli import (
+    audit_cmd,
     code_cmd,
     dataset_cmd,
     engine_cmd,
@@ -52,6 +53,7 @@ app.add_typer(world_app, name="world", help="Generate and run a synthetic city."
 app.command("demo")(demo_command)
 app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
 app.command("test")(cases_command)
+app.command("audit")(audit_cmd.audit_command)
 
 
 def _version(value: bool) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from xinyong.adapters.audit_io import audit_summary
 from xinyong.core.errors import SchemeError
 from xinyong.drivers.cli.options import JsonOpt, fail, out, print_json
 from xinyong.system.schemes_io import all_memoranda, all_presets, load_scheme, load_scheme_file
@@ -84,7 +85,7 @@ def memoranda_command(as_json: JsonOpt = False) -> None:
 
 @app.command("show")
 def show_command(name: Annotated[str, typer.Argument(help="Preset name or .toml path.")]) -> None:
-    """Print a scheme as JSON, with its unverified parameters.
+    """Print a scheme as JSON, with its unverified parameters and its audit summary.
 
     Example: xinyong schemes show rongcheng
     """
@@ -94,6 +95,7 @@ def show_command(name: Annotated[str, typer.Argument(help="Preset name or .toml 
         fail(str(e))
     data = s.model_dump(mode="json")
     data["unverified_parameters"] = s.unverified()
+    data["audit"] = audit_summary(name)  # details: xinyong audit NAME
     print_json(data)
 
 

@@ -21,6 +21,7 @@ from xinyong.composition import keyring, open_system
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.drivers.http import (
+    audit_page,
     errors,
     files,
     gates,
@@ -125,7 +126,7 @@ def create_app(
     app.add_middleware(BoundedRequests, keys=lambda: opener.open().keys)
     app.add_middleware(PublicThrottle, rate=settings.public_rate)
     errors.install(app)
-    for module in (ingest, files, gates, lists, objections, notices, portal):
+    for module in (ingest, files, gates, lists, objections, notices, portal, audit_page):
         app.include_router(module.router)
     app.include_router(repairs_http.router)
     return app
