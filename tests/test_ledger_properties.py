@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from xinyong.core.ledger.audit import Entry, Kind, Stored, audit
 from xinyong.core.ledger.chain import GENESIS, extend, link
-from xinyong.core.ledger.checkpoint import sign, signature_ok
+from xinyong.core.ledger.checkpoint import public_hex, sign, signature_ok
 from xinyong.core.ledger.merkle import (
     inclusion_proof,
     leaf,
@@ -125,3 +126,50 @@ def test_a_checkpoint_signature_covers_every_field(position: int, made_at: int, 
     assert not signature_ok(
         cp.__class__(**{**cp.to_dict(), "root": bytes([h[0] ^ 1, *h[1:]]).hex()})
     )
+
+
+def _signed_log(n: int, every: int) -> tuple[list[Entry], list[Stored], list[Any]]:
+    """A log of ``n`` records checkpointed as the signer does: at every ``every``-th."""
+    contents = [hashlib.sha256(str(k).encode()).hexdigest() for k in range(n)]
+    entries, stored = _log(contents)
+    cps, since = [], 0
+    for p in range(every, n + 1, every):
+        leaves = [leaf(q, contents[q - 1]) for q in range(since + 1, p + 1)]
+        cps.append(
+            sign(
+                KEY,
+                position=p,
+                since=since,
+                head=entries[p - 1].chain,
+                root=root(leaves),
+                made_at=p,
+            )
+        )
+        since = p
+    return entries, stored, cps
+
+
+def _verify(entries: list[Entry], stored: list[Stored], cps: list[Any], every: int) -> Any:
+    return audit(
+        entries,
+        stored,
+        cps,
+        chains=lambda: [(e.position, e.chain) for e in entries],
+        trusted=frozenset({public_hex(KEY)}),
+        every=every,
+    )
+
+
+@given(st.integers(1, 60), st.integers(2, 10))
+def test_deleting_signed_checkpoints_is_tampering(n: int, every: int) -> None:
+    entries, stored, cps = _signed_log(n, every)
+    assert _verify(entries, stored, cps, every).ok  # as signed: clean
+    if not cps:
+        return
+    kept = cps[:-1]  # the newest checkpoint's rows deleted
+    got = _verify(entries, stored, kept, every)
+    assert got.first is not None
+    assert got.first.kind is Kind.CHECKPOINT
+    assert got.first.position == (kept[-1].position if kept else 0) + 1
+    # without the interval (signing not configured), the store alone cannot tell
+    assert audit(entries, stored, kept, chains=lambda: [(e.position, e.chain) for e in entries]).ok

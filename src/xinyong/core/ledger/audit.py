@@ -149,6 +149,7 @@ def audit(
     anchors: Sequence[Checkpoint] = (),
     progress: Callable[[int], None] | None = None,
     explain: int = 5,
+    every: int | None = None,
 ) -> Audit:
     """Check the log; see the module docstring for what is checked.
 
@@ -156,7 +157,10 @@ def audit(
     record belongs (done for at most ``explain`` broken links). ``trusted``: public keys (hex)
     a checkpoint must be signed by; ``None`` accepts the key each checkpoint names.
     ``anchors``: checkpoints kept outside the store, which the log must still extend.
-    ``progress(n)`` is called every 10,000 slots with the number done.
+    ``progress(n)`` is called every 10,000 slots with the number done. ``every``: with
+    ``trusted`` keys, the signing interval in force; then ``every`` records or more after the
+    newest checkpoint (or with none at all) mean signed checkpoints were deleted, since the
+    signer checkpoints each append that reaches the interval.
     """
     out = Audit()
     found: dict[int, Finding] = {}
@@ -318,6 +322,15 @@ def audit(
                 Kind.HEAD,
                 f"chain head at position {a.position} differs from "
                 "the anchor's: the log before it was rewritten",
+            )
+    if trusted is not None and every is not None:
+        covered = max((c.position for c in cps if c.position <= end), default=0)
+        if end - covered >= every:
+            report(
+                covered + 1,
+                Kind.CHECKPOINT,
+                f"positions {covered + 1}-{end} are covered by no signed checkpoint, but the "
+                f"signer checkpoints every {every:,} records: checkpoints were deleted",
             )
     if trusted is None and cps:
         out.notes.append(
