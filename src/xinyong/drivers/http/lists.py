@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import polars as pl
@@ -14,19 +14,29 @@ from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.schemes.lists import ListDef
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.core.timeutil import iso, now
-from xinyong.drivers.http.context import Services, Svc, instant
+from xinyong.core.workdays import china_date, end_of_day
+from xinyong.drivers.http.context import Services, Svc, Who, instant
 from xinyong.drivers.http.errors import NotFound
 from xinyong.drivers.http.public import entry_view, mask, shown
+from xinyong.system.principals import Role
 
 router = APIRouter(prefix="/v1/lists", tags=["lists"])
 
 _cache: OrderedDict[tuple[int, str, str, str, int], list[dict[str, Any]]] = OrderedDict()
 _cache_lock = threading.Lock()
+_evaluating = threading.Lock()
+
+
+def day_of(at: datetime) -> datetime:
+    """The start (00:00 China time) of the day in China holding ``at``: the public sees
+    each list as it stood at the start of a day, so a list costs one evaluation per day (and
+    per change of the store), however many times and moments it is asked for."""
+    return end_of_day(china_date(at)) - timedelta(days=1)
 
 
 def default_at() -> datetime:
-    """Now, to the minute (so repeated list reads within a minute share one evaluation)."""
-    return now().replace(second=0, microsecond=0)
+    """The start of today in China (see :func:`day_of`)."""
+    return day_of(now())
 
 
 def list_def(svc: Services, scheme: str, list_id: str, at: datetime) -> tuple[AnyScheme, ListDef]:
@@ -71,12 +81,25 @@ def candidates(svc: Services, lst: ListDef) -> list[str]:
 
 
 def _rows(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[dict[str, Any]]:
-    s = svc.engine.schemes[scheme]
     key = (id(svc), scheme, lst.id, iso(at), svc.store.count())
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
+    with _evaluating:  # one evaluation at a time: the same page asked twice is made once
+        with _cache_lock:
+            if key in _cache:
+                return _cache[key]
+        rows = _evaluate(svc, scheme, lst, at)
+        with _cache_lock:
+            _cache[key] = rows
+            while len(_cache) > 16:
+                _cache.popitem(last=False)
+    return rows
+
+
+def _evaluate(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[dict[str, Any]]:
+    s = svc.engine.schemes[scheme]
     rows: list[dict[str, Any]] = []
     for subject in candidates(svc, lst):
         records = svc.store.records_for(subject)
@@ -101,10 +124,6 @@ def _rows(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[dict[s
                 }
             )
     rows.sort(key=lambda r: (r["since"], r["subject"]))
-    with _cache_lock:
-        _cache[key] = rows
-        while len(_cache) > 16:
-            _cache.popitem(last=False)
     return rows
 
 
@@ -144,9 +163,18 @@ def get_list(
     scheme: str,
     list_id: str,
     svc: Svc,
+    who: Who,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     size: Annotated[int, Query(ge=1, le=500)] = 50,
-    at: Annotated[str | None, Query(description="ISO date or date-time; default now")] = None,
+    at: Annotated[
+        str | None,
+        Query(
+            description="ISO date or date-time; default now. Without a key, the list as it "
+            "stood at the start (00:00 China time) of that day"
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    when = instant(at, "at", default_at())
+    when = instant(at, "at", now())
+    if who.role is Role.PUBLIC:
+        when = day_of(when)
     return list_page(svc, scheme, list_id, when, page, size)

@@ -1,7 +1,8 @@
 """Public lookups have a bounded rate per client: a token bucket per client address for the
 requests the public role makes about a subject (the portal's subject page and search, the
-published records, filing an objection), so a masked number cannot be completed by trying
-candidates. Requests with an ``X-API-Key`` are not counted here (keys are accountable).
+published records, filing an objection) and for list pages, so a masked number cannot be
+completed by trying candidates. Requests with an ``X-API-Key`` are not counted here (keys
+are accountable).
 
 A refused request gets 429 with ``Retry-After``; the rate is the setting ``public_rate``
 (lookups per minute per client, ``XINYONG_PUBLIC_RATE``; 0 turns the limit off).
@@ -24,6 +25,8 @@ COUNTED: tuple[tuple[str, str], ...] = (
     ("GET", "/v1/publications/"),
     ("POST", "/v1/objections"),
     ("POST", "/objections"),
+    ("GET", "/v1/lists/"),
+    ("GET", "/lists/"),
 )
 _CLIENTS = 100_000  # buckets kept (least recently used dropped first)
 
