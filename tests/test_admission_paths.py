@@ -169,3 +169,14 @@ def test_stream_admits_as_http(name: str, tmp_path: Path, opts: StreamOptions) -
     stream = via_stream(tmp_path / "stream.db", body, opts)
     assert stream == http, f"{name}: the stream answered differently from HTTP"
     assert _held(tmp_path / "stream.db") == _held(tmp_path / "http.db")
+
+
+def test_an_agency_writes_only_in_its_own_name(tmp_path: Path) -> None:
+    """``source`` must belong to the key that writes (issue 12: provenance)."""
+    body = "\n".join([_line(source="traffic-police"), _line(source="tax-bureau")])
+    for how, path in (("file", via_file), ("http", via_http)):
+        (tmp_path / how).mkdir()
+        got = path(tmp_path / f"{how}.db", body, tmp_path / how)
+        assert got[0] == "refused", how
+        assert [(e["row"], e["field"]) for e in got[1]] == [(2, "source")], how
+        assert "tax-bureau" in got[1][0]["reason"]

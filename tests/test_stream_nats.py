@@ -33,7 +33,7 @@ URL = os.environ.get("XINYONG_TEST_NATS", "nats://127.0.0.1:4222")
 KEY = "court-agency-secret"
 KEYS = KeyRing.from_toml(
     f'[[key]]\nkey = "{KEY}"\nrole = "agency"\nname = "court"\n'
-    'categories = ["court.*", "traffic.*"]\n'
+    'categories = ["court.*", "traffic.*"]\nsources = ["court", "traffic-police"]\n'
     '[[key]]\nkey = "gate-key-secret"\nrole = "gate"\n',
     "test keys",
 )

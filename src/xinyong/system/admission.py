@@ -74,6 +74,13 @@ def not_authorised(who: Principal, category: str) -> str:
     )
 
 
+def not_their_source(who: Principal, source: str) -> str:
+    return (
+        f"agency {who.name!r} may not write records in the name of source {source!r}; its "
+        f"sources: {', '.join(sorted(who.sources))} (a key's 'sources' setting)"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Admitted:
     """A committed batch: the store's answer, and the records with their rows."""
@@ -135,6 +142,12 @@ class Admission:
                 for i, r in enumerate(batch.records)
                 if not by.may_write(r.category)
             ]
+            refused += [
+                RowError(batch.rows[i], "source", not_their_source(by, r.source))
+                for i, r in enumerate(batch.records)
+                if by.may_write(r.category) and not by.may_source(r.source)
+            ]
+            refused.sort(key=lambda e: (e.row or 0, e.field or ""))
             if refused:
                 denied = NotAuthorised(
                     refused[: self.max_errors],
@@ -142,9 +155,9 @@ class Admission:
                     truncated=len(refused) > self.max_errors,
                 )
                 denied.refused = [
-                    (batch.rows[i], r.category)
+                    (batch.rows[i], r.category if not by.may_write(r.category) else r.source)
                     for i, r in enumerate(batch.records)
-                    if not by.may_write(r.category)
+                    if not by.may_write(r.category) or not by.may_source(r.source)
                 ]
                 raise denied
         errors = list(batch.errors)

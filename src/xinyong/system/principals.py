@@ -8,6 +8,8 @@ env ``XINYONG_API_KEYS``, one ``[[key]]`` table per key::
     role = "agency"                      # agency | gate | subject | operator
     name = "traffic-police"              # who, in the access log
     categories = ["traffic.*", "tax.arrears"]   # agency only: what it may write
+    sources = ["traffic-police", "traffic-police.*"]  # agency only: the sources it writes as
+                                         # (default: its name and name.*)
 
     [[key]]
     key = "another-secret"
@@ -48,15 +50,23 @@ class Principal:
     name: str
     categories: frozenset[str] = frozenset()
     subject: str | None = None
+    sources: frozenset[str] = frozenset()
+    """Agency only: the ``source`` values its records may carry (patterns as categories)."""
 
     def may_write(self, category: str) -> bool:
         """Whether this agency is authorised to record ``category`` (``family.*`` patterns)."""
-        if category in self.categories:
-            return True
-        return (
-            any(p.endswith(".*") and category.startswith(p[:-1]) for p in self.categories)
-            or "*" in self.categories
-        )
+        return _matches(category, self.categories)
+
+    def may_source(self, source: str) -> bool:
+        """Whether records this agency writes may name ``source`` (its own name, its
+        sub-units ``name.*``, or the ``sources`` its key lists)."""
+        return _matches(source, self.sources)
+
+
+def _matches(value: str, patterns: frozenset[str]) -> bool:
+    if value in patterns or "*" in patterns:
+        return True
+    return any(p.endswith(".*") and value.startswith(p[:-1]) for p in patterns)
 
 
 PUBLIC = Principal(Role.PUBLIC, "public")
@@ -93,11 +103,11 @@ class KeyRing:
         out: dict[str, Principal] = {}
         for i, e in enumerate(entries, 1):
             where = f"{origin}: key #{i}"
-            unknown = set(e) - {"key", "role", "name", "categories", "subject"}
+            unknown = set(e) - {"key", "role", "name", "categories", "subject", "sources"}
             if unknown:
                 raise XinyongError(
                     f"{where}: unknown field(s) {', '.join(sorted(unknown))}; allowed: key, "
-                    "role, name, categories, subject"
+                    "role, name, categories, subject, sources"
                 )
             key, role = e.get("key"), e.get("role")
             if not isinstance(key, str) or len(key) < 8:
@@ -116,11 +126,15 @@ class KeyRing:
             subject = e.get("subject")
             if role == "subject" and not isinstance(subject, str):
                 raise XinyongError(f"{where}: a subject key needs 'subject' (the code it may read)")
+            sources = e.get("sources", [str(name), f"{name}.*"])
+            if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
+                raise XinyongError(f"{where}: 'sources' must be a list of source names")
             p = Principal(
                 Role(role),
                 str(name),
                 frozenset(categories),
                 subject.strip().upper() if isinstance(subject, str) else None,
+                frozenset(sources) if role == "agency" else frozenset(),
             )
             d = digest(key)
             if d in out:
