@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+import xinyong
+
 sys.path.insert(0, str(Path(__file__).resolve().parent / "http"))
 
 from http_helpers import AGENCY, KEYS_TOML, TestClient
@@ -180,3 +182,32 @@ def test_an_agency_writes_only_in_its_own_name(tmp_path: Path) -> None:
         assert got[0] == "refused", how
         assert [(e["row"], e["field"]) for e in got[1]] == [(2, "source")], how
         assert "tax-bureau" in got[1][0]["reason"]
+
+
+def test_an_agency_cannot_amend_another_agencys_record(tmp_path: Path) -> None:
+    """The attack of issue 12: a traffic key revoking a court listing, and correcting a court
+    record into drunk driving. Both are refused; the court's own revocation is accepted."""
+    from factories import make_revocation
+
+    court_listing = make_record(
+        category="court.listing_decision",
+        source="beijing-chaoyang-court",
+        legal_basis="SPC Provisions art. 1",
+        details={"ground": 1},
+    )
+    keys = KEYS_TOML + (
+        '\n[[key]]\nkey = "traffic-secret-1"\nrole = "agency"\nname = "traffic-police"\n'
+        'categories = ["traffic.*", "court.*"]\n'
+    )
+    ring = KeyRing.from_toml(keys, "keys")
+    with open_system(Settings(db=str(tmp_path / "c.db"), extra={"keys": ring})) as system:
+        system.ingest([court_listing])  # by the operator, as the court's batch
+        revoke = make_revocation(
+            court_listing, source="traffic-police", category="traffic.violation"
+        )
+        with pytest.raises(xinyong.IngestFailed) as e:
+            system.ingest([revoke], by="traffic-police")
+        assert [(x.row, x.field) for x in e.value.errors] == [(1, "refers_to")]
+        assert "beijing" not in str(e.value)  # nothing about the other agency's record
+        own = make_revocation(court_listing, source="court")
+        assert system.ingest([own], by="court-1").inserted == 1

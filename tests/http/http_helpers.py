@@ -31,7 +31,8 @@ key = "agency-secret-1"
 role = "agency"
 name = "court-1"
 categories = ["court.*", "traffic.violation"]
-sources = ["court", "court-1", "traffic-police", "beijing-chaoyang-court", "test-court", "market-regulation"]
+sources = ["court", "court-1", "traffic-police", "beijing-chaoyang-court", "test-court",
+    "market-regulation"]
 
 [[key]]
 key = "gate-secret-1"

@@ -147,6 +147,7 @@ class Admission:
                 for i, r in enumerate(batch.records)
                 if by.may_write(r.category) and not by.may_source(r.source)
             ]
+            refused += self._foreign_amendments(batch, by)
             refused.sort(key=lambda e: (e.row or 0, e.field or ""))
             if refused:
                 denied = NotAuthorised(
@@ -177,6 +178,28 @@ class Admission:
         if len(keep_records) < len(batch.records):  # the store judges only the rows left
             batch.records, batch.rows = keep_records, keep_rows
         return errors[: self.max_errors]
+
+    def _foreign_amendments(self, batch: Parsed, by: Principal) -> list[RowError]:
+        """Corrections, revocations and expiries of records another agency wrote: only the
+        writer (or an objection or repair decision, which the operator appends) may amend a
+        record. The writer is known by the source, which a key can only write as its own."""
+        in_batch = {r.id: r for r in batch.records}
+        out = []
+        for i, r in enumerate(batch.records):
+            if r.refers_to is None or not by.may_write(r.category):
+                continue
+            original = in_batch.get(r.refers_to) or self.store.get(r.refers_to)
+            if original is not None and not by.may_source(original.source):
+                out.append(
+                    RowError(
+                        batch.rows[i],
+                        "refers_to",
+                        f"record {r.refers_to!r} is not one of agency {by.name!r}'s records; "
+                        "only the agency that wrote a record may correct, revoke or expire "
+                        "it (or an objection or repair decision)",
+                    )
+                )
+        return out
 
     def admit(self, batch: Parsed, by: Principal | None = None) -> Admitted:
         """Check ``batch`` as sent by ``by`` (``None``: the operator, who may record every
