@@ -30,28 +30,28 @@ test-spark: setup  ## Spark tests only (local[2]; the small ones also run in `ma
 	$(PY) -m pytest -m spark -q
 
 lint: setup  ## ruff
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
 
-typecheck: setup  ## mypy strict on the package
+typecheck: setup  ## mypy strict on the package and the benchmarks
 	$(VENV)/bin/mypy
 
 check: lint typecheck test  ## everything CI-worthy
 
 bench: setup  ## benchmarks (not tests): figures and ratios against baselines, into bench/results.json
-	$(PY) -m xinyong.adapters.batch.bench
-	$(PY) -m xinyong.world.bench
-	$(PY) -m xinyong.drivers.http.bench
-	$(PY) -m xinyong.adapters.incremental_bench
-	$(PY) -m xinyong.adapters.spark.bench
-	$(PY) -m xinyong.adapters.batch.ooc_bench --skip-ooc --data $(or $(OOC_DATA),/work/ooc-data)
-	$(PY) -m xinyong.adapters.bench_table
+	$(PY) -m bench.batch
+	$(PY) -m bench.world
+	$(PY) -m bench.service
+	$(PY) -m bench.incremental
+	$(PY) -m bench.spark
+	$(PY) -m bench.ooc --skip-ooc --data $(or $(OOC_DATA),/work/ooc-data)
+	$(PY) -m bench.table
 
 bench-spark: setup  ## Spark local throughput against the embedded scorer, into bench/results.json
-	$(PY) -m xinyong.adapters.spark.bench
+	$(PY) -m bench.spark
 
 bench-ooc: setup  ## out-of-core rescoring of 1e9 records (SCALE=0.05 for 5%), vs DuckDB SQL and a Python loop
-	$(PY) -m xinyong.adapters.batch.ooc_bench --scale $(or $(SCALE),1) --data $(or $(OOC_DATA),/work/ooc-data)
+	$(PY) -m bench.ooc --scale $(or $(SCALE),1) --data $(or $(OOC_DATA),/work/ooc-data)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo/xinyong.db

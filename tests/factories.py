@@ -4,6 +4,7 @@ make_record()                                  # an active traffic record, uniqu
 make_record(subject=ORG, amount=200.0)
 make_correction(original, amount=100.0)        # status correction, refers_to original
 write_jsonl(path, [r1, r2]); write_csv(path, [r1, r2])
+bulk_records(resident_codes(500), 200_000, "b")  # many valid records over many residents
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from xinyong.core.codes.issue import make_resident_id
 from xinyong.core.records import FIELDS, Record, Status
 from xinyong.core.timeutil import parse_instant
 
@@ -120,3 +122,34 @@ def write_csv(
                 data["details"] = json.dumps(data["details"], ensure_ascii=False)
             w.writerow(["" if data.get(c) is None else data[c] for c in cols])
     return path
+
+
+def resident_codes(n: int) -> list[str]:
+    """``n`` distinct valid resident identity numbers (born from 1960-01-01 on, 900 a day)."""
+    born = date(1960, 1, 1)
+    return [
+        make_resident_id("110105", born + timedelta(days=i // 900), i % 900 + 1) for i in range(n)
+    ]
+
+
+def bulk_records(codes: list[str], n: int, prefix: str) -> list[Record]:
+    """``n`` traffic records over ``codes`` with ids ``{prefix}-00000000`` on, occurred over
+    the last 60 days; every tenth subject also has a court listing (ground 2)."""
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=60)
+    out = []
+    for i in range(n):
+        listing = i < len(codes) and i % 10 == 0
+        out.append(
+            Record(
+                id=f"{prefix}-{i:08d}",
+                subject=codes[i % len(codes)],
+                category="court.listing_decision" if listing else "traffic.violation",
+                occurred_at=t0 + timedelta(minutes=i % 10_000),
+                recorded_at=t0 + timedelta(days=1, minutes=i % 10_000),
+                source="test-court" if listing else "test-police",
+                legal_basis="synthetic test record",
+                evidence=f"ev-{i}",
+                details={"ground": 2} if listing else {},
+            )
+        )
+    return out

@@ -274,8 +274,8 @@ def test_cli_export_then_rescore_matches_the_store(tmp_path: Path) -> None:
 
 
 def test_duckdb_sql_and_python_loop_agree_with_score_population(generated: Path) -> None:
-    from xinyong.adapters.batch.bench import loop_scores
-    from xinyong.adapters.batch.ooc_bench import duckdb_connection, duckdb_records, duckdb_scores
+    from bench.batch_loop import loop_scores
+    from bench.ooc_duckdb import duckdb_connection, duckdb_records, duckdb_scores
 
     scheme = load_scheme("rongcheng")
     whole = read_dataset(generated)

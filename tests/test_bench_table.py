@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from xinyong.adapters.bench_table import ROWS, Row, evaluate, lookup
+from bench.table import evaluate, lookup
+from bench.table_rows import ROWS, Row
 
 FAST = Row("fast", "records/s", "s", "a.value", "loop", "a.base", target=(">=", 100))
 QUICK = Row(
@@ -32,17 +33,17 @@ def test_every_row_reads_a_distinct_figure() -> None:
 
 
 def test_command_line_names_the_module_and_its_arguments() -> None:
-    from xinyong.adapters.bench_results import command_line
+    from bench.results import command_line
 
-    assert command_line("xinyong.adapters.batch.bench", ["--records", "10"]) == (
-        "python -m xinyong.adapters.batch.bench --records 10"
+    assert command_line("bench.batch", ["--records", "10"]) == (
+        "python -m bench.batch --records 10"
     )
     assert command_line("m", []) == "python -m m"
 
 
 def test_every_section_is_stamped_with_the_machine_speed(tmp_path: Path) -> None:
-    from xinyong.adapters.bench_results import merge_results
-    from xinyong.adapters.bench_table import speed_lines
+    from bench.results import merge_results
+    from bench.table import speed_lines
 
     path = tmp_path / "results.json"
     merge_results(path, "world", {"x": 1})

@@ -25,14 +25,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from factories import make_correction
+from factories import bulk_records, make_correction, resident_codes
 from pg_schema import fresh_pg_schema
 from xinyong.adapters.ledger import verify_store
 from xinyong.adapters.store import PostgresRecordStore, SqlRecordStore, store_url
 from xinyong.adapters.store.ledger import new_key
 from xinyong.core.ledger.checkpoint import public_hex
 from xinyong.core.records import Record
-from xinyong.drivers.http.bench import records, subjects
 
 XINYONG = str(Path(sys.executable).parent / "xinyong")
 
@@ -118,9 +117,9 @@ def test_kill_mid_ingest_and_mid_correction(
     key = new_key(key_file)
     env = {**os.environ, "XINYONG_LEDGER_KEY": str(key_file), "XINYONG_LEDGER_EVERY": "1000"}
     db, timing_db = dbs
-    codes = subjects(500)
-    first = records(codes, 2_000, "a")
-    big = records(codes, size, "b")
+    codes = resident_codes(500)
+    first = bulk_records(codes, 2_000, "a")
+    big = bulk_records(codes, size, "b")
     fixes = [make_correction(r, id=f"fix-{r.id}", amount=1.0) for r in first] + [
         make_correction(r, id=f"fix-{r.id}", evidence="corrected") for r in big[: size // 2]
     ]

@@ -214,7 +214,7 @@ def test_bad_jsonl_line_names_file_line_and_reason(
 
 @pytest.mark.slow
 def test_spark_equals_embedded_on_a_bench_population(spark: SparkSession, tmp_path: Path) -> None:
-    from xinyong.adapters.batch.bench import AT, generate, load
+    from bench.batch_data import AT, generate, load
 
     scheme, mix = load(None)
     frame = generate(mix, 200_000, 20_000, seed=3, at=AT)

@@ -3,7 +3,7 @@ that above 1 is better, targets judged."""
 
 from __future__ import annotations
 
-from xinyong.drivers.http.bench import report
+from bench.service_targets import report
 
 
 def test_report_ratios_and_targets() -> None:

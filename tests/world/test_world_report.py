@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 from world_helpers import toy
 
-from xinyong.adapters.bench_results import merge_results
+from bench.results import merge_results
 from xinyong.drivers.cli.world_cmd import demo_command, world_app
 from xinyong.world.pipeline import generate, simulate
 from xinyong.world.population import Population

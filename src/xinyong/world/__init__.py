@@ -14,8 +14,8 @@ Modules, in the order a run uses them:
   error-free view used to call a listing or denial wrongful (:mod:`.lists_view`);
 * :mod:`.gates`       purchases answered by the memoranda;
 * :mod:`.metrics`     monthly Polars frames; :mod:`.report` the HTML report;
-* :mod:`.run`         the monthly loop; :mod:`.pipeline` the jobs the CLI calls;
-  :mod:`.bench` the benchmark.
+* :mod:`.run`         the monthly loop; :mod:`.pipeline` the jobs the CLI calls (its
+  benchmark is ``python -m bench.world``, outside the package).
 
 Two rules hold throughout. The engine sees only records: each subject is scored on that
 subject's own records, and the world's ground truth (who really acted, which records are

@@ -9,9 +9,9 @@ depend on the number of workers). Only one bucket per worker is in memory at a t
 What the records look like: subjects are the numbers 0 .. subjects-1; every subject has at
 least one record, the others are spread with a skewed activity (Gamma(0.5) weights: most
 people have a few records, some have many). Categories follow a realistic mix over the
-catalogue: a preset scheme's categories with frequencies like those of
-:mod:`xinyong.adapters.batch.bench` (traffic tickets and volunteering common, convictions
-rare) and the catalogue's other categories, which the scheme does not score, less often.
+catalogue: a preset scheme's categories with frequencies like those of the batch benchmark
+(``bench/batch_data.py``; traffic tickets and volunteering common, convictions rare) and the
+catalogue's other categories, which the scheme does not score, less often.
 Records occurred over the four years before ``at`` and were recorded a few days later. About
 2% of the rows amend an earlier record of the same subject: half corrections (new category
 or an earlier date), a quarter revocations, a quarter expiries.

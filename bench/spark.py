@@ -1,9 +1,9 @@
 """Benchmark of Spark local rescoring (not a test): records/s against the embedded scorer.
 
-    python -m xinyong.adapters.spark.bench [--records 2000000] [--subjects 200000]
+    python -m bench.spark [--records 2000000] [--subjects 200000]
         [--master local[*]] [--partitions N] [--runs 2] [--seed 1]
 
-Generates the batch benchmark's synthetic records (:func:`xinyong.adapters.batch.bench.generate`:
+Generates the batch benchmark's synthetic records (:func:`bench.batch_data.generate`:
 a two-version points scheme with caps and an override, about 2% amendments), writes them to
 one Parquet file, then times, on the same file in the same run, Parquet in to Parquet out:
 
@@ -34,9 +34,10 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from xinyong.adapters.batch.bench import AT, generate, load, peak_rss_mib
+from bench.batch_data import AT, generate, load
+from bench.results import RESULTS, command_line, merge_results
+from bench.timing import peak_rss_mib
 from xinyong.adapters.batch.score import score_population
-from xinyong.adapters.bench_results import RESULTS, command_line, merge_results
 
 
 def best_of(fn: Callable[[], object], runs: int) -> float:
@@ -159,7 +160,7 @@ def report(f: dict[str, Any], console: Console) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m xinyong.adapters.spark.bench", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m bench.spark", description=__doc__)
     p.add_argument("--records", type=int, default=2_000_000)
     p.add_argument("--subjects", type=int, default=200_000)
     p.add_argument("--master", default="local[*]")
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--results", type=Path, default=RESULTS)
     p.add_argument("--no-save", action="store_true", help="print only; do not write results")
     args = p.parse_args(argv)
-    command = command_line("xinyong.adapters.spark.bench", argv)
+    command = command_line("bench.spark", argv)
     figures = bench(
         args.records, args.subjects, args.master, args.partitions, args.runs, args.seed, command
     )

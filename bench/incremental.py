@@ -15,7 +15,7 @@ time; for each, the figures are:
 The machine is shared and has 2 cores: absolute times are noisy; compare the ratios, which
 are measured in the same run. Results go to ``bench/results.json`` under ``incremental``.
 
-    python -m xinyong.adapters.incremental_bench [--subjects 2000] [--updates 200]
+    python -m bench.incremental [--subjects 2000] [--updates 200]
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from bench.results import RESULTS, merge_results
 from xinyong.adapters.batch import score_population
-from xinyong.adapters.bench_results import RESULTS, merge_results
 from xinyong.adapters.state import LiveState
 from xinyong.adapters.store import SqlRecordStore
 from xinyong.core.codes.issue import issue_organisation_codes
@@ -141,9 +141,7 @@ def run(subjects: int, per_subject: int, updates: int, seed: int = 7) -> dict[st
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(
-        prog="python -m xinyong.adapters.incremental_bench", description=__doc__
-    )
+    p = argparse.ArgumentParser(prog="python -m bench.incremental", description=__doc__)
     p.add_argument("--subjects", type=int, default=2000)
     p.add_argument("--per-subject", type=int, default=5)
     p.add_argument("--updates", type=int, default=200)

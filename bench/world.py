@@ -1,6 +1,6 @@
 """Benchmark of the synthetic world (not a test): generation and end-to-end throughput.
 
-    python -m xinyong.world.bench [--residents 200000] [--months 12] [--seed 1]
+    python -m bench.world [--residents 200000] [--months 12] [--seed 1]
 
 Prints generation throughput (residents/s) and end-to-end throughput of a run through the
 engine (resident-months/s, records/s, with the time per stage), and merges the figures
@@ -11,25 +11,16 @@ from __future__ import annotations
 
 import argparse
 import platform
-import resource
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from xinyong.adapters.bench_results import merge_results
+from bench.results import RESULTS, merge_results
+from bench.timing import peak_rss_mib
 from xinyong.world.pipeline import generate, simulate
 from xinyong.world.scenario import load_scenario
-
-RESULTS = Path("bench/results.json")
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / 1024 if sys.platform != "darwin" else rss / 2**20
 
 
 def bench(residents: int, months: int, seed: int) -> dict[str, Any]:
@@ -62,12 +53,12 @@ def bench(residents: int, months: int, seed: int) -> dict[str, Any]:
             records / max(outcome.run.timings.get("ingest", 0), 1e-9)
         ),
         "stages_seconds": {k: round(v, 3) for k, v in outcome.run.timings.items()},
-        "peak_rss_mib": round(peak_rss_mb(), 1),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
     }
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m xinyong.world.bench", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m bench.world", description=__doc__)
     p.add_argument("--residents", type=int, default=200_000)
     p.add_argument("--months", type=int, default=12)
     p.add_argument("--seed", type=int, default=1)
