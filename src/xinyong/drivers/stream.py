@@ -5,7 +5,7 @@ agency's API key in the ``X-API-Key`` header (the same keys as the HTTP service,
 :mod:`xinyong.system.principals`). A message goes through the same checks as
 ``POST /v1/records``: every row parsed and validated, categories known and allowed for the
 agency, the store's rules (conflicts, references); then it is appended in one transaction,
-all or nothing, and the live state (:class:`~xinyong.adapters.state.LiveState`) is caught up.
+all or nothing, and the live state (:class:`~xinyong.system.ports.LiveStatePort`) is caught up.
 
 Delivery: a durable pull consumer with explicit acks. A good message is acked only after its
 records are committed; a message that cannot be ingested as it is (bad JSON, a bad field, an
@@ -31,10 +31,10 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 from nats.js.errors import NotFoundError
 
-from xinyong.adapters.state import LiveState
 from xinyong.core.errors import XinyongError
 from xinyong.drivers.http.ingest import parse
 from xinyong.system.ingest import IngestFailed, RowError, category_error
+from xinyong.system.ports import LiveStatePort
 from xinyong.system.principals import KeyRing, Role
 from xinyong.system.record_store import RecordStore
 
@@ -123,7 +123,7 @@ async def consume(
     *,
     keys: KeyRing,
     categories: Collection[str],
-    live: LiveState | None = None,
+    live: LiveStatePort | None = None,
     max_messages: int | None = None,
     idle_exit: float | None = None,
     after_commit: Callable[[Msg], None] | None = None,
@@ -177,7 +177,7 @@ async def _handle(
     msg: Msg,
     keys: KeyRing,
     categories: Collection[str],
-    live: LiveState | None,
+    live: LiveStatePort | None,
     report: StreamReport,
     after_commit: Callable[[Msg], None] | None,
 ) -> None:

@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from xinyong.adapters.journal import Journal
 from xinyong.adapters.state import live_state
 from xinyong.adapters.store import open_store
 from xinyong.core.errors import XinyongError
@@ -21,7 +20,7 @@ from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail, out
 from xinyong.system.engine import Engine
 from xinyong.system.ingest import FORMATS, IngestFailed, ingest_file
 from xinyong.system.objection_desk import Desk
-from xinyong.system.record_store import RecordStore
+from xinyong.system.ports import Backend
 
 
 def _known_categories() -> Collection[str] | None:
@@ -49,21 +48,14 @@ def _known_categories() -> Collection[str] | None:
         fail(f"cannot load the category catalogue: {e}")
 
 
-def _notifier(store: RecordStore, db: str, sent: list[int]) -> Callable[[Sequence[Record]], None]:
+def _notifier(store: Backend, sent: list[int]) -> Callable[[Sequence[Record]], None]:
     """Follow the log for notices from here on; after the append, notices for everything
     appended since the last step (this file, and any step a crash left undone)."""
-    journal = Journal(db)
-    try:
-        Desk(Engine(store), journal).start_notices()
-    finally:
-        journal.close()
+    desk = Desk(Engine(store), store.journal())
+    desk.start_notices()
 
     def send(records: Sequence[Record]) -> None:
-        journal = Journal(db)
-        try:
-            sent.append(len(Desk(Engine(store), journal).notices_catch_up()))
-        finally:
-            journal.close()
+        sent.append(len(desk.notices_catch_up()))
 
     return send
 
@@ -101,7 +93,7 @@ def ingest_command(
         fail(str(e))
     try:
         sent: list[int] = []
-        after = _notifier(store, db, sent) if notices else None
+        after = _notifier(store, sent) if notices else None
         report = ingest_file(store, file, known_categories=_known_categories(), after_append=after)
         live = live_state(store)
         updated = live.catch_up().subjects if live is not None else None

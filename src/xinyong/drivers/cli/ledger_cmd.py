@@ -1,6 +1,7 @@
 """``xinyong ledger``: make a signing key, sign checkpoints, verify the tamper-evident ledger.
 
-Thin: each command calls one function of :mod:`xinyong.adapters.ledger`.
+Thin: each command calls one method of the store's ledger port
+(:class:`~xinyong.system.ports.LedgerPort`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from xinyong.adapters.ledger import latest_checkpoint, make_checkpoint, prove, size, verify_store
 from xinyong.adapters.store import open_store
 from xinyong.adapters.store.ledger import KEY_ENV, Signer, load_key, new_key
 from xinyong.core.errors import XinyongError
@@ -81,8 +81,8 @@ def checkpoint_command(
     except XinyongError as e:
         fail(str(e))
     try:
-        made = make_checkpoint(store, signer)
-        newest = made or latest_checkpoint(store)
+        made = store.ledger().checkpoint(signer)
+        newest = made or store.ledger().latest_checkpoint()
     except XinyongError as e:
         fail(str(e), 1)
     finally:
@@ -163,9 +163,8 @@ def verify_command(
     except XinyongError as e:
         fail(str(e))
     try:
-        with _progress(size(store), not as_json) as progress:
-            result = verify_store(
-                store,
+        with _progress(store.ledger().size(), not as_json) as progress:
+            result = store.ledger().verify(
                 trusted=frozenset(keys) if keys else None,
                 anchors=anchors,
                 progress=progress,
@@ -240,7 +239,7 @@ def prove_command(
     except XinyongError as e:
         fail(str(e))
     try:
-        proof = prove(store, record_id)
+        proof = store.ledger().prove(record_id)
     except XinyongError as e:
         fail(str(e), 1)
     finally:

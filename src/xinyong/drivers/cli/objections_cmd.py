@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from xinyong.adapters.journal import Journal
 from xinyong.adapters.store import open_store
 from xinyong.core.errors import XinyongError
 from xinyong.core.objection_case import Case
@@ -42,7 +41,7 @@ def _desk(db: str) -> Iterator[Desk]:
         fail(f"no store at {db!r}; ingest records first (xinyong ingest FILE --db {db})")
     try:
         store = open_store(db)
-        journal = Journal(db)
+        journal = store.journal()
     except XinyongError as e:
         fail(str(e))
     try:

@@ -1,6 +1,7 @@
 """``xinyong state`` and ``xinyong ingest-stream``: the incremental path from the command line.
 
-Thin: :class:`~xinyong.adapters.state.LiveState` and :func:`~xinyong.drivers.stream.consume`.
+Thin: the store's live state (:class:`~xinyong.system.ports.LiveStatePort`) and
+:func:`~xinyong.drivers.stream.consume`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from xinyong.adapters.state import LiveState, live_state
-from xinyong.adapters.store import SqlRecordStore, open_store
+from xinyong.adapters.state import live_state
+from xinyong.adapters.store import open_store
 from xinyong.core.errors import XinyongError
 from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail, out
 
@@ -27,10 +28,8 @@ def state_command(db: DbOpt = DEFAULT_DB) -> None:
         store = open_store(db)
     except XinyongError as e:
         fail(str(e))
-    if not isinstance(store, SqlRecordStore):
-        fail("this store cannot keep a live state")
     try:
-        done = LiveState(store).catch_up()
+        done = store.live_state().catch_up()
     finally:
         store.close()
     what = "rebuilt" if done.rebuilt else "brought up to date"

@@ -15,7 +15,6 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from xinyong.adapters.journal import Journal
 from xinyong.adapters.store import open_store
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
@@ -59,7 +58,7 @@ class _Opener:
             if self.services is None:
                 store = open_store(self.store_url)
                 try:
-                    journal = Journal(self.store_url)
+                    journal = store.journal()
                 except BaseException:
                     store.close()
                     raise

@@ -426,8 +426,8 @@ def bench_in_process(db: str, codes: list[str], batch: int, rounds: int = 50) ->
         engine = Engine(store)
         plan = plan_for(engine.schemes, engine.memoranda, GATE)
         assert plan.categories is not None
-        with_ = getattr(store, "subjects_with")  # noqa: B009
-        rows = getattr(store, "rows_for_many")  # noqa: B009
+        with_ = store.subjects_with
+        rows = store.rows_for_many
         chunks = [
             [codes[(i * batch + k) % len(codes)] for k in range(batch)] for i in range(rounds)
         ]
