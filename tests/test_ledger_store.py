@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
-import xinyong.adapters.store.postgres as pg_module
 import xinyong.adapters.store.migrations as migrations_module
+import xinyong.adapters.store.postgres as pg_module
 import xinyong.adapters.store.sql as sql_module
 from factories import make_correction, make_record, write_jsonl
 from pg_schema import fresh_pg_schema
