@@ -1,5 +1,12 @@
-"""Make a store with the code of commit aac83ee: records, ledger with a checkpoint, live state,
-journal (objection event, notices, access log). Run with PYTHONPATH=<old src>:<tests>."""
+"""How ``store_aac83ee.sql`` was made: a store written by the code of commit aac83ee (records,
+ledger with a checkpoint, live state, journal: objection event, notices mark, access log).
+
+Runs against that commit's source only (this version has no ``Journal(url)``)::
+
+    mkdir /tmp/old && git archive aac83ee src | tar -x -C /tmp/old
+    PYTHONPATH=/tmp/old/src:tests .venv/bin/python tests/data/make_store_aac83ee.py old.db
+    sqlite3 old.db .dump > tests/data/store_aac83ee.sql
+"""
 
 import sys
 from datetime import UTC, datetime
