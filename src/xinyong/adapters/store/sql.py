@@ -14,14 +14,11 @@ import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from sqlalchemy import Connection, Select, bindparam, func, insert, select
 
-from xinyong.adapters.journal import Journal
-from xinyong.adapters.ledger import StoreLedger
-from xinyong.adapters.state import LiveState
 from xinyong.adapters.store.db import Database, Tx, bulk, now_us
 from xinyong.adapters.store.ledger import Signer, chain_append
 from xinyong.adapters.store.migrations import migrate
@@ -44,6 +41,11 @@ from xinyong.system.record_store import (
     wanted_ids,
 )
 from xinyong.system.schemes_io import all_memoranda, all_presets
+
+if TYPE_CHECKING:  # imported where used: they import this package's modules
+    from xinyong.adapters.journal import Journal
+    from xinyong.adapters.ledger import StoreLedger
+    from xinyong.adapters.state import LiveState
 
 __all__ = ["SqlRecordStore", "fresh", "from_micros", "record_of", "records_table", "to_micros"]
 
@@ -97,6 +99,8 @@ class SqlRecordStore:
     # -- the ports beside the records (xinyong.system.ports), on this store's database
 
     def ledger(self) -> StoreLedger:
+        from xinyong.adapters.ledger import StoreLedger
+
         return StoreLedger(self._db)
 
     def live_state(
@@ -105,6 +109,8 @@ class SqlRecordStore:
         memoranda: Sequence[Memorandum] | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> LiveState:
+        from xinyong.adapters.state import LiveState
+
         return LiveState(
             self,
             schemes if schemes is not None else all_presets(),
@@ -113,6 +119,8 @@ class SqlRecordStore:
         )
 
     def journal(self) -> Journal:
+        from xinyong.adapters.journal import Journal
+
         if self._journal is None or self._journal.closed:
             self._journal = Journal(self._db)
         return self._journal
