@@ -1,5 +1,5 @@
-"""Every persistence module imports on its own, first, in a fresh interpreter: no import cycle
-between the store package and what it hands out (ledger, live state, journal)."""
+"""Every persistence module imports on its own, as the first ``xinyong`` module loaded: no
+import cycle between the store package and what it hands out (ledger, live state, journal)."""
 
 from __future__ import annotations
 

@@ -7,12 +7,14 @@ state, an objection event, a notice mark and an access-log row."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from factories import PERSON
+from pg_schema import fresh_pg_schema
 from xinyong.adapters.store import open_store
 from xinyong.adapters.store.migrations import MIGRATIONS
 from xinyong.core.ledger.checkpoint import public_hex
@@ -60,3 +62,36 @@ def test_a_store_of_commit_aac83ee_opens_and_keeps_everything(old: Path) -> None
         for sql in ("DELETE FROM records", "UPDATE access_log SET why = 'x'"):
             with pytest.raises(sqlite3.DatabaseError, match="append-only"):
                 con.execute(sql)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield str(tmp_path / "credit.db")
+        return
+    yield from fresh_pg_schema("u_")
+
+
+def test_a_journal_made_before_its_migration_is_kept(url: str) -> None:
+    """A database whose journal tables exist but whose migrations do not list
+    ``0004_journal`` (the journal made them itself before): the migration runs over them,
+    keeps their rows and guards, and is recorded."""
+    store = open_store(url)
+    try:
+        store.journal().log([Access("gate", "before", PERSON, "x", "gate check")])
+        with store.writing() as conn:  # type: ignore[attr-defined]
+            conn.exec_driver_sql("DELETE FROM migrations WHERE name = '0004_journal'")
+    finally:
+        store.close()
+    store = open_store(url)
+    try:
+        with store.reading() as conn:  # type: ignore[attr-defined]
+            names = [r[0] for r in conn.exec_driver_sql("SELECT name FROM migrations")]
+        assert sorted(names) == [m.name for m in MIGRATIONS]
+        journal = store.journal()
+        journal.log([Access("gate", "after", PERSON, "x", "gate check")])
+        assert [r["who"] for r in journal.reads_of(PERSON)] == ["after", "before"]
+        with pytest.raises(Exception, match="append-only"), store.writing() as conn:  # type: ignore[attr-defined]
+            conn.exec_driver_sql("DELETE FROM access_log")
+    finally:
+        store.close()
