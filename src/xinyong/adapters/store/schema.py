@@ -156,7 +156,8 @@ notices_table = Table(
     Index("ix_notices_subject", "subject", "seq"),
 )
 #: How far along the record log notices have been produced: one row per step, append-only;
-#: the newest row's ``upto`` is the last log position whose notices are stored.
+#: the newest row's ``upto`` is the last log position whose notices are stored. Notices and
+#: the step that covers them are written in one transaction, so a crash loses neither.
 notice_marks = Table(
     "notice_marks",
     metadata,
