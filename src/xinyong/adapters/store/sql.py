@@ -1,10 +1,13 @@
-"""The record store on SQLAlchemy Core: SQLite now, the same class for PostgreSQL later.
+"""The record store on SQLAlchemy Core: SQLite, and the base of the PostgreSQL store.
 
-Layout: one ``records`` table, ``seq`` is the append position, times are microseconds since
-the epoch (UTC), ``details`` is canonical JSON. The database itself refuses UPDATE, DELETE and
-``INSERT OR REPLACE`` on ``records`` (triggers), so the store stays append-only whoever writes
-to the file. The schema is built by recorded migrations (table ``migrations``). Writes go
-through one writer: an in-process lock plus ``BEGIN IMMEDIATE`` against other processes.
+Layout (:mod:`.schema`): one ``records`` table, ``seq`` is the append position, times are
+microseconds since the epoch (UTC), ``details`` is canonical JSON. The database itself refuses
+UPDATE, DELETE and ``INSERT OR REPLACE`` on ``records`` (:mod:`.guards`), so the store stays
+append-only whoever writes to the file. The schema is built by recorded migrations
+(:mod:`.migrations`). Writes go through one writer: an in-process lock plus ``BEGIN
+IMMEDIATE`` against other processes (:mod:`.db`). The store hands out the ports kept beside
+the log on the same database: :meth:`SqlRecordStore.ledger`, :meth:`~SqlRecordStore.live_state`
+and :meth:`~SqlRecordStore.journal` (:mod:`xinyong.system.ports`).
 """
 
 from __future__ import annotations
