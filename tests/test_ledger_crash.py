@@ -27,7 +27,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from factories import bulk_records, make_correction, resident_codes
 from pg_schema import fresh_pg_schema
-from xinyong.adapters.ledger import verify_store
 from xinyong.adapters.store import PostgresRecordStore, SqlRecordStore, store_url
 from xinyong.adapters.store.ledger import new_key
 from xinyong.core.ledger.checkpoint import public_hex
@@ -60,7 +59,7 @@ def _ids(db: str) -> list[str]:
 def _verify(db: str, key: Ed25519PrivateKey) -> None:
     store = _open(db)
     try:
-        a = verify_store(store, trusted=frozenset({public_hex(key)}))
+        a = store.ledger().verify(trusted=frozenset({public_hex(key)}))
     finally:
         store.close()
     assert a.ok, a.findings[:3]

@@ -12,11 +12,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
+import xinyong.adapters.store.migrations as migrations_module
 import xinyong.adapters.store.postgres as pg_module
 import xinyong.adapters.store.sql as sql_module
 from factories import make_correction, make_record, write_jsonl
 from pg_schema import fresh_pg_schema
-from xinyong.adapters.ledger import verify_store
 from xinyong.adapters.store import PostgresRecordStore, SqlRecordStore, store_url
 from xinyong.adapters.store.ledger import Signer, new_key
 from xinyong.core.errors import RecordConflict, XinyongError
@@ -45,7 +45,7 @@ def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
 def _audit(open_: Opener):  # type: ignore[no-untyped-def]
     store = open_()
     try:
-        return verify_store(store, trusted=frozenset({public_hex(KEY)}))
+        return store.ledger().verify(trusted=frozenset({public_hex(KEY)}))
     finally:
         store.close()
 
@@ -55,7 +55,7 @@ def test_migration_chains_records_stored_before_the_ledger(
 ) -> None:
     old = [make_record() for _ in range(7)]
     with monkeypatch.context() as m:  # the store as the version before the ledger made it
-        m.setattr(sql_module, "MIGRATIONS", sql_module.MIGRATIONS[:1])
+        m.setattr(migrations_module, "MIGRATIONS", migrations_module.MIGRATIONS[:1])
         m.setattr(sql_module, "chain_append", lambda *a: None)
         m.setattr(pg_module, "chain_append", lambda *a: None)
         store = opener()

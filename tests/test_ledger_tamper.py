@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from factories import make_record
 from pg_schema import PG_SERVER, fresh_pg_schema
-from xinyong.adapters.ledger import make_checkpoint, verify_store
 from xinyong.adapters.store import PostgresRecordStore, SqlRecordStore, store_url
 from xinyong.adapters.store.ledger import Signer
 from xinyong.adapters.store.sql import _INSERT_COLUMNS
@@ -46,7 +45,7 @@ class Victim:
     def verify(self, anchors: tuple[Checkpoint, ...] = ()) -> Audit:
         store = self.open()
         try:
-            return verify_store(store, trusted=TRUSTED, anchors=anchors)
+            return store.ledger().verify(trusted=TRUSTED, anchors=anchors)
         finally:
             store.close()
 
@@ -71,7 +70,8 @@ def _sqlite(tmp_path: Path) -> Iterator[Victim]:
     records = _fill(opener)
     con = sqlite3.connect(path, isolation_level=None)
     triggers = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='trigger'")]
-    assert len(triggers) == 7  # records (3), ledger (2), checkpoints (2)
+    # records (3), ledger (2), checkpoints (2), the journal's six tables (2 each)
+    assert len(triggers) == 19
     for name in triggers:  # what an attacker with the file does first
         con.execute(f"DROP TRIGGER {name}")
 
@@ -257,7 +257,7 @@ def test_tail_deleted_is_caught_by_the_checkpoint_covering_it(victim: Victim) ->
 def test_tail_after_the_newest_checkpoint_needs_an_anchor(victim: Victim) -> None:
     store = victim.open()
     try:
-        anchor = make_checkpoint(store, Signer(KEY, 10))
+        anchor = store.ledger().checkpoint(Signer(KEY, 10))
     finally:
         store.close()
     assert anchor is not None

@@ -14,7 +14,6 @@ import pytest
 
 from factories import PERSON, make_record
 from pg_schema import fresh_pg_schema
-from xinyong.adapters.journal import Journal
 from xinyong.adapters.store import open_store
 from xinyong.core.errors import XinyongError
 from xinyong.core.objection_case import CaseEvent, NoSuchTarget, TransitionRefused
@@ -41,7 +40,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def desk(url: str) -> Iterator[Desk]:
     store = open_store(url)
-    journal = Journal(url)
+    journal = store.journal()
     yield Desk(Engine(store), journal)
     journal.close()
     store.close()
@@ -233,7 +232,7 @@ def test_events_and_notices_are_append_only(desk: Desk, url: str) -> None:
 
 def test_notices_follow_the_log_and_survive_a_crash_before_they_were_sent(url: str) -> None:
     store = open_store(url)
-    journal = Journal(url)
+    journal = store.journal()
     desk = Desk(Engine(store), journal)
     old = make_record(category="traffic.violation", occurred_at="2026-01-05")
     store.append([old])
@@ -245,7 +244,7 @@ def test_notices_follow_the_log_and_survive_a_crash_before_they_were_sent(url: s
     store.close()
 
     store = open_store(url)  # restart
-    journal = Journal(url)
+    journal = store.journal()
     desk = Desk(Engine(store), journal)
     got = desk.notices_catch_up(at=t("2026-03-04"))
     assert {n.kind for n in got} >= {"listing", "sanction"}

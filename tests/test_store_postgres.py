@@ -15,7 +15,7 @@ import pytest
 from factories import make_record
 from store_contract import StoreContract, StoreFactory
 from xinyong.adapters.store import PostgresRecordStore, open_store, store_url
-from xinyong.adapters.store.sql import MIGRATIONS
+from xinyong.adapters.store.migrations import MIGRATIONS
 
 psycopg = pytest.importorskip("psycopg")
 

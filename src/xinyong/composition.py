@@ -15,10 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from xinyong.adapters.journal import Journal
-from xinyong.adapters.ledger import verify_store
-from xinyong.adapters.state import LiveState, live_state
-from xinyong.adapters.store import SqlRecordStore, open_store, store_url
+from xinyong.adapters.state import live_state
+from xinyong.adapters.store import open_store
 from xinyong.adapters.store.ledger import Signer, load_key
 from xinyong.core.errors import XinyongError
 from xinyong.system.admission import Admission
@@ -27,7 +25,6 @@ from xinyong.system.credit_system import CreditSystem
 from xinyong.system.engine import Engine
 from xinyong.system.objection_desk import Desk
 from xinyong.system.principals import KeyRing
-from xinyong.system.record_store import RecordStore
 from xinyong.system.schemes_io import all_memoranda, all_presets, load_memorandum, load_scheme
 from xinyong.system.settings import Settings
 
@@ -93,7 +90,7 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
         categories = categories_for(schemes)
     store = open_store(s.db, signer=_signer(s))
     try:
-        journal = Journal(store_url(s.db))
+        journal = store.journal()
         live = live_state(store, schemes, memoranda)
         if live is not None and live.behind():
             live.catch_up()  # repair after a crash between a commit and the state update
@@ -108,21 +105,6 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
         live=(live.catch_up if live is not None else None),
         notify=desk.notices_catch_up,
     )
-    system = CreditSystem(
-        s,
-        store,
-        engine,
-        desk,
-        admission,
-        keys,
-        verifier=verify_store,
-        live_builder=lambda: _build_live(store, schemes, memoranda),
-    )
-    system.closers += [store.close, desk.journal.close]
+    system = CreditSystem(s, store, engine, desk, admission, keys)
+    system.closers.append(store.close)  # closes the journal, ledger and live state with it
     return system
-
-
-def _build_live(store: RecordStore, schemes: dict[str, Any], memoranda: list[Any]) -> Any:
-    if not isinstance(store, SqlRecordStore):  # both backends are SQL stores today
-        raise XinyongError("this store cannot keep a live state")
-    return LiveState(store, schemes, memoranda).catch_up()

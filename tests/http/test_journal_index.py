@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from xinyong.adapters.journal import Access, Journal
+from xinyong.adapters.store import Backend, open_store
+from xinyong.system.ports import Access
+
+
+def opened(db: Path) -> Backend:
+    """A store on file ``db``; its journal is ``.journal()`` (closed with the store)."""
+    return open_store(str(db))
 
 
 def scan(db: Path, whom: str, limit: int) -> list[tuple[str, str, str]]:
@@ -22,7 +28,8 @@ def scan(db: Path, whom: str, limit: int) -> list[tuple[str, str, str]]:
 
 def test_reads_of_equal_a_scan_of_the_log_whatever_was_indexed(tmp_path: Path) -> None:
     db = tmp_path / "j.db"
-    journal = Journal(str(db))
+    store = opened(db)
+    journal = store.journal()
     try:
         subjects = [f"S{i:03d}" for i in range(7)]
         for round_ in range(5):
@@ -43,7 +50,7 @@ def test_reads_of_equal_a_scan_of_the_log_whatever_was_indexed(tmp_path: Path) -
         assert journal.reads_of("S003", limit=1)[0]["who"] == "late"
         assert journal.reads_of("nobody") == []
     finally:
-        journal.close()
+        store.close()
     with sqlite3.connect(db) as con:
         (indexed,) = con.execute("SELECT count(*) FROM access_log_by_whom").fetchone()
         (logged,) = con.execute("SELECT count(*) FROM access_log").fetchone()
@@ -55,18 +62,19 @@ def test_reads_of_equal_a_scan_of_the_log_whatever_was_indexed(tmp_path: Path) -
 
 def test_a_journal_with_the_old_index_is_indexed_on_first_read(tmp_path: Path) -> None:
     db = tmp_path / "old.db"
-    Journal(str(db)).close()
+    opened(db).close()
     with sqlite3.connect(db) as con:  # as a journal written before the derived table
+        con.execute("DELETE FROM migrations WHERE name = '0004_journal'")
         con.execute("CREATE INDEX ix_access_log_whom ON access_log (whom, seq)")
         con.execute(
             "INSERT INTO access_log (at, role, who, whom, why, what) "
             "VALUES (1, 'gate', 'old', 'S1', 'before', 'gate check')"
         )
-    journal = Journal(str(db))
+    store = opened(db)
     try:
-        assert [r["who"] for r in journal.reads_of("S1")] == ["old"]
+        assert [r["who"] for r in store.journal().reads_of("S1")] == ["old"]
     finally:
-        journal.close()
+        store.close()
     with sqlite3.connect(db) as con:
         names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "ix_access_log_whom" not in names
@@ -74,7 +82,8 @@ def test_a_journal_with_the_old_index_is_indexed_on_first_read(tmp_path: Path) -
 
 def test_log_reads_writes_one_row_per_subject_in_order(tmp_path: Path) -> None:
     db = tmp_path / "many.db"
-    journal = Journal(str(db))
+    store = opened(db)
+    journal = store.journal()
     try:
         whom = [f"S{i:04d}" for i in range(300, 0, -3)] + ["S0300"]  # unsorted, one twice
         journal.log_reads("gate", "g1", whom, "check at gate x", "gate check")
@@ -84,7 +93,7 @@ def test_log_reads_writes_one_row_per_subject_in_order(tmp_path: Path) -> None:
             == [{**journal.reads_of("S0300")[0], "who": "g1", "why": "check at gate x"}] * 2
         )
     finally:
-        journal.close()
+        store.close()
     with sqlite3.connect(db) as con:
         rows = con.execute("SELECT role, who, whom, why, what FROM access_log ORDER BY seq")
         assert list(rows) == [

@@ -5,8 +5,12 @@ reconsideration requested and decided, closed), numbered per case (``n``: a seco
 the same event number fails instead of forking the case); the case is the fold of its events
 (:mod:`xinyong.core.objection_case`). ``notices``: one row per notice of an adverse change
 sent to a subject. ``access_log``: one row per credit-file read or gate check:
-who (role, name), whom (subject), why (the stated purpose), what, when. Both refuse UPDATE and
+who (role, name), whom (subject), why (the stated purpose), what, when. All refuse UPDATE and
 DELETE in the database (triggers, as for ``records``), on SQLite and PostgreSQL.
+
+The tables are declared with the store's (:mod:`xinyong.adapters.store.schema`) and created by
+its recorded migration ``0004_journal``; the journal (``store.journal()``) runs on the store's
+connections and writer lock (:class:`~xinyong.adapters.store.db.Database`).
 
 Finding a subject's reads needs the log by subject. On PostgreSQL that is an index on
 ``access_log``. On SQLite such an index makes every check-batch dirty about one index page
@@ -24,108 +28,30 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Engine,
-    Index,
-    Integer,
-    MetaData,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    insert,
-    select,
-)
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.pool import PoolProxiedConnection, StaticPool
+from sqlalchemy.pool import PoolProxiedConnection
 
-from xinyong.adapters.store import store_url
-from xinyong.adapters.store.postgres import pg_url
-from xinyong.adapters.store.sql import _now_us, from_micros, to_micros
+from xinyong.adapters.store.db import Database, now_us
+from xinyong.adapters.store.schema import (
+    access_log_by_whom,
+    access_log_table,
+    notice_marks,
+    notices_table,
+    objection_events_table,
+)
 from xinyong.core.errors import XinyongError
 from xinyong.core.notices import Notice
 from xinyong.core.objection_case import CaseEvent
 from xinyong.core.timeutil import iso
+from xinyong.system.ports import Access
+from xinyong.system.record_rows import from_micros, to_micros
 
-metadata = MetaData()
+__all__ = ["Access", "Journal"]
 
-objection_events_table = Table(
-    "objection_events",
-    metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("case_id", Text, nullable=False),
-    Column("n", Integer, nullable=False),
-    Column("at", BigInteger, nullable=False),
-    Column("kind", Text, nullable=False),
-    Column("actor", Text, nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("data", Text, nullable=False),
-    UniqueConstraint("case_id", "n", name="uq_objection_events_case_n"),
-    Index("ix_objection_events_subject", "subject"),
-)
-
-notices_table = Table(
-    "notices",
-    metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("id", Text, nullable=False, unique=True),
-    Column("subject", Text, nullable=False),
-    Column("at", BigInteger, nullable=False),
-    Column("kind", Text, nullable=False),
-    Column("body", Text, nullable=False),
-    Index("ix_notices_subject", "subject", "seq"),
-)
-
-#: How far along the record log notices have been produced: one row per step, append-only;
-#: the newest row's ``upto`` is the last log position whose notices are stored. Notices and
-#: the step that covers them are written in one transaction, so a crash loses neither.
-notice_marks = Table(
-    "notice_marks",
-    metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("upto", BigInteger, nullable=False, unique=True),
-    Column("at", BigInteger, nullable=False),
-)
-
-access_log_table = Table(
-    "access_log",
-    metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("at", BigInteger, nullable=False),
-    Column("role", Text, nullable=False),
-    Column("who", Text, nullable=False),
-    Column("whom", Text, nullable=False),
-    Column("why", Text, nullable=False),
-    Column("what", Text, nullable=False),
-)
-
-#: PostgreSQL only: the log by subject, kept by the database on every insert.
-_PG_WHOM_INDEX = "CREATE INDEX IF NOT EXISTS ix_access_log_whom ON access_log (whom, seq)"
-
-#: SQLite only: the log by subject, filled in bulk (see the module's docstring).
-access_log_by_whom = Table(
-    "access_log_by_whom",
-    metadata,
-    Column("whom", Text, primary_key=True),
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    sqlite_with_rowid=False,
-)
-access_log_indexed = Table(
-    "access_log_indexed",
-    metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("upto", BigInteger, nullable=False),
-)
-
-_TABLES = ("objection_events", "notices", "notice_marks", "access_log")
-_SQLITE_TABLES = (*_TABLES, "access_log_by_whom", "access_log_indexed")
 #: Rows indexed per step, and the rows logged that wake the indexer before its interval.
 _INDEX_STEP = 100_000
 _INDEX_WAKE = 50_000
@@ -146,119 +72,42 @@ _FILL_SQL = """INSERT INTO access_log_by_whom (whom, seq) SELECT whom, seq FROM 
 _LOG_COLUMNS = ("at", "role", "who", "whom", "why", "what")
 
 
-def _sqlite_guards(table: str) -> list[str]:
-    return [
-        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN
-        SELECT RAISE(ABORT, '{table} is append-only: {op} refused; append a new row instead');
-        END"""
-        for op in ("UPDATE", "DELETE")
-    ]
-
-
-_PG_FUNCTION = """CREATE OR REPLACE FUNCTION journal_append_only() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION USING ERRCODE = 'restrict_violation',
-    MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused',
-    HINT = 'append a new row instead';
-END $$"""
-
-
-def _pg_guards(table: str) -> list[str]:
-    return [
-        f"""CREATE OR REPLACE TRIGGER {table}_no_change
-        BEFORE UPDATE OR DELETE OR TRUNCATE ON {table}
-        FOR EACH STATEMENT EXECUTE FUNCTION journal_append_only()"""
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class Access:
-    """One read to log."""
-
-    role: str
-    who: str
-    whom: str
-    why: str
-    what: str
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    """As the store's connections: WAL, and commits without a full fsync each time; no
-    checkpoint at commit (the journal's background thread checkpoints)."""
-    cur = dbapi_conn.cursor()
-    pragmas = ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000")
-    for pragma in (*pragmas, "wal_autocheckpoint=0"):
-        cur.execute(f"PRAGMA {pragma}")
-    cur.close()
-
-
-def sqlalchemy_url(url_or_path: str) -> str:
-    url = store_url(url_or_path)
-    if url.split("://", 1)[0].split("+", 1)[0].lower() in ("postgresql", "postgres"):
-        return pg_url(url)
-    return url
-
-
 class Journal:
     """Objection events, notices and the access log in the store's database."""
 
-    def __init__(self, url_or_path: str) -> None:
-        url = sqlalchemy_url(url_or_path)
-        if url == "sqlite://":
-            self._engine: Engine = create_engine(
-                url, poolclass=StaticPool, connect_args={"check_same_thread": False}
-            )
-        elif url.startswith("sqlite"):
-            self._engine = create_engine(url, connect_args={"timeout": 30})
-            event.listen(self._engine, "connect", _sqlite_pragmas)
-        else:
-            self._engine = create_engine(url)
-        self._lock = threading.Lock()  # one SQLite writer at a time in this process
-        self._sqlite = self._engine.dialect.name == "sqlite"
-        self._migrate()
+    def __init__(self, db: Database) -> None:
+        self._db = db  # the store's: its engine, its writer lock
+        self._sqlite = db.dialect == "sqlite"
         self._logged = 0  # rows logged since the indexer last ran
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._indexer: threading.Thread | None = None
         self._writer: PoolProxiedConnection | None = None
-        if self._sqlite and url != "sqlite://":
+        self.closed = False
+        if self._sqlite and not db.memory:
             self._indexer = threading.Thread(
                 target=self._index_in_background, name="access-log-indexer", daemon=True
             )
             self._indexer.start()
         logged = insert(access_log_table).compile(
-            dialect=self._engine.dialect, column_keys=list(_LOG_COLUMNS)
+            dialect=db.engine.dialect, column_keys=list(_LOG_COLUMNS)
         )
         self._log_sql = str(logged)
         self._log_order = list(logged.positiontup or ()) if logged.positional else None
 
-    def _migrate(self) -> None:
-        with self._engine.begin() as conn:
-            pg = conn.dialect.name == "postgresql"
-            if pg:
-                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4711002)")
-                conn.exec_driver_sql(_PG_FUNCTION)
-            metadata.create_all(conn, checkfirst=True)
-            for table in _TABLES if pg else _SQLITE_TABLES:
-                for ddl in _pg_guards(table) if pg else _sqlite_guards(table):
-                    conn.exec_driver_sql(ddl)
-            if pg:
-                conn.exec_driver_sql(_PG_WHOM_INDEX)
-            else:  # journals written before the derived table kept this index
-                conn.exec_driver_sql("DROP INDEX IF EXISTS ix_access_log_whom")
-
     def close(self) -> None:
+        """Stop the indexer and give back the log's connection (the store closes the rest)."""
+        self.closed = True
         if self._indexer is not None:
             self._stop.set()
             self._wake.set()
             self._indexer.join(timeout=60)
             self._indexer = None
-        with self._lock:
+        with self._db.lock:
             if self._writer is not None:
+                self._writer.cursor().execute("PRAGMA wal_autocheckpoint=1000")  # the default
                 self._writer.close()
                 self._writer = None
-        self._engine.dispose()
 
     # -- the SQLite log by subject
 
@@ -268,7 +117,7 @@ class Journal:
             return 0
         done = 0
         while True:
-            with self._lock, self._engine.begin() as conn:
+            with self._db.writing() as conn:
                 conn.exec_driver_sql(_MARK_SQL, (step,))
                 marks = [int(r[0]) for r in conn.exec_driver_sql(_MARKS_SQL)]
                 upto, before = marks[0], marks[1] if len(marks) > 1 else 0
@@ -288,8 +137,11 @@ class Journal:
                 if self._logged:
                     self._logged = 0
                     self.index_pending()
-                with self._engine.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                dbapi = self._db.engine.raw_connection()  # autocommit: outside a transaction
+                try:
+                    dbapi.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+                finally:
+                    dbapi.close()
             except Exception:  # retried next time; reads_of brings the index up to date itself
                 continue
 
@@ -300,7 +152,7 @@ class Journal:
         a check-batch logs up to a thousand rows per request)."""
         if not reads:
             return
-        now = _now_us()
+        now = now_us()
         if self._log_order == list(_LOG_COLUMNS):
             self._append([(now, a.role, a.who, a.whom, a.why, a.what) for a in reads])
             return
@@ -321,7 +173,7 @@ class Journal:
             return
         if not whom:
             return
-        now = _now_us()
+        now = now_us()
         if self._indexer is None or len(whom) == 1:
             self._append([(now, role, who, s, why, what) for s in whom])
             return
@@ -330,26 +182,35 @@ class Journal:
         self._append([(now, role, who, why, what, orjson.dumps(list(whom)).decode())], _MANY_SQL)
 
     def _append(self, params: list[Any], sql: str | None = None) -> None:
-        with self._lock:
-            if self._indexer is None:  # PostgreSQL, or SQLite in memory (one shared connection)
-                with self._engine.begin() as conn:
-                    conn.exec_driver_sql(sql or self._log_sql, params)
-            else:  # SQLite file: the driver directly, on a connection kept for the log
+        if self._indexer is None:  # PostgreSQL, or SQLite in memory (one shared connection)
+            with self._log_tx() as conn:
+                conn.exec_driver_sql(sql or self._log_sql, params)
+        else:  # SQLite file: the driver directly, on a connection kept for the log
+            with self._db.lock:
                 if self._writer is None:
-                    self._writer = self._engine.raw_connection()
+                    self._writer = self._db.engine.raw_connection()
+                    # the indexer checkpoints the WAL; commits on the request path never do
+                    self._writer.cursor().execute("PRAGMA wal_autocheckpoint=0")
                 cur = self._writer.cursor()
                 try:
+                    cur.execute("BEGIN IMMEDIATE")
                     cur.executemany(sql or self._log_sql, params)
-                    self._writer.commit()
+                    cur.execute("COMMIT")
                 except BaseException:
                     self._writer.rollback()
                     raise
                 finally:
                     cur.close()
-        if self._indexer is not None:
             self._logged += len(params)
             if self._logged >= _INDEX_WAKE:
                 self._wake.set()
+
+    def _log_tx(self) -> Any:
+        """The access log's transaction: on PostgreSQL without the writer lock (the log
+        never waits for an append of records), on SQLite with it (one writer anyway)."""
+        if self._sqlite:
+            return self._db.writing()
+        return self._db.engine.begin()
 
     def reads_of(self, subject: str, limit: int = 100) -> list[dict[str, Any]]:
         """The latest reads of ``subject``'s file, newest first."""
@@ -362,7 +223,7 @@ class Journal:
             stmt = stmt.where(w.whom == subject).order_by(w.seq.desc())
         else:
             stmt = stmt.where(t.whom == subject).order_by(t.seq.desc())
-        with self._engine.connect() as conn:
+        with self._db.reading() as conn:
             rows = conn.execute(stmt.limit(limit)).all()
         return [
             {
@@ -389,7 +250,7 @@ class Journal:
             "data": json.dumps(dict(event.data), ensure_ascii=False, sort_keys=True),
         }
         try:
-            with self._lock, self._engine.begin() as conn:
+            with self._db.writing() as conn:
                 conn.execute(insert(objection_events_table), [row])
         except IntegrityError:
             raise XinyongError(
@@ -400,7 +261,7 @@ class Journal:
     def events(self, case_id: str) -> list[CaseEvent]:
         t = objection_events_table.c
         stmt = select(t.case_id, t.at, t.kind, t.actor, t.data).where(t.case_id == case_id)
-        with self._engine.connect() as conn:
+        with self._db.reading() as conn:
             rows = conn.execute(stmt.order_by(t.n)).all()
         return [
             CaseEvent(r.case_id, r.kind, from_micros(r.at), r.actor, json.loads(r.data))
@@ -412,7 +273,7 @@ class Journal:
         stmt = select(t.case_id).where(t.n == 0)
         if subject is not None:
             stmt = stmt.where(t.subject == subject)
-        with self._engine.connect() as conn:
+        with self._db.reading() as conn:
             return list(conn.scalars(stmt.order_by(t.seq)))
 
     # -- notices
@@ -420,7 +281,7 @@ class Journal:
     def notice_mark(self) -> int | None:
         """The last record-log position whose notices are stored (None: never marked)."""
         m = notice_marks.c
-        with self._engine.connect() as conn:
+        with self._db.reading() as conn:
             return conn.scalar(select(m.upto).order_by(m.seq.desc()).limit(1))
 
     def add_notices(
@@ -436,7 +297,7 @@ class Journal:
         if not notices and mark is None:
             return 0
         t = notices_table.c
-        with self._lock, self._engine.begin() as conn:
+        with self._db.writing() as conn:
             if mark is not None:
                 m = notice_marks.c
                 if conn.dialect.name == "postgresql":
@@ -445,7 +306,7 @@ class Journal:
                 if current != mark[0]:
                     return -1
                 if mark[1] != current:
-                    conn.execute(insert(notice_marks).values(upto=mark[1], at=_now_us()))
+                    conn.execute(insert(notice_marks).values(upto=mark[1], at=now_us()))
             if not notices:
                 return 0
             have = set(conn.scalars(select(t.id).where(t.id.in_([n.id for n in notices]))))
@@ -471,5 +332,5 @@ class Journal:
         """The notices sent to ``subject``, oldest first."""
         t = notices_table.c
         stmt = select(t.body).where(t.subject == subject).order_by(t.seq)
-        with self._engine.connect() as conn:
+        with self._db.reading() as conn:
             return [json.loads(b) for b in conn.scalars(stmt)]

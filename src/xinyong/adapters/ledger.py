@@ -1,4 +1,4 @@
-"""Verify and checkpoint a store's ledger: reads the store, hands the pure audit
+"""The ledger port of a store (:class:`StoreLedger`): reads the store, hands the pure audit
 (:func:`xinyong.core.ledger.audit.audit`) sorted streams, signs checkpoints on demand.
 
 Everything is read in one read transaction, so a verify running beside appends sees one
@@ -13,23 +13,19 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from xinyong.adapters.store.ledger import CHECKPOINT_COLUMNS, Signer, checkpoint
-from xinyong.adapters.store.sql import SqlRecordStore, record_of
+from xinyong.adapters.store.db import Database
+from xinyong.adapters.store.ledger import CHECKPOINT_COLUMNS, checkpoint
 from xinyong.core.errors import XinyongError
 from xinyong.core.ledger.audit import Audit, Entry, Stored, audit
 from xinyong.core.ledger.checkpoint import Checkpoint, signature_ok
 from xinyong.core.ledger.merkle import inclusion_proof, leaf, verify_inclusion
 from xinyong.core.records import FIELDS
+from xinyong.system.ports import Signer
+from xinyong.system.record_rows import record_of
 from xinyong.system.record_store import canonical
 
 _FETCH = 20_000
 _names = itertools.count()
-
-
-def _sql_store(store: object) -> SqlRecordStore:
-    if not isinstance(store, SqlRecordStore):
-        raise XinyongError(f"the ledger needs a SQL store (SQLite or PostgreSQL), got {store!r}")
-    return store
 
 
 def _stream(conn: Connection, sql: str) -> Iterator[tuple[Any, ...]]:
@@ -72,79 +68,88 @@ def checkpoints_of(conn: Connection) -> list[Checkpoint]:
     ]
 
 
-def size(store: object) -> int:
-    """How many steps a verify reports progress over (ledger entries or records, the more)."""
-    with _sql_store(store)._read() as conn:
-        entries = conn.exec_driver_sql("SELECT count(*) FROM ledger").scalar_one()
-        records = conn.exec_driver_sql("SELECT count(*) FROM records").scalar_one()
-    return max(int(entries), int(records))
+class StoreLedger:
+    """:class:`~xinyong.system.ports.LedgerPort` of a store's database."""
 
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
-def verify_store(
-    store: object,
-    *,
-    trusted: frozenset[str] | None = None,
-    anchors: Sequence[Checkpoint] = (),
-    progress: Callable[[int], None] | None = None,
-) -> Audit:
-    """Recompute the whole ledger of ``store`` (see :func:`~xinyong.core.ledger.audit.audit`)."""
-    with _sql_store(store)._read() as conn:
-        return audit(
-            _entries(conn),
-            _records(conn),
-            checkpoints_of(conn),
-            chains=lambda: _chains(conn),
-            trusted=trusted,
-            anchors=anchors,
-            progress=progress,
-        )
+    def size(self) -> int:
+        """How many steps a verify reports progress over (ledger entries or records, the more)."""
+        with self._db.reading() as conn:
+            entries = conn.exec_driver_sql("SELECT count(*) FROM ledger").scalar_one()
+            records = conn.exec_driver_sql("SELECT count(*) FROM records").scalar_one()
+        return max(int(entries), int(records))
 
-
-def make_checkpoint(store: object, signer: Signer) -> Checkpoint | None:
-    """Sign a checkpoint at the ledger's tail now; ``None`` if the newest already covers it."""
-    with _sql_store(store)._write() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("LOCK TABLE records IN SHARE ROW EXCLUSIVE MODE")
-        return checkpoint(conn, signer)
-
-
-def latest_checkpoint(store: object) -> Checkpoint | None:
-    """The newest checkpoint in the store, if any."""
-    with _sql_store(store)._read() as conn:
-        found = checkpoints_of(conn)
-    return found[-1] if found else None
-
-
-def prove(store: object, record_id: str) -> dict[str, Any]:
-    """An inclusion proof of record ``record_id`` in the signed checkpoint covering it.
-
-    Returns the record's position and content hash (recomputed from its fields), the
-    checkpoint, the leaf's index in the checkpoint's block, and the Merkle audit path;
-    ``verified`` says whether the path leads to the signed root. Raises ``XinyongError`` if
-    the record is not stored or no checkpoint covers it yet.
-    """
-    with _sql_store(store)._read() as conn:
-        mark = "%s" if conn.dialect.name == "postgresql" else "?"
-        found = conn.exec_driver_sql(
-            f"SELECT l.position FROM ledger l JOIN records r ON r.seq = l.seq WHERE r.id = {mark}",
-            (record_id,),
-        ).first()
-        if found is None:
-            raise XinyongError(f"no record with id {record_id!r} in the ledger")
-        position = int(found[0])
-        cover = [c for c in checkpoints_of(conn) if c.position >= position]
-        if not cover:
-            raise XinyongError(
-                f"record {record_id!r} is at position {position}, after the newest checkpoint; "
-                "sign one first: xinyong ledger checkpoint --key KEYFILE"
+    def verify(
+        self,
+        *,
+        trusted: frozenset[str] | None = None,
+        anchors: Sequence[Checkpoint] = (),
+        progress: Callable[[int], None] | None = None,
+        every: int | None = None,
+    ) -> Audit:
+        """Recompute the whole ledger (see :func:`~xinyong.core.ledger.audit.audit`)."""
+        with self._db.reading() as conn:
+            return audit(
+                _entries(conn),
+                _records(conn),
+                checkpoints_of(conn),
+                chains=lambda: _chains(conn),
+                trusted=trusted,
+                anchors=anchors,
+                progress=progress,
+                every=every,
             )
-        cp = cover[0]
-        cols = ", ".join((*FIELDS,))
-        rows = conn.exec_driver_sql(
-            f"SELECT l.position, {cols} FROM ledger l JOIN records r ON r.seq = l.seq "
-            f"WHERE l.position > {mark} AND l.position <= {mark} ORDER BY l.position",
-            (cp.since, cp.position),
-        ).all()
+
+    def checkpoint(self, signer: Signer) -> Checkpoint | None:
+        """Sign a checkpoint at the ledger's tail now; ``None`` if the newest already covers
+        it."""
+        with self._db.writing() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("LOCK TABLE records IN SHARE ROW EXCLUSIVE MODE")
+            return checkpoint(conn, signer)
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The newest checkpoint in the store, if any."""
+        with self._db.reading() as conn:
+            found = checkpoints_of(conn)
+        return found[-1] if found else None
+
+    def prove(self, record_id: str) -> dict[str, Any]:
+        """An inclusion proof of record ``record_id`` in the signed checkpoint covering it.
+
+        Returns the record's position and content hash (recomputed from its fields), the
+        checkpoint, the leaf's index in the checkpoint's block, and the Merkle audit path;
+        ``verified`` says whether the path leads to the signed root. Raises ``XinyongError``
+        if the record is not stored or no checkpoint covers it yet.
+        """
+        with self._db.reading() as conn:
+            return _prove(conn, record_id)
+
+
+def _prove(conn: Connection, record_id: str) -> dict[str, Any]:
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    found = conn.exec_driver_sql(
+        f"SELECT l.position FROM ledger l JOIN records r ON r.seq = l.seq WHERE r.id = {mark}",
+        (record_id,),
+    ).first()
+    if found is None:
+        raise XinyongError(f"no record with id {record_id!r} in the ledger")
+    position = int(found[0])
+    cover = [c for c in checkpoints_of(conn) if c.position >= position]
+    if not cover:
+        raise XinyongError(
+            f"record {record_id!r} is at position {position}, after the newest checkpoint; "
+            "sign one first: xinyong ledger checkpoint --key KEYFILE"
+        )
+    cp = cover[0]
+    cols = ", ".join((*FIELDS,))
+    rows = conn.exec_driver_sql(
+        f"SELECT l.position, {cols} FROM ledger l JOIN records r ON r.seq = l.seq "
+        f"WHERE l.position > {mark} AND l.position <= {mark} ORDER BY l.position",
+        (cp.since, cp.position),
+    ).all()
     hashes = {int(row[0]): canonical(record_of(row[1:]))[1] for row in rows}
     leaves = [leaf(p, hashes[p]) for p in sorted(hashes)]
     index = position - cp.since - 1

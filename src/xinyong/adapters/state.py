@@ -1,6 +1,6 @@
 """The incremental path: each subject's evaluated state kept current as records arrive.
 
-:class:`LiveState` keeps the state tables (:mod:`xinyong.adapters.store.state_tables`) beside
+:class:`LiveState` keeps the state tables (:mod:`xinyong.adapters.store.schema`) beside
 the append-only log. After an ingest commits, :meth:`LiveState.catch_up` re-evaluates only the
 subjects with records after the high-water mark (``state_mark.seq``) and moves the mark, one
 write transaction per chunk of subjects. A crash between the record commit and the state
@@ -25,19 +25,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from xinyong.adapters.store.sql import (
-    _RECORD_COLUMNS,
-    SqlRecordStore,
-    from_micros,
-    record_of,
+from xinyong.adapters.store.schema import (
+    RECORD_COLUMNS,
     records_table,
-    to_micros,
-)
-from xinyong.adapters.store.state_tables import (
     state_gates,
     state_mark,
     state_schemes,
@@ -49,7 +43,14 @@ from xinyong.core.sanctions import Decision, Memorandum, gates_of
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.core.state import StoredState, decision_of, stored_state, view_at
 from xinyong.core.timeutil import now
+from xinyong.system.ports import Backend, CatchUp, LiveStatePort
+from xinyong.system.record_rows import from_micros, record_of, to_micros
 from xinyong.system.schemes_io import all_memoranda, all_presets
+
+if TYPE_CHECKING:
+    from xinyong.adapters.store.sql import SqlRecordStore
+
+__all__ = ["CHUNK", "CatchUp", "LiveState", "fingerprint", "live_state"]
 
 CHUNK = 500
 """Subjects re-evaluated per write transaction during a catch-up."""
@@ -61,23 +62,14 @@ def fingerprint(schemes: Mapping[str, AnyScheme], memoranda: Sequence[Memorandum
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class CatchUp:
-    """What one :meth:`LiveState.catch_up` did."""
-
-    from_seq: int
-    to_seq: int
-    subjects: int
-    rebuilt: bool = False
-
-
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
 class LiveState:
-    """The materialised state of every subject of ``store`` under ``schemes``/``memoranda``."""
+    """The materialised state of every subject of ``store`` under ``schemes``/``memoranda``
+    (:class:`~xinyong.system.ports.LiveStatePort`; made by ``store.live_state()``)."""
 
     store: SqlRecordStore
     schemes: dict[str, AnyScheme] = field(default_factory=all_presets)
@@ -171,7 +163,7 @@ class LiveState:
         files: dict[str, list[Record]] = {s: [] for s in subjects}
         last: dict[str, int] = dict.fromkeys(subjects, 0)
         stmt = (
-            select(t.seq, *_RECORD_COLUMNS)
+            select(t.seq, *RECORD_COLUMNS)
             .where(t.subject.in_(subjects), t.seq <= top)
             .order_by(t.seq)
         )
@@ -289,7 +281,7 @@ class LiveState:
             self._lock(conn)
             t = records_table.c
             rows = conn.execute(
-                select(t.seq, *_RECORD_COLUMNS).where(t.subject == code).order_by(t.seq)
+                select(t.seq, *RECORD_COLUMNS).where(t.subject == code).order_by(t.seq)
             ).all()
             records = [record_of(row[1:]) for row in rows]
             state = stored_state(self.schemes, self.memoranda, code, records, at)
@@ -305,17 +297,11 @@ class LiveState:
 
 
 def live_state(
-    store: object,
+    store: Backend,
     schemes: dict[str, AnyScheme] | None = None,
     memoranda: Sequence[Memorandum] | None = None,
-) -> LiveState | None:
+) -> LiveStatePort | None:
     """The store's live state if it keeps one (``xinyong state`` was run once), else None;
     under ``schemes``/``memoranda`` when given (default: the presets and memoranda)."""
-    if not isinstance(store, SqlRecordStore):
-        return None
-    live = LiveState(
-        store,
-        schemes if schemes is not None else all_presets(),
-        memoranda if memoranda is not None else all_memoranda(),
-    )
+    live = store.live_state(schemes, memoranda)
     return live if live.enabled() else None

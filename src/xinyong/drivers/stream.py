@@ -5,7 +5,7 @@ agency's API key in the ``X-API-Key`` header (the same keys as the HTTP service,
 :mod:`xinyong.system.principals`). A message goes through the same checks as
 ``POST /v1/records``: every row parsed and validated, categories known and allowed for the
 agency, the store's rules (conflicts, references); then it is appended in one transaction,
-all or nothing, and the live state (:class:`~xinyong.adapters.state.LiveState`) is caught up.
+all or nothing, and the live state (:class:`~xinyong.system.ports.LiveStatePort`) is caught up.
 
 Delivery: a durable pull consumer with explicit acks. A good message is acked only after its
 records are committed; a message that cannot be ingested as it is (bad JSON, a bad field, an

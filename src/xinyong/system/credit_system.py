@@ -21,6 +21,8 @@ from types import TracebackType
 from typing import Any
 
 from xinyong.core.evaluate import SubjectView
+from xinyong.core.ledger.audit import Audit
+from xinyong.core.ledger.checkpoint import Checkpoint
 from xinyong.core.lists import ListEntry
 from xinyong.core.notices import Notice
 from xinyong.core.records import Record
@@ -31,9 +33,9 @@ from xinyong.core.timeutil import now, parse_instant
 from xinyong.system.admission import Admission, Admitted, AfterCommit
 from xinyong.system.engine import Engine
 from xinyong.system.objection_desk import Desk
+from xinyong.system.ports import Backend, LedgerPort
 from xinyong.system.principals import KeyRing, Principal
 from xinyong.system.reading import Parsed, parse_file, parse_jsonl
-from xinyong.system.record_store import RecordStore
 from xinyong.system.repairs import repair as decide_and_record
 from xinyong.system.schemes_io import load_scheme
 from xinyong.system.settings import Settings
@@ -79,15 +81,12 @@ class CreditSystem:
     it (or use it as a context manager) when done."""
 
     settings: Settings
-    store: RecordStore
+    store: Backend
+    """The record store, and through it the ledger, live state and journal ports."""
     engine: Engine
     desk: Desk
     admission: Admission
     keys: KeyRing
-    verifier: Callable[..., Any] | None = None
-    """The ledger's verification, as the store's backend provides it."""
-    live_builder: Callable[[], Any] | None = None
-    """Builds (or brings up to date) the store's live state, as its backend provides it."""
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     # -- life
@@ -206,22 +205,30 @@ class CreditSystem:
             self.after_ingest(notices=False)
         return decision, rec
 
-    def verify_ledger(self, **options: Any) -> Any:
-        """Verify the store's ledger (see ``xinyong ledger verify``)."""
-        if self.verifier is None:
-            from xinyong.core.errors import XinyongError
+    def verify_ledger(
+        self,
+        *,
+        trusted: frozenset[str] | None = None,
+        anchors: Sequence[Checkpoint] = (),
+        progress: Callable[[int], None] | None = None,
+    ) -> Audit:
+        """Recompute the store's ledger and say where it is first wrong (``xinyong ledger
+        verify``). With ``trusted`` keys, the signing interval of the settings applies: a
+        run of records that long with no signed checkpoint means checkpoints were deleted."""
+        every = self.settings.ledger_every if trusted else None
+        return self.store.ledger().verify(
+            trusted=trusted, anchors=anchors, progress=progress, every=every
+        )
 
-            raise XinyongError("this store keeps no ledger")
-        return self.verifier(self.store, **options)
+    @property
+    def ledger(self) -> LedgerPort:
+        """The store's ledger: checkpoints, inclusion proofs, verification."""
+        return self.store.ledger()
 
     def build_live_state(self) -> Any:
         """Build or bring up to date the store's live state (scores, lists and gate answers
         per subject); from then on every ingest updates it and gate checks read it."""
-        if self.live_builder is None:
-            from xinyong.core.errors import XinyongError
-
-            raise XinyongError("this store cannot keep a live state")
-        return self.live_builder()
+        return self.store.live_state(self.engine.schemes, self.engine.memoranda).catch_up()
 
     def records(self, subject: str) -> Sequence[Record]:
         """``subject``'s credit file as stored."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from xinyong.core.errors import XinyongError
 from xinyong.core.evaluate import SubjectView, age_on, check_gate, evaluate_subject
@@ -13,11 +12,9 @@ from xinyong.core.lists import ListEntry, list_entries
 from xinyong.core.sanctions import Decision, Memorandum, gates_of
 from xinyong.core.scoring.engine import AnyScheme, score_subject
 from xinyong.core.scoring.result import ScoreResult
+from xinyong.system.ports import LiveStatePort
 from xinyong.system.record_store import RecordStore
 from xinyong.system.schemes_io import all_memoranda, all_presets
-
-if TYPE_CHECKING:
-    from xinyong.adapters.state import LiveState
 
 
 class UnknownGate(XinyongError):
@@ -29,7 +26,7 @@ class Engine:
     store: RecordStore
     schemes: dict[str, AnyScheme] = field(default_factory=all_presets)
     memoranda: Sequence[Memorandum] = field(default_factory=all_memoranda)
-    state: LiveState | None = None
+    state: LiveStatePort | None = None
     """When set (same schemes and memoranda), live views (``known_at`` = ``at``) and gate
     checks are read from the materialised state instead of re-evaluated: same answers."""
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from xinyong.adapters.journal import Journal
 from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.notices import Notice, adverse_changes, decision_notice, schemes_to_compare
 from xinyong.core.objection_case import (
@@ -37,6 +36,7 @@ from xinyong.core.records import Record
 from xinyong.core.timeutil import now
 from xinyong.core.workdays import WorkCalendar
 from xinyong.system.engine import Engine
+from xinyong.system.ports import JournalPort
 from xinyong.system.procedures_io import objection_rules, work_calendar
 
 _TICK = timedelta(microseconds=1)
@@ -46,7 +46,7 @@ _FILES_PER_QUERY = 500  # subjects whose files one query fetches for notices
 @dataclass
 class Desk:
     engine: Engine
-    journal: Journal
+    journal: JournalPort
     rules: ObjectionRules = field(default_factory=objection_rules)
     calendar: WorkCalendar = field(default_factory=work_calendar)
 

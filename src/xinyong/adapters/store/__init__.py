@@ -1,8 +1,13 @@
-"""The append-only credit-file store: a tiny port (:class:`RecordStore`) and its backends.
+"""The append-only credit-file store: the ports (:class:`RecordStore`, and beside it the
+ledger, live state, journal and gate reads: :mod:`xinyong.system.ports`) and their backends.
 
 ``open_store("credit.db")`` or ``open_store("sqlite:///credit.db")`` opens (creating and
 migrating if needed) a SQLite file; ``open_store("postgresql://user@host/db")`` opens the same
-store on PostgreSQL (:class:`PostgresRecordStore`).
+store on PostgreSQL (:class:`PostgresRecordStore`). Either is a
+:class:`~xinyong.system.ports.Backend`: ``store.ledger()``, ``store.live_state()`` and
+``store.journal()`` run on its database. Layout: :mod:`.schema` (every table, one metadata),
+:mod:`.migrations` (how they are made), :mod:`.guards` (the append-only triggers),
+:mod:`.db` (engine, writer lock, transactions), :mod:`.sql` and :mod:`.postgres`.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from xinyong.adapters.store.ledger import Signer, signer_from_env
 from xinyong.adapters.store.postgres import PostgresRecordStore
 from xinyong.adapters.store.sql import SqlRecordStore
 from xinyong.core.errors import XinyongError
+from xinyong.system.ports import Backend
 from xinyong.system.record_store import (
     DEFAULT_FRAME_COLUMNS,
     FRAME_SCHEMA,
@@ -27,6 +33,7 @@ __all__ = [
     "DEFAULT_FRAME_COLUMNS",
     "FRAME_SCHEMA",
     "AppendResult",
+    "Backend",
     "Known",
     "PostgresRecordStore",
     "Problem",
@@ -66,7 +73,7 @@ def store_url(url_or_path: str) -> str:
 _FROM_ENV = object()
 
 
-def open_store(url_or_path: str, *, signer: Signer | object | None = _FROM_ENV) -> RecordStore:
+def open_store(url_or_path: str, *, signer: Signer | object | None = _FROM_ENV) -> Backend:
     """Open the store at a file path or database URL (created and migrated if needed).
 
     Appends sign ledger checkpoints with the key named by env ``XINYONG_LEDGER_KEY``, if set

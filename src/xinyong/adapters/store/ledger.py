@@ -9,10 +9,10 @@
 - ``checkpoints``: Ed25519-signed statements (:mod:`xinyong.core.ledger.checkpoint`), made
   every ``every`` records by an append when the store has a signing key, or on demand.
 
-Both tables refuse UPDATE and DELETE (triggers), like ``records``. The signing key is kept
-outside the store: a PEM file named by ``XINYONG_LEDGER_KEY`` (made by ``xinyong ledger
-keygen``); ``XINYONG_LEDGER_EVERY`` sets how many records a checkpoint covers at most
-(default 10,000).
+Both tables (declared in :mod:`.schema`) refuse UPDATE and DELETE, like ``records``. The
+signing key is kept outside the store: a PEM file named by ``XINYONG_LEDGER_KEY`` (made by
+``xinyong ledger keygen``); ``XINYONG_LEDGER_EVERY`` sets how many records a checkpoint covers
+at most (default 10,000).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,70 +30,39 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     load_pem_private_key,
 )
-from sqlalchemy import BigInteger, Column, Connection, Integer, MetaData, Table, Text
+from sqlalchemy import Connection
 
+from xinyong.adapters.store.schema import checkpoints_table
 from xinyong.core.errors import XinyongError
 from xinyong.core.ledger.chain import GENESIS, extend
 from xinyong.core.ledger.checkpoint import Checkpoint, sign
 from xinyong.core.ledger.merkle import leaf, root
+from xinyong.system.ports import DEFAULT_EVERY, Signer
+
+__all__ = [
+    "CHECKPOINT_COLUMNS",
+    "DEFAULT_EVERY",
+    "EVERY_ENV",
+    "KEY_ENV",
+    "Signer",
+    "chain_append",
+    "chain_stored",
+    "checkpoint",
+    "last_checkpoint",
+    "load_key",
+    "new_key",
+    "signer_from_env",
+]
 
 KEY_ENV = "XINYONG_LEDGER_KEY"
 EVERY_ENV = "XINYONG_LEDGER_EVERY"
-DEFAULT_EVERY = 10_000
 
-_metadata = MetaData()
-_KEY = BigInteger().with_variant(Integer, "sqlite")  # SQLite: the rowid itself, no extra index
-ledger_table = Table(
-    "ledger",
-    _metadata,
-    Column("position", _KEY, primary_key=True, autoincrement=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("chain", Text, nullable=False),
-)
-checkpoints_table = Table(
-    "checkpoints",
-    _metadata,
-    Column("position", _KEY, primary_key=True, autoincrement=False),
-    Column("since", BigInteger, nullable=False),
-    Column("head", Text, nullable=False),
-    Column("root", Text, nullable=False),
-    Column("made_at", BigInteger, nullable=False),
-    Column("public_key", Text, nullable=False),
-    Column("signature", Text, nullable=False),
-)
 CHECKPOINT_COLUMNS = ("position", "since", "head", "root", "made_at", "public_key", "signature")
 
-_PG_FUNCTION = """CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION USING ERRCODE = 'restrict_violation',
-    MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused',
-    HINT = 'the ledger only grows with the records it chains';
-END $$"""
 
-
-def _guards(dialect: str, table: str) -> list[str]:
-    if dialect == "postgresql":
-        return [
-            f"""CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON {table}
-            FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()"""
-        ]
-    return [
-        f"""CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN
-        SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END"""
-        for op in ("UPDATE", "DELETE")
-    ]
-
-
-def migrate_ledger(conn: Connection) -> None:
-    """Migration ``0003_ledger``: create the tables and their guards, and chain every record
-    already stored, in append order (using the content hash stored with each)."""
-    dialect = conn.dialect.name
-    _metadata.create_all(conn)
-    if dialect == "postgresql":
-        conn.exec_driver_sql(_PG_FUNCTION)
-    for table in ("ledger", "checkpoints"):
-        for ddl in _guards(dialect, table):
-            conn.exec_driver_sql(ddl)
+def chain_stored(conn: Connection) -> None:
+    """Chain every record already stored, in append order, using the content hash stored
+    with each (migration ``0003_ledger``, on an empty ledger)."""
     prev, position = GENESIS, 0
     cur = _cursor(conn)
     try:
@@ -111,14 +79,6 @@ def migrate_ledger(conn: Connection) -> None:
 
 
 # --- signing key (kept outside the store) ----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Signer:
-    """The key that signs checkpoints, and how many records a checkpoint covers at most."""
-
-    key: Ed25519PrivateKey
-    every: int = DEFAULT_EVERY
 
 
 def new_key(path: Path) -> Ed25519PrivateKey:

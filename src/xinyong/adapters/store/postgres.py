@@ -2,8 +2,9 @@
 
 Same tables and migrations as :mod:`xinyong.adapters.store.sql`. What differs:
 
-- the append-only guard is a trigger function that raises on UPDATE, DELETE and TRUNCATE of
-  ``records`` (statement-level, so it fires whoever connects and however many rows match);
+- the append-only guard (:mod:`.guards`) is a trigger function that raises on UPDATE, DELETE
+  and TRUNCATE of ``records`` (statement-level: it fires whoever connects and however many
+  rows match);
 - an append takes ``SHARE ROW EXCLUSIVE`` on ``records`` (one writer at a time across
   processes, readers never blocked), looks up the batch's ids with one array parameter,
   applies :func:`~xinyong.system.record_store.plan_append`, then writes with ``COPY`` in the
@@ -21,35 +22,20 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from xinyong.adapters.store.db import bulk, now_us
 from xinyong.adapters.store.ledger import Signer, chain_append
+from xinyong.adapters.store.schema import records_table
 from xinyong.adapters.store.sql import (
     _CHUNK,
     _INSERT_COLUMNS,
     _LOOKUP_CHUNK,
-    _STATUS,
     SqlRecordStore,
     _as_error,
-    _bulk,
-    _now_us,
     fresh,
-    records_table,
 )
 from xinyong.core.records import Record
+from xinyong.system.record_rows import STATUS
 from xinyong.system.record_store import AppendResult, Known, plan_append, wanted_ids
-
-PG_GUARDS: tuple[str, ...] = (
-    """CREATE FUNCTION records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION USING
-    ERRCODE = 'restrict_violation',
-    MESSAGE = 'records is append-only: ' || TG_OP || ' refused',
-    HINT = 'append a correction, revocation or expiry record whose refers_to names the '
-        || 'original instead';
-END $$""",
-    """CREATE TRIGGER records_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON records
-    FOR EACH STATEMENT EXECUTE FUNCTION records_append_only()""",
-)
-"""DDL run by migration ``0001_records`` on PostgreSQL."""
 
 _COPY_SQL = f"COPY records ({', '.join(_INSERT_COLUMNS)}) FROM STDIN"
 _LOCK_SQL = "LOCK TABLE records IN SHARE ROW EXCLUSIVE MODE"
@@ -71,7 +57,7 @@ class PostgresRecordStore(SqlRecordStore):
         super().__init__(pg_url(url), signer=signer)
 
     def _append(self, records: Sequence[Record]) -> AppendResult:
-        now = _now_us()
+        now = now_us()
         with self._write() as conn:
             conn.exec_driver_sql(_LOCK_SQL)
             known = self._known(conn, records)
@@ -91,7 +77,7 @@ class PostgresRecordStore(SqlRecordStore):
             for start in range(0, len(ids), _LOOKUP_CHUNK):
                 cur.execute(_LOOKUP_SQL, (ids[start : start + _LOOKUP_CHUNK],))
                 for rid, subject, status, h in cur.fetchall():
-                    out[rid] = Known(subject, _STATUS[status], h)
+                    out[rid] = Known(subject, STATUS[status], h)
         finally:
             cur.close()
         return out
@@ -116,7 +102,7 @@ def _copy(conn: Connection, records: Sequence[Record], new: list[bool], now: int
     hashes: list[str] = []
     if not any(new):
         return [row[13] for row in SqlRecordStore._rows(records, now)]
-    with _bulk(), _dbapi(conn).cursor() as cur, cur.copy(_COPY_SQL) as copy:
+    with bulk(), _dbapi(conn).cursor() as cur, cur.copy(_COPY_SQL) as copy:
         write = copy.write_row
         for start in range(0, len(records), _CHUNK):
             rows = SqlRecordStore._rows(records[start : start + _CHUNK], now)

@@ -1,49 +1,37 @@
-"""The record store on SQLAlchemy Core: SQLite now, the same class for PostgreSQL later.
+"""The record store on SQLAlchemy Core: SQLite, and the base of the PostgreSQL store.
 
-Layout: one ``records`` table, ``seq`` is the append position, times are microseconds since
-the epoch (UTC), ``details`` is canonical JSON. The database itself refuses UPDATE, DELETE and
-``INSERT OR REPLACE`` on ``records`` (triggers), so the store stays append-only whoever writes
-to the file. The schema is built by recorded migrations (table ``migrations``). Writes go
-through one writer: an in-process lock plus ``BEGIN IMMEDIATE`` against other processes.
+Layout (:mod:`.schema`): one ``records`` table, ``seq`` is the append position, times are
+microseconds since the epoch (UTC), ``details`` is canonical JSON. The database itself refuses
+UPDATE, DELETE and ``INSERT OR REPLACE`` on ``records`` (:mod:`.guards`), so the store stays
+append-only whoever writes to the file. The schema is built by recorded migrations
+(:mod:`.migrations`). Writes go through one writer: an in-process lock plus ``BEGIN
+IMMEDIATE`` against other processes (:mod:`.db`). The store hands out the ports kept beside
+the log on the same database: :meth:`SqlRecordStore.ledger`, :meth:`~SqlRecordStore.live_state`
+and :meth:`~SqlRecordStore.journal` (:mod:`xinyong.system.ports`).
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import threading
-import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    Engine,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    Select,
-    Table,
-    Text,
-    bindparam,
-    create_engine,
-    event,
-    func,
-    insert,
-    select,
-)
+from sqlalchemy import Connection, Select, bindparam, func, insert, select
 
+from xinyong.adapters.store.db import Database, Tx, bulk, now_us
 from xinyong.adapters.store.ledger import Signer, chain_append
+from xinyong.adapters.store.migrations import migrate
+from xinyong.adapters.store.schema import RECORD_COLUMNS, records_table
 from xinyong.core.errors import InvalidRecord, RecordConflict, XinyongError
-from xinyong.core.records import FIELDS, Record, Status
+from xinyong.core.records import FIELDS, Record
+from xinyong.core.sanctions import Memorandum
+from xinyong.core.scoring.engine import AnyScheme
+from xinyong.core.timeutil import now
+from xinyong.system.record_rows import EPOCH, STATUS, from_micros, record_of, to_micros
 from xinyong.system.record_store import (
     DEFAULT_FRAME_COLUMNS,
     FRAME_SCHEMA,
@@ -55,192 +43,21 @@ from xinyong.system.record_store import (
     plan_append,
     wanted_ids,
 )
+from xinyong.system.schemes_io import all_memoranda, all_presets
 
-metadata = MetaData()
+if TYPE_CHECKING:  # imported where used: they import this package's modules
+    from xinyong.adapters.journal import Journal
+    from xinyong.adapters.ledger import StoreLedger
+    from xinyong.adapters.state import LiveState
 
-records_table = Table(
-    "records",
-    metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("id", Text, nullable=False, unique=True),
-    Column("subject", Text, nullable=False),
-    Column("category", Text, nullable=False),
-    Column("occurred_at", BigInteger, nullable=False),
-    Column("recorded_at", BigInteger, nullable=False),
-    Column("source", Text, nullable=False),
-    Column("legal_basis", Text, nullable=False),
-    Column("evidence", Text, nullable=False),
-    Column("amount", Float, nullable=True),
-    Column("severity", Text, nullable=True),
-    Column("status", Text, nullable=False),
-    Column("refers_to", Text, nullable=True),
-    Column("details", Text, nullable=False),
-    Column("content_hash", Text, nullable=False),
-    Column("ingested_at", BigInteger, nullable=False),
-    Index("ix_records_subject_seq", "subject", "seq"),
-)
-
-migrations_table = Table(
-    "migrations",
-    metadata,
-    Column("name", Text, primary_key=True),
-    Column("applied_at", BigInteger, nullable=False),
-)
+__all__ = ["SqlRecordStore", "fresh", "from_micros", "record_of", "records_table", "to_micros"]
 
 _INSERT_COLUMNS = (*FIELDS, "content_hash", "ingested_at")
 _CHUNK = 10_000  # rows per executemany call
 _LOOKUP_CHUNK = 50_000  # ids per set lookup
 _FRAME_SLICE = 200_000  # rows fetched at a time by frame()
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _str = str.__str__
-_STATUS = {s.value: s for s in Status}  # faster than Status(text) on hot paths
-
-# --- migrations (style.md 5: recorded, applied once, in order) -------------------------------
-
-_SQLITE_GUARDS = (
-    """CREATE TRIGGER records_no_update BEFORE UPDATE ON records BEGIN
-    SELECT RAISE(ABORT, 'records is append-only: UPDATE refused; append a correction,
-revocation or expiry record instead'); END""",
-    """CREATE TRIGGER records_no_delete BEFORE DELETE ON records BEGIN
-    SELECT RAISE(ABORT, 'records is append-only: DELETE refused; append a revocation or
-expiry record instead'); END""",
-    """CREATE TRIGGER records_no_replace BEFORE INSERT ON records
-    WHEN EXISTS (SELECT 1 FROM records WHERE id = NEW.id)
-      OR EXISTS (SELECT 1 FROM records WHERE seq = NEW.seq) BEGIN
-    SELECT RAISE(ABORT, 'records is append-only: this id or seq is already stored and
-is never replaced; append a correction record instead'); END""",
-)
-
-
-def _m0001_records(conn: Connection) -> None:
-    records_table.create(conn)
-    if conn.dialect.name == "sqlite":
-        guards: Sequence[str] = _SQLITE_GUARDS
-    elif conn.dialect.name == "postgresql":
-        from xinyong.adapters.store.postgres import PG_GUARDS
-
-        guards = PG_GUARDS
-    else:
-        raise XinyongError(
-            f"no append-only guard for database {conn.dialect.name!r}; supported: sqlite, "
-            "postgresql"
-        )
-    for ddl in guards:
-        conn.exec_driver_sql(ddl)
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    name: str
-    apply: Callable[[Connection], None]
-
-
-def _m0002_state(conn: Connection) -> None:
-    from xinyong.adapters.store.state_tables import create_state_tables
-
-    create_state_tables(conn)
-
-
-def _m0003_ledger(conn: Connection) -> None:
-    from xinyong.adapters.store.ledger import migrate_ledger
-
-    migrate_ledger(conn)
-
-
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration("0001_records", _m0001_records),
-    Migration("0002_state", _m0002_state),
-    Migration("0003_ledger", _m0003_ledger),
-)
-
-
-def migrate(conn: Connection) -> list[str]:
-    """Apply the migrations not yet recorded, in order; return the names applied."""
-    if conn.dialect.name == "postgresql":  # one migrator at a time across processes
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4711001)")
-    migrations_table.create(conn, checkfirst=True)
-    done = set(conn.scalars(select(migrations_table.c.name)))
-    unknown = done - {m.name for m in MIGRATIONS}
-    if unknown:
-        raise XinyongError(
-            f"this database has migrations {', '.join(sorted(unknown))} that this version of "
-            "xinyong does not know; upgrade xinyong to open it"
-        )
-    applied = []
-    for m in MIGRATIONS:
-        if m.name not in done:
-            m.apply(conn)
-            conn.execute(insert(migrations_table).values(name=m.name, applied_at=_now_us()))
-            applied.append(m.name)
-    return applied
-
-
-# --- conversions -----------------------------------------------------------------------------
-
-
-def _now_us() -> int:
-    return time.time_ns() // 1000
-
-
-def to_micros(t: datetime) -> int:
-    """Microseconds since the epoch of an aware datetime."""
-    return (t - EPOCH) // _US
-
-
-def from_micros(us: int) -> datetime:
-    return EPOCH + timedelta(microseconds=us)
-
-
-def record_of(row: Sequence[Any]) -> Record:
-    """A record from a row of :meth:`SqlRecordStore.rows_for_many`."""
-    return _record(row)
-
-
-def _record(row: Sequence[Any]) -> Record:
-    (id_, subject, category, occ, rec, source, basis, evidence, amount, severity, status) = row[:11]
-    return Record(
-        id=id_,
-        subject=subject,
-        category=category,
-        occurred_at=from_micros(occ),
-        recorded_at=from_micros(rec),
-        source=source,
-        legal_basis=basis,
-        evidence=evidence,
-        amount=amount,
-        severity=severity,
-        status=_STATUS[status],
-        refers_to=row[11],
-        details={} if row[12] == "{}" else json.loads(row[12]),
-    )
-
-
-_RECORD_COLUMNS = [records_table.c[f] for f in FIELDS]
-
-
-# --- the store -------------------------------------------------------------------------------
-
-
-def _sqlite_setup(engine: Engine) -> None:
-    """Pragmas on every connection; explicit BEGIN (IMMEDIATE for writers)."""
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # pysqlite must not BEGIN on its own
-        cur = dbapi_conn.cursor()
-        for pragma in (
-            "journal_mode=WAL",
-            "synchronous=NORMAL",
-            "busy_timeout=30000",
-            "cache_size=-65536",
-        ):
-            cur.execute(f"PRAGMA {pragma}")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('begin', 'DEFERRED')}")
 
 
 class SqlRecordStore:
@@ -248,13 +65,12 @@ class SqlRecordStore:
 
     def __init__(self, url: str, *, signer: Signer | None = None) -> None:
         self.signer = signer  # signs ledger checkpoints on append (see store.ledger)
-        self._engine = create_engine(url)
-        if self._engine.dialect.name == "sqlite":
-            _sqlite_setup(self._engine)
-        self._lock = threading.Lock()
+        self._db = Database(url)
+        self._engine = self._db.engine
         self._with_lock = threading.Lock()
         self._with: dict[frozenset[str], tuple[int, set[str]]] = {}
-        with self._write() as conn:
+        self._journal: Journal | None = None
+        with self._db.writing() as conn:
             migrate(conn)
         insert_sql = insert(records_table).compile(
             dialect=self._engine.dialect, column_keys=list(_INSERT_COLUMNS)
@@ -278,55 +94,73 @@ class SqlRecordStore:
         self.close()
 
     def close(self) -> None:
-        self._engine.dispose()
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        self._db.dispose()
+
+    # -- the ports beside the records (xinyong.system.ports), on this store's database
+
+    def ledger(self) -> StoreLedger:
+        from xinyong.adapters.ledger import StoreLedger
+
+        return StoreLedger(self._db)
+
+    def live_state(
+        self,
+        schemes: dict[str, AnyScheme] | None = None,
+        memoranda: Sequence[Memorandum] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> LiveState:
+        from xinyong.adapters.state import LiveState
+
+        return LiveState(
+            self,
+            schemes if schemes is not None else all_presets(),
+            memoranda if memoranda is not None else all_memoranda(),
+            clock if clock is not None else now,
+        )
+
+    def journal(self) -> Journal:
+        from xinyong.adapters.journal import Journal
+
+        if self._journal is None or self._journal.closed:
+            self._journal = Journal(self._db)
+        return self._journal
 
     # -- transactions
 
-    def writing(self) -> _Tx:
+    def writing(self) -> Tx:
         """A write transaction (one writer at a time), for tables kept beside the log."""
-        return self._write()
+        return self._db.writing()
 
-    def reading(self) -> _Tx:
+    def reading(self) -> Tx:
         """A read transaction."""
-        return self._read()
+        return self._db.reading()
 
     @property
     def dialect(self) -> str:
-        return self._engine.dialect.name
+        return self._db.dialect
 
-    def _write(self) -> _Tx:
-        return _Tx(self._engine, self._lock, "IMMEDIATE")
+    def _write(self) -> Tx:
+        return self._db.writing()
 
-    def _read(self) -> _Tx:
-        return _Tx(self._engine, None, "DEFERRED")
+    def _read(self) -> Tx:
+        return self._db.reading()
 
-    @contextmanager
-    def _statement(self) -> Iterator[Any]:
-        """A DBAPI cursor for reads that are each one statement, without an explicit
-        transaction: a statement reads one consistent snapshot by itself (SQLite runs in
-        autocommit mode here; on PostgreSQL the pool ends the implicit transaction when the
-        connection goes back). The gates' hot path: it costs about a fifth of ``_read()``
-        (measured 28 us against 129 us per empty use on SQLite)."""
-        dbapi = self._engine.raw_connection()
-        try:
-            cur = dbapi.cursor()
-            try:
-                yield cur
-            finally:
-                cur.close()
-        finally:
-            dbapi.close()
+    def _statement(self) -> Any:
+        return self._db.statement()
 
     # -- writes
 
     def append(self, records: Sequence[Record]) -> AppendResult:
         if not records:
             return AppendResult(0, 0)
-        with _bulk():
+        with bulk():
             return self._append(records)
 
     def _append(self, records: Sequence[Record]) -> AppendResult:
-        now = _now_us()
+        now = now_us()
         with self._write() as conn:
             known = self._known(conn, records)
             new = fresh(records, known)
@@ -362,7 +196,7 @@ class SqlRecordStore:
         where: Callable[[int], str] | None = None,
     ) -> list[Problem]:
         """Problems :meth:`append` would raise (up to ``limit``); ``where`` names positions."""
-        with _bulk(), self._read() as conn:
+        with bulk(), self._read() as conn:
             hashes = [canonical(r)[1] for r in records]
             return plan_append(
                 records,
@@ -437,14 +271,14 @@ class SqlRecordStore:
         for start in range(0, len(ids), _LOOKUP_CHUNK):
             chunk = json.dumps(ids[start : start + _LOOKUP_CHUNK])
             for rid, subject, status, h in _raw(conn, self._lookup, {"ids": chunk}):
-                out[rid] = Known(subject, _STATUS[status], h)
+                out[rid] = Known(subject, STATUS[status], h)
         return out
 
     # -- reads
 
     def _get(self, conn: Connection, id: str) -> Record | None:
-        row = conn.execute(select(*_RECORD_COLUMNS).where(records_table.c.id == id)).first()
-        return None if row is None else _record(row)
+        row = conn.execute(select(*RECORD_COLUMNS).where(records_table.c.id == id)).first()
+        return None if row is None else record_of(row)
 
     def get(self, id: str) -> Record | None:
         with self._read() as conn:
@@ -452,20 +286,20 @@ class SqlRecordStore:
 
     def records_for(self, subject: str) -> list[Record]:
         t = records_table.c
-        stmt = select(*_RECORD_COLUMNS).where(t.subject == subject.strip().upper())
+        stmt = select(*RECORD_COLUMNS).where(t.subject == subject.strip().upper())
         with self._read() as conn:
-            return [_record(row) for row in conn.execute(stmt.order_by(t.seq))]
+            return [record_of(row) for row in conn.execute(stmt.order_by(t.seq))]
 
     def appended_after(self, seq: int) -> tuple[int, list[Record]]:
         """The log's last position and the records appended after position ``seq``, in
         append order (for work that follows the log: notices, the live state)."""
         t = records_table.c
-        with _bulk(), self._read() as conn:
+        with bulk(), self._read() as conn:
             top = int(conn.scalar(select(func.max(t.seq))) or 0)
             if top <= seq:
                 return top, []
-            stmt = select(*_RECORD_COLUMNS).where(t.seq > seq, t.seq <= top).order_by(t.seq)
-            return top, [_record(row) for row in _raw(conn, stmt)]
+            stmt = select(*RECORD_COLUMNS).where(t.seq > seq, t.seq <= top).order_by(t.seq)
+            return top, [record_of(row) for row in _raw(conn, stmt)]
 
     def records_for_many(
         self, subjects: Sequence[str], categories: Collection[str] | None = None
@@ -477,7 +311,7 @@ class SqlRecordStore:
         as stored (trimmed, upper case).
         """
         return {
-            s: [_record(row) for row in rows]
+            s: [record_of(row) for row in rows]
             for s, rows in self.rows_for_many(subjects, categories).items()
         }
 
@@ -583,7 +417,7 @@ class SqlRecordStore:
         after = 0
         while after < last:
             stmt = (
-                select(t.seq, *_RECORD_COLUMNS)
+                select(t.seq, *RECORD_COLUMNS)
                 .where(t.seq > after, t.seq <= last)
                 .order_by(t.seq)
                 .limit(batch_size)
@@ -593,7 +427,7 @@ class SqlRecordStore:
             if not rows:
                 return
             after = rows[-1][0]
-            yield [_record(row[1:]) for row in rows]
+            yield [record_of(row[1:]) for row in rows]
 
     def frame(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
         cols = list(DEFAULT_FRAME_COLUMNS if columns is None else columns)
@@ -608,7 +442,7 @@ class SqlRecordStore:
         raw = {c: _raw_type(FRAME_SCHEMA[c]) for c in cols}
         casts = [pl.col(c).cast(FRAME_SCHEMA[c]) for c in cols if raw[c] != FRAME_SCHEMA[c]]
         parts = [pl.DataFrame(schema=raw).with_columns(casts)]
-        with _bulk(), self._read() as conn:  # in slices: Python tuples cost more than columns
+        with bulk(), self._read() as conn:  # in slices: Python tuples cost more than columns
             for rows in _raw_batches(conn, stmt, size=_FRAME_SLICE):
                 parts.append(pl.DataFrame(rows, schema=raw, orient="row").with_columns(casts))
         return pl.concat(parts, rechunk=True)
@@ -631,23 +465,6 @@ def fresh(records: Sequence[Record], known: Mapping[str, Known]) -> list[bool]:
             seen.add(rid)
             add(True)
     return out
-
-
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small acyclic objects.
-
-    Bulk appends and reads create millions of tuples and strings; with a large heap alive,
-    the collector's full passes otherwise cost more than the work (measured: 1M records
-    appended at 40k/s with it, 80k/s without). Nothing built here forms cycles.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _raw(
@@ -700,35 +517,3 @@ def _as_error(p: Problem) -> XinyongError:
     if p.conflict:
         return RecordConflict(p.reason)
     return InvalidRecord(p.reason, field=p.field)
-
-
-class _Tx:
-    """A connection in one explicit transaction; commits on success, rolls back on error."""
-
-    def __init__(self, engine: Engine, lock: threading.Lock | None, mode: str) -> None:
-        self._engine, self._lock, self._mode = engine, lock, mode
-
-    def __enter__(self) -> Connection:
-        if self._lock is not None:
-            self._lock.acquire()
-        try:
-            self._conn = self._engine.connect().execution_options(begin=self._mode)
-            self._tx = self._conn.begin()
-        except BaseException:
-            if self._lock is not None:
-                self._lock.release()
-            raise
-        return self._conn
-
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        try:
-            if t is None:
-                self._tx.commit()
-            else:
-                self._tx.rollback()
-        finally:
-            self._conn.close()
-            if self._lock is not None:
-                self._lock.release()

@@ -1,6 +1,7 @@
 """``xinyong ledger``: make a signing key, sign checkpoints, verify the tamper-evident ledger.
 
-Thin: each command calls one function of :mod:`xinyong.adapters.ledger`.
+Thin: each command calls one method of the store's ledger port
+(:class:`~xinyong.system.ports.LedgerPort`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,20 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from xinyong.adapters.ledger import latest_checkpoint, make_checkpoint, prove, size, verify_store
-from xinyong.adapters.store import open_store
 from xinyong.adapters.store.ledger import KEY_ENV, Signer, load_key, new_key
 from xinyong.core.errors import XinyongError
 from xinyong.core.ledger.audit import Audit
 from xinyong.core.ledger.checkpoint import Checkpoint, public_hex, signature_ok
-from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, JsonOpt, err, fail, out, print_json
+from xinyong.drivers.cli.options import (
+    DEFAULT_DB,
+    DbOpt,
+    JsonOpt,
+    err,
+    fail,
+    out,
+    print_json,
+    system_for,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -77,16 +85,14 @@ def checkpoint_command(
         fail(f"no signing key: pass --key KEYFILE or set {KEY_ENV} (xinyong ledger keygen)")
     try:
         signer = Signer(load_key(key))
-        store = open_store(db)
     except XinyongError as e:
         fail(str(e))
-    try:
-        made = make_checkpoint(store, signer)
-        newest = made or latest_checkpoint(store)
-    except XinyongError as e:
-        fail(str(e), 1)
-    finally:
-        store.close()
+    with system_for(db) as system:
+        try:
+            made = system.ledger.checkpoint(signer)
+            newest = made or system.ledger.latest_checkpoint()
+        except XinyongError as e:
+            fail(str(e), 1)
     if newest is None:
         fail("the ledger is empty: nothing to checkpoint", 1)
     if export is not None:
@@ -159,21 +165,18 @@ def verify_command(
         if key is not None:
             keys.add(public_hex(load_key(key)))
         anchors = [_anchor(p) for p in anchor or ()]
-        store = open_store(db)
     except XinyongError as e:
         fail(str(e))
-    try:
-        with _progress(size(store), not as_json) as progress:
-            result = verify_store(
-                store,
-                trusted=frozenset(keys) if keys else None,
-                anchors=anchors,
-                progress=progress,
-            )
-    except XinyongError as e:
-        fail(str(e), 1)
-    finally:
-        store.close()
+    with system_for(db) as system:
+        try:
+            with _progress(system.ledger.size(), not as_json) as progress:
+                result = system.verify_ledger(
+                    trusted=frozenset(keys) if keys else None,
+                    anchors=anchors,
+                    progress=progress,
+                )
+        except XinyongError as e:
+            fail(str(e), 1)
     if as_json:
         print_json(_as_dict(result))
     else:
@@ -235,16 +238,11 @@ def prove_command(
 
     Example: xinyong ledger prove rec-000042 --db credit.db
     """
-    try:
-        store = open_store(db)
-    except XinyongError as e:
-        fail(str(e))
-    try:
-        proof = prove(store, record_id)
-    except XinyongError as e:
-        fail(str(e), 1)
-    finally:
-        store.close()
+    with system_for(db) as system:
+        try:
+            proof = system.ledger.prove(record_id)
+        except XinyongError as e:
+            fail(str(e), 1)
     print_json(proof)
     if not proof["verified"]:
         err.print("[bold red]the proof does not lead to the signed root[/]", highlight=False)

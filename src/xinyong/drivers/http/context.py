@@ -9,21 +9,20 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from xinyong.adapters.journal import Access, Journal
 from xinyong.core.timeutil import now, parse_instant
 from xinyong.drivers.http.errors import BadRequest, Forbidden, Unauthenticated
 from xinyong.system.credit_system import CreditSystem
 from xinyong.system.engine import Engine
 from xinyong.system.objection_desk import Desk
+from xinyong.system.ports import Access, Backend, JournalPort
 from xinyong.system.principals import PUBLIC, KeyRing, Principal, Role
-from xinyong.system.record_store import RecordStore
 
 
 @dataclass
 class Services:
-    store: RecordStore
+    store: Backend
     engine: Engine
-    journal: Journal
+    journal: JournalPort
     keys: KeyRing
     categories: frozenset[str]
     desk: Desk

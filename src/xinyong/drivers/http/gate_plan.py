@@ -25,7 +25,6 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from xinyong.adapters.store.sql import record_of, to_micros
 from xinyong.core.codes import check
 from xinyong.core.lists import ListEntry, list_entries
 from xinyong.core.records import Record
@@ -33,6 +32,7 @@ from xinyong.core.sanctions import Decision, Memorandum, decide
 from xinyong.core.schemes.lists import GradeEntry, ScoreEntry
 from xinyong.core.scoring.engine import AnyScheme, NoVersionInForce, score_subject
 from xinyong.core.timeutil import iso
+from xinyong.system.record_rows import record_of, to_micros
 
 _CACHE = 200_000  # subjects' cached list entries per gate plan (cleared when full)
 
@@ -82,8 +82,8 @@ class GatePlan:
         self, subjects: Sequence[str], files: Mapping[str, Sequence[Sequence[Any]]], at: datetime
     ) -> list[dict[str, Any]]:
         """Decisions (as dictionaries) for ``subjects`` from store rows
-        (:meth:`~xinyong.adapters.store.sql.SqlRecordStore.rows_for_many`: the record fields,
-        then the content hash). A subject missing from ``files`` has no relevant record.
+        (:meth:`~xinyong.system.ports.GateReads.rows_for_many`: the record fields, then the
+        content hash). A subject missing from ``files`` has no relevant record.
 
         When no score is needed, a subject's list entries are cached by its records' content
         hashes: for an ``at`` after every time in its records (occurred and recorded), the

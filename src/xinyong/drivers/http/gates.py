@@ -93,19 +93,12 @@ def decide(svc: Services, gate: str, subjects: list[str], at: str | None) -> lis
     (:mod:`~xinyong.drivers.http.gate_plan`)."""
     when = instant(at, "at")
     plan = plan_for(svc.engine.schemes, svc.engine.memoranda, gate)
-    rows = getattr(svc.store, "rows_for_many", None)
-    if rows is not None:
-        if (
-            plan.categories is not None
-            and len(subjects) > _ONE_QUERY
-            and hasattr(svc.store, "subjects_with")
-        ):
-            relevant = svc.store.subjects_with(plan.categories)
-            wanted = [s for s in subjects if s in relevant]
-            return plan.decide_rows(subjects, rows(wanted) if wanted else {}, when)
-        return plan.decide_rows(subjects, rows(subjects, plan.categories), when)
-    files = {s: svc.store.records_for(s) for s in dict.fromkeys(subjects)}
-    return [plan.decide(s, files[s], when).to_dict() for s in subjects]
+    rows = svc.store.rows_for_many
+    if plan.categories is not None and len(subjects) > _ONE_QUERY:
+        relevant = svc.store.subjects_with(plan.categories)
+        wanted = [s for s in subjects if s in relevant]
+        return plan.decide_rows(subjects, rows(wanted) if wanted else {}, when)
+    return plan.decide_rows(subjects, rows(subjects, plan.categories), when)
 
 
 @router.get("", summary="The gates known (points of service)")

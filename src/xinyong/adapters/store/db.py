@@ -1,0 +1,162 @@
+"""One database: its engine, its one writer lock and its transactions, shared by the record
+store and everything kept beside the log (ledger, live state, journal): one connection pool
+per store, whatever it holds.
+
+SQLite: pragmas on every connection (WAL, ``synchronous=NORMAL``, a 30 s busy timeout), an
+explicit ``BEGIN`` (``IMMEDIATE`` for writers), and one writer at a time in this process (the
+lock) as in the database. An in-memory database is one connection shared by every thread, so
+there reads take the lock too. PostgreSQL: the lock serialises this process's writers; across
+processes the writers lock what they change.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import StaticPool
+
+
+def now_us() -> int:
+    """Now, in microseconds since the epoch."""
+    return time.time_ns() // 1000
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    """Pragmas on every connection; explicit BEGIN (IMMEDIATE for writers)."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # pysqlite must not BEGIN on its own
+        cur = dbapi_conn.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "busy_timeout=30000",
+            "cache_size=-65536",
+        ):
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('begin', 'DEFERRED')}")
+
+
+class Database:
+    """The engine of a SQLAlchemy URL, with the writer lock and transactions."""
+
+    def __init__(self, url: str) -> None:
+        self.memory = url == "sqlite://" or url.startswith("sqlite:///:memory:")
+        if self.memory:  # one connection, every thread: else each thread has its own database
+            self.engine = create_engine(
+                url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+            )
+        else:
+            self.engine = create_engine(url)
+        self.dialect = self.engine.dialect.name
+        if self.dialect == "sqlite":
+            _sqlite_setup(self.engine)
+        self.lock: threading.Lock | threading.RLock = (
+            threading.RLock() if self.memory else threading.Lock()
+        )
+
+    def writing(self) -> Tx:
+        """A write transaction, one writer at a time (SQLite: ``BEGIN IMMEDIATE``)."""
+        return Tx(self.engine, self.lock, "IMMEDIATE")
+
+    def reading(self) -> Tx:
+        """A read transaction (one snapshot)."""
+        return Tx(self.engine, self.lock if self.memory else None, "DEFERRED")
+
+    @contextmanager
+    def statement(self) -> Iterator[Any]:
+        """A DBAPI cursor for reads that are each one statement, without an explicit
+        transaction: a statement reads one consistent snapshot by itself (SQLite runs in
+        autocommit mode here; on PostgreSQL the pool ends the implicit transaction when the
+        connection goes back). The gates' hot path: it costs about a fifth of :meth:`reading`
+        (measured 28 us against 129 us per empty use on SQLite)."""
+        with self.lock if self.memory else _NO_LOCK:
+            dbapi = self.engine.raw_connection()
+            try:
+                cur = dbapi.cursor()
+                try:
+                    yield cur
+                finally:
+                    cur.close()
+            finally:
+                dbapi.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small acyclic objects.
+
+    Bulk appends and reads create millions of tuples and strings; with a large heap alive,
+    the collector's full passes otherwise cost more than the work (measured: 1M records
+    appended at 40k/s with it, 80k/s without). Nothing built here forms cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class Tx:
+    """A connection in one explicit transaction; commits on success (unless rolled back
+    inside), rolls back on error."""
+
+    def __init__(
+        self, engine: Engine, lock: threading.Lock | threading.RLock | None, mode: str
+    ) -> None:
+        self._engine, self._lock, self._mode = engine, lock, mode
+
+    def __enter__(self) -> Connection:
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            self._conn = self._engine.connect().execution_options(begin=self._mode)
+            self._tx = self._conn.begin()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
+        return self._conn
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if not self._tx.is_active:
+                pass
+            elif t is None:
+                self._tx.commit()
+            else:
+                self._tx.rollback()
+        finally:
+            self._conn.close()
+            if self._lock is not None:
+                self._lock.release()

@@ -1,0 +1,103 @@
+"""The recorded migrations that build a store's database (style.md 5: recorded in table
+``migrations``, applied once, in order), for every table of :mod:`.schema`.
+
+A database made by an older version is brought up to date when opened; one made by a newer
+version (a migration this version does not know) is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select
+
+from xinyong.adapters.store.guards import append_only
+from xinyong.adapters.store.ledger import chain_stored
+from xinyong.adapters.store.schema import (
+    JOURNAL_TABLES,
+    STATE_TABLES,
+    checkpoints_table,
+    ledger_table,
+    metadata,
+    migrations_table,
+    records_table,
+)
+from xinyong.core.errors import XinyongError
+
+_RECORDS_HINT = {
+    "UPDATE": "append a correction, revocation or expiry record instead",
+    "DELETE": "append a revocation or expiry record instead",
+}
+_LEDGER_HINT = "the ledger only grows with the records it chains"
+_JOURNAL_HINT = "append a new row instead"
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _m0001_records(conn: Connection) -> None:
+    records_table.create(conn)
+    append_only(conn, "records", _RECORDS_HINT, keys=("id", "seq"))
+
+
+def _m0002_state(conn: Connection) -> None:
+    metadata.create_all(conn, tables=list(STATE_TABLES))
+
+
+def _m0003_ledger(conn: Connection) -> None:
+    """The ledger's tables and guards; every record already stored is chained."""
+    metadata.create_all(conn, tables=[ledger_table, checkpoints_table])
+    for table in ("ledger", "checkpoints"):
+        append_only(conn, table, _LEDGER_HINT)
+    chain_stored(conn)
+
+
+def _m0004_journal(conn: Connection) -> None:
+    """The journal's tables and guards. Databases whose journal was made before this
+    migration (by the journal itself) have some of them already: kept as they are."""
+    metadata.create_all(conn, tables=list(JOURNAL_TABLES), checkfirst=True)
+    sqlite = conn.dialect.name == "sqlite"
+    for table in JOURNAL_TABLES:
+        if sqlite or table.name not in ("access_log_by_whom", "access_log_indexed"):
+            append_only(conn, table.name, _JOURNAL_HINT)
+    if sqlite:  # journals written before the derived table kept this index
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_access_log_whom")
+    else:  # PostgreSQL: the log by subject, kept by the database on every insert
+        conn.exec_driver_sql(
+            "CREATE INDEX IF NOT EXISTS ix_access_log_whom ON access_log (whom, seq)"
+        )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_records", _m0001_records),
+    Migration("0002_state", _m0002_state),
+    Migration("0003_ledger", _m0003_ledger),
+    Migration("0004_journal", _m0004_journal),
+)
+
+
+def migrate(conn: Connection) -> list[str]:
+    """Apply the migrations not yet recorded, in order; return the names applied."""
+    if conn.dialect.name == "postgresql":  # one migrator at a time across processes
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4711001)")
+    migrations_table.create(conn, checkfirst=True)
+    done = set(conn.scalars(select(migrations_table.c.name)))
+    unknown = done - {m.name for m in MIGRATIONS}
+    if unknown:
+        raise XinyongError(
+            f"this database has migrations {', '.join(sorted(unknown))} that this version of "
+            "xinyong does not know; upgrade xinyong to open it"
+        )
+    applied = []
+    for m in MIGRATIONS:
+        if m.name not in done:
+            m.apply(conn)
+            now = time.time_ns() // 1000
+            conn.execute(insert(migrations_table).values(name=m.name, applied_at=now))
+            applied.append(m.name)
+    return applied
