@@ -37,11 +37,11 @@ from xinyong.adapters.store.schema import (
     state_schemes,
     state_subjects,
 )
-from xinyong.core.evaluate import SubjectView, evaluate_subject
+from xinyong.core.evaluate import SubjectView, check_gate, evaluate_subject
 from xinyong.core.records import Record
 from xinyong.core.sanctions import Decision, Memorandum, gates_of
 from xinyong.core.scoring.engine import AnyScheme
-from xinyong.core.state import StoredState, decision_of, stored_state, view_at
+from xinyong.core.state import StoredState, stored_state, view_at
 from xinyong.core.timeutil import now
 from xinyong.system.ports import Backend, CatchUp, LiveStatePort
 from xinyong.system.record_rows import from_micros, record_of, to_micros
@@ -290,7 +290,7 @@ class LiveState:
 
     def check(self, gate: str, subject: str, at: datetime | None = None) -> Decision:
         """The gate's answer, as ``check_gate`` over ``evaluate_subject``."""
-        return decision_of(self.memoranda, self.view(subject, at), gate)
+        return check_gate(self.memoranda, self.view(subject, at), gate)
 
     def gates(self) -> dict[str, str]:
         return gates_of(self.memoranda)

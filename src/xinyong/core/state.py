@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from xinyong.core.evaluate import SubjectView, evaluate_subject
+from xinyong.core.evaluate import SubjectView, check_gate, evaluate_subject
 from xinyong.core.lists import ListEntry, NotListed
 from xinyong.core.records import Record
-from xinyong.core.sanctions import Decision, Memorandum, decide, gates_of
+from xinyong.core.sanctions import Memorandum, gates_of
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.core.scoring.explanation import (
     FactorValue,
@@ -130,16 +130,10 @@ def stored_state(
     ]
     gates = {}
     for gate in gates_of(memoranda):
-        d = decision_of(memoranda, view, gate).to_dict()
+        d = check_gate(memoranda, view, gate).to_dict()
         del d["at"]
         gates[gate] = d
     return StoredState(subject, at, horizon(schemes, mine, view), scores, entries, refused, gates)
-
-
-def decision_of(memoranda: Sequence[Memorandum], view: SubjectView, gate: str) -> Decision:
-    """As :func:`~xinyong.core.evaluate.check_gate`."""
-    scores = {name: r.score for name, r in view.scores.items()}
-    return decide(memoranda, gate, view.subject, view.at, view.entries, scores)
 
 
 def view_at(state: StoredState, at: datetime) -> SubjectView:

@@ -15,6 +15,13 @@ from typing import Any
 
 from xinyong.core.records import Record, Status
 
+OCCURRED_US = 3
+"""Position of ``occurred_at`` (microseconds) in a row."""
+RECORDED_US = 4
+"""Position of ``recorded_at`` (microseconds) in a row."""
+CONTENT_HASH = 13
+"""Position of the content hash in a row (after the record's fields)."""
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 STATUS = {s.value: s for s in Status}

@@ -46,6 +46,11 @@ __all__ = [
 _SCHEMES = ("sqlite", "postgresql", "postgres")
 
 
+def url_scheme(url: str) -> str:
+    """The database kind of a URL (``sqlite``, ``postgresql``, ...): the one parse of it."""
+    return url.split("://", 1)[0].split("+", 1)[0].lower()
+
+
 def store_url(url_or_path: str) -> str:
     """The database URL for a plain file path or a URL (``sqlite:///...``).
 
@@ -53,7 +58,7 @@ def store_url(url_or_path: str) -> str:
     """
     text = url_or_path.strip()
     if "://" in text:
-        scheme = text.split("://", 1)[0].split("+", 1)[0].lower()
+        scheme = url_scheme(text)
         if scheme not in _SCHEMES:
             raise XinyongError(
                 f"unsupported store URL {text!r}; use a file path or a URL starting with "
@@ -81,6 +86,6 @@ def open_store(url_or_path: str, *, signer: Signer | object | None = _FROM_ENV) 
     """
     url = store_url(url_or_path)
     chosen = signer_from_env() if signer is _FROM_ENV else cast("Signer | None", signer)
-    if url.split("://", 1)[0].split("+", 1)[0].lower() in ("postgresql", "postgres"):
+    if url_scheme(url) in ("postgresql", "postgres"):
         return PostgresRecordStore(url, signer=chosen)
     return SqlRecordStore(url, signer=chosen)

@@ -31,17 +31,12 @@ from xinyong.drivers.http.context import (
     require,
 )
 from xinyong.drivers.http.errors import NotFound
-from xinyong.drivers.http.gate_plan import plan_for
 from xinyong.drivers.http.lean_route import Handler, Lean, LeanRoute, valid_json
 from xinyong.system.principals import Principal, Role
 
 router = APIRouter(prefix="/v1/gates", tags=["gates"], route_class=LeanRoute)
 
 MAX_BATCH = 1000
-#: Up to this many subjects, one query fetches their records in the gate's categories;
-#: above, the subjects with any such record are looked up first (kept by the store) and
-#: only theirs are fetched.
-_ONE_QUERY = 16
 
 
 class Check(BaseModel):
@@ -88,17 +83,8 @@ def _gate(svc: Services, gate: str) -> None:
 
 
 def decide(svc: Services, gate: str, subjects: list[str], at: str | None) -> list[dict[str, Any]]:
-    """Decisions for ``subjects``: as ``check_gate`` over ``evaluate_subject``, but fetching
-    every subject's records in one query and evaluating only what the gate can see
-    (:mod:`~xinyong.drivers.http.gate_plan`)."""
-    when = instant(at, "at")
-    plan = plan_for(svc.engine.schemes, svc.engine.memoranda, gate)
-    rows = svc.store.rows_for_many
-    if plan.categories is not None and len(subjects) > _ONE_QUERY:
-        relevant = svc.store.subjects_with(plan.categories)
-        wanted = [s for s in subjects if s in relevant]
-        return plan.decide_rows(subjects, rows(wanted) if wanted else {}, when)
-    return plan.decide_rows(subjects, rows(subjects, plan.categories), when)
+    """Decisions for ``subjects``, from the system's batch path (``check_many``)."""
+    return svc.system.check_many(gate, subjects, instant(at, "at"))
 
 
 @router.get("", summary="The gates known (points of service)")

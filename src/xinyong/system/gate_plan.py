@@ -1,5 +1,9 @@
 """Fast gate decisions: only what one gate's measures can see, same answers as ``check_gate``.
 
+The system's gate answers come from here for batches (:meth:`CreditSystem.check_many`) and
+from :meth:`Engine.check` (the live state's view, or the pure path) for one subject; both end
+in :func:`~xinyong.core.sanctions.decide`.
+
 :func:`~xinyong.core.evaluate.check_gate` over :func:`~xinyong.core.evaluate.evaluate_subject`
 scores and lists a subject under every scheme. A gate only looks at:
 
@@ -26,13 +30,20 @@ from functools import lru_cache
 from typing import Any
 
 from xinyong.core.codes import check
+from xinyong.core.codes.resident import years_between
 from xinyong.core.lists import ListEntry, list_entries
 from xinyong.core.records import Record
 from xinyong.core.sanctions import Decision, Memorandum, decide
 from xinyong.core.schemes.lists import GradeEntry, ScoreEntry
 from xinyong.core.scoring.engine import AnyScheme, NoVersionInForce, score_subject
 from xinyong.core.timeutil import iso
-from xinyong.system.record_rows import record_of, to_micros
+from xinyong.system.record_rows import (
+    CONTENT_HASH,
+    OCCURRED_US,
+    RECORDED_US,
+    record_of,
+    to_micros,
+)
 
 _CACHE = 200_000  # subjects' cached list entries per gate plan (cleared when full)
 
@@ -48,9 +59,7 @@ def _born(subject: str) -> date | None:
 def age_on(subject: str, day: date) -> int | None:
     """:func:`xinyong.core.evaluate.age_on` with the code check cached per subject."""
     born = _born(subject)
-    if born is None:
-        return None
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    return None if born is None else years_between(born, day)
 
 
 #: A subject's list entries for its records (by content hash) under the scheme versions in
@@ -113,10 +122,10 @@ class GatePlan:
                 else:
                     out.append(self.decide(s, [], at).to_dict())
                 continue
-            if not cacheable or at_us < max(max(r[3], r[4]) for r in rows):
+            if not cacheable or at_us < max(max(r[OCCURRED_US], r[RECORDED_US]) for r in rows):
                 out.append(self.decide(s, [record_of(r) for r in rows], at).to_dict())
                 continue
-            key = (s, tuple(r[13] for r in rows))
+            key = (s, tuple(r[CONTENT_HASH] for r in rows))
             hit = self._entries.get(key)
             if hit is None or hit.versions != versions:
                 entries = self._entries_of(s, [record_of(r) for r in rows], at)
