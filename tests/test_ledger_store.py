@@ -171,15 +171,15 @@ def test_key_from_env_that_is_not_a_key_is_refused(
     bogus = tmp_path / "bogus.pem"
     bogus.write_text("not a key")
     monkeypatch.setenv("XINYONG_LEDGER_KEY", str(bogus))
-    from xinyong.adapters.store import open_store
+    from xinyong import Settings, open_system
 
     with pytest.raises(XinyongError, match="not an unencrypted PEM private key"):
-        open_store(str(tmp_path / "c.db"))
+        open_system(Settings.from_env(db=str(tmp_path / "c.db")))
     new_key(tmp_path / "good.pem")
     monkeypatch.setenv("XINYONG_LEDGER_KEY", str(tmp_path / "good.pem"))
     monkeypatch.setenv("XINYONG_LEDGER_EVERY", "0")
-    with pytest.raises(XinyongError, match="XINYONG_LEDGER_EVERY must be a whole number"):
-        open_store(str(tmp_path / "c.db"))
+    with pytest.raises(XinyongError, match="XINYONG_LEDGER_EVERY"):
+        open_system(Settings.from_env(db=str(tmp_path / "c.db")))
 
 
 def test_cli_prove_gives_a_path_to_the_signed_root_and_fails_for_an_edited_record(

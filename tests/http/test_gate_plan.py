@@ -16,8 +16,8 @@ from xinyong.core.codes.issue import make_resident_id
 from xinyong.core.evaluate import check_gate, evaluate_subject
 from xinyong.core.records import Record, Status
 from xinyong.core.sanctions import gates_of
-from xinyong.system.gate_plan import make_plan
 from xinyong.system.catalogue import known_categories
+from xinyong.system.gate_plan import make_plan
 from xinyong.system.schemes_io import all_memoranda, all_presets
 
 ORGS = ["91110000600037341L"]

@@ -24,7 +24,6 @@ Keys are held only as SHA-256 digests.
 from __future__ import annotations
 
 import hashlib
-import os
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
@@ -166,14 +165,3 @@ class KeyRing:
         except OSError as e:
             raise XinyongError(f"cannot read keys file {str(path)!r}: {e.strerror}") from None
         return cls.from_toml(text, str(path))
-
-    @classmethod
-    def from_env(cls) -> KeyRing:
-        """From ``XINYONG_KEYS_FILE`` (a path) or ``XINYONG_API_KEYS`` (TOML text); else empty."""
-        path = os.environ.get("XINYONG_KEYS_FILE")
-        if path:
-            return cls.from_file(Path(path))
-        text = os.environ.get("XINYONG_API_KEYS")
-        if text:
-            return cls.from_toml(text, "XINYONG_API_KEYS")
-        return cls.empty()

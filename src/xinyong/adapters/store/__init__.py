@@ -13,9 +13,8 @@ store on PostgreSQL (:class:`PostgresRecordStore`). Either is a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
-from xinyong.adapters.store.ledger import Signer, signer_from_env
+from xinyong.adapters.store.ledger import Signer
 from xinyong.adapters.store.postgres import PostgresRecordStore
 from xinyong.adapters.store.sql import SqlRecordStore
 from xinyong.core.errors import XinyongError
@@ -75,17 +74,13 @@ def store_url(url_or_path: str) -> str:
     return "sqlite:///" + path.as_posix()
 
 
-_FROM_ENV = object()
-
-
-def open_store(url_or_path: str, *, signer: Signer | object | None = _FROM_ENV) -> Backend:
+def open_store(url_or_path: str, *, signer: Signer | None = None) -> Backend:
     """Open the store at a file path or database URL (created and migrated if needed).
 
-    Appends sign ledger checkpoints with the key named by env ``XINYONG_LEDGER_KEY``, if set
-    (:mod:`xinyong.adapters.store.ledger`).
+    Appends sign ledger checkpoints with ``signer``, if given (the composition root makes
+    it from the settings).
     """
     url = store_url(url_or_path)
-    chosen = signer_from_env() if signer is _FROM_ENV else cast("Signer | None", signer)
     if url_scheme(url) in ("postgresql", "postgres"):
-        return PostgresRecordStore(url, signer=chosen)
-    return SqlRecordStore(url, signer=chosen)
+        return PostgresRecordStore(url, signer=signer)
+    return SqlRecordStore(url, signer=signer)

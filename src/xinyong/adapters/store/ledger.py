@@ -51,7 +51,6 @@ __all__ = [
     "last_checkpoint",
     "load_key",
     "new_key",
-    "signer_from_env",
 ]
 
 KEY_ENV = "XINYONG_LEDGER_KEY"
@@ -116,23 +115,6 @@ def load_key(path: Path) -> Ed25519PrivateKey:
             "with: xinyong ledger keygen KEYFILE"
         )
     return key
-
-
-def signer_from_env() -> Signer | None:
-    """The signer named by ``XINYONG_LEDGER_KEY`` (and ``XINYONG_LEDGER_EVERY``), if set."""
-    path = os.environ.get(KEY_ENV)
-    if not path:
-        return None
-    raw = os.environ.get(EVERY_ENV, str(DEFAULT_EVERY))
-    try:
-        every = int(raw)
-        if every < 1:
-            raise ValueError
-    except ValueError:
-        raise XinyongError(
-            f"{EVERY_ENV} must be a whole number of records >= 1, got {raw!r}"
-        ) from None
-    return Signer(load_key(Path(path)), every)
 
 
 # --- appending (inside the append's transaction) ---------------------------------------------

@@ -83,7 +83,8 @@ def create_app(
     """The app over the store at ``store_url`` (a file path or a database URL).
 
     Keys: ``keys`` if given, else ``keys_file``, else from the environment
-    (:meth:`KeyRing.from_env`). Schemes and memoranda default to the presets.
+    (the settings: ``XINYONG_KEYS_FILE`` or ``XINYONG_API_KEYS``). Schemes and memoranda
+    default to the presets.
     """
     extra: dict[str, Any] = {}
     for name, value in (
