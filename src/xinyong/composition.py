@@ -62,7 +62,8 @@ def _memoranda(settings: Settings) -> list[Any]:
 def _signer(settings: Settings) -> Signer | None:
     if settings.ledger_key is None:
         return None
-    return Signer(load_key(Path(settings.ledger_key)), settings.ledger_every)
+    anchor = str(settings.ledger_anchor) if settings.ledger_anchor is not None else None
+    return Signer(load_key(Path(settings.ledger_key)), settings.ledger_every, anchor)
 
 
 def open_system(settings: Settings | None = None, *, must_exist: bool = False) -> CreditSystem:

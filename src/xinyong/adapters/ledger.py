@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from xinyong.adapters.store.db import Database
-from xinyong.adapters.store.ledger import CHECKPOINT_COLUMNS, checkpoint
+from xinyong.adapters.store.ledger import CHECKPOINT_COLUMNS, checkpoint, write_anchor
 from xinyong.core.errors import XinyongError
 from xinyong.core.ledger.audit import Audit, Entry, Stored, audit
 from xinyong.core.ledger.checkpoint import Checkpoint, signature_ok
@@ -108,7 +108,9 @@ class StoreLedger:
         with self._db.writing() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("LOCK TABLE records IN SHARE ROW EXCLUSIVE MODE")
-            return checkpoint(conn, signer)
+            made = checkpoint(conn, signer)
+        write_anchor(signer, [made] if made is not None else [])
+        return made
 
     def latest_checkpoint(self) -> Checkpoint | None:
         """The newest checkpoint in the store, if any."""

@@ -48,6 +48,10 @@ class Signer:
 
     key: Ed25519PrivateKey
     every: int = DEFAULT_EVERY
+    anchor: str | None = None
+    """An append-only file outside the store that every checkpoint signed is also written
+    to (one JSON object a line), once its transaction has committed: deleting checkpoint
+    rows from the store then shows against it (``xinyong ledger verify --anchor FILE``)."""
 
 
 class LedgerPort(Protocol):

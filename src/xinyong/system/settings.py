@@ -61,6 +61,11 @@ VARIABLES = (
         "An Ed25519 PEM private key: appends sign ledger checkpoints with it.",
     ),
     Variable(
+        "XINYONG_LEDGER_ANCHOR",
+        "ledger_anchor",
+        "An append-only file outside the store that every signed checkpoint is also written to.",
+    ),
+    Variable(
         "XINYONG_LEDGER_EVERY",
         "ledger_every",
         "Records between two signed checkpoints (a whole number >= 1).",
@@ -107,6 +112,9 @@ class Settings:
     """Ed25519 PEM key that signs ledger checkpoints; ``None``: appends are not signed."""
     ledger_every: int = DEFAULT_LEDGER_EVERY
     """Records between two signed checkpoints."""
+    ledger_anchor: Path | None = None
+    """A file outside the store that every signed checkpoint is also appended to (JSON
+    lines), for ``xinyong ledger verify --anchor``."""
     schemes: tuple[str, ...] = ()
     """Schemes in force (preset names or ``.toml`` paths); empty: every preset."""
     memoranda: tuple[str, ...] = ()
@@ -152,6 +160,8 @@ class Settings:
             values["api_keys"] = env["XINYONG_API_KEYS"]
         if env.get("XINYONG_LEDGER_KEY"):
             values["ledger_key"] = Path(env["XINYONG_LEDGER_KEY"])
+        if env.get("XINYONG_LEDGER_ANCHOR"):
+            values["ledger_anchor"] = Path(env["XINYONG_LEDGER_ANCHOR"])
         for var, name, what in (
             ("XINYONG_LEDGER_EVERY", "ledger_every", "a whole number of records >= 1"),
             ("XINYONG_PUBLIC_RATE", "public_rate", "a whole number of lookups a minute >= 0"),

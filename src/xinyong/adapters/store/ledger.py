@@ -17,6 +17,7 @@ at most (default 10,000).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -120,13 +121,16 @@ def load_key(path: Path) -> Ed25519PrivateKey:
 # --- appending (inside the append's transaction) ---------------------------------------------
 
 
-def chain_append(conn: Connection, content_hashes: Sequence[str], signer: Signer | None) -> None:
+def chain_append(
+    conn: Connection, content_hashes: Sequence[str], signer: Signer | None
+) -> list[Checkpoint]:
     """Give the records just inserted (``content_hashes``, in insert order) their positions and
     chain hashes, and sign a checkpoint if ``signer`` is due one. Call it in the append's
-    transaction, after the rows are in, with the store's writer lock held."""
+    transaction, after the rows are in, with the store's writer lock held. Returns the
+    checkpoints signed (for :func:`write_anchor` once the transaction has committed)."""
     n = len(content_hashes)
     if n == 0:
-        return
+        return []
     cur = _cursor(conn)
     try:
         cur.execute("SELECT position, seq, chain FROM ledger ORDER BY position DESC LIMIT 1")
@@ -152,11 +156,34 @@ def chain_append(conn: Connection, content_hashes: Sequence[str], signer: Signer
         )
     chains = extend(prev, content_hashes, position + 1)
     _write_entries(conn, [(position + 1 + k, seqs[k], c) for k, c in enumerate(chains)])
+    made: list[Checkpoint] = []
     if signer is not None:
         since = last_checkpoint(conn)
         while position + n - since >= signer.every:  # one checkpoint per `every` records
             since += signer.every
-            checkpoint(conn, signer, upto=since, recent=(position, content_hashes, chains))
+            cp = checkpoint(conn, signer, upto=since, recent=(position, content_hashes, chains))
+            if cp is not None:
+                made.append(cp)
+    return made
+
+
+def write_anchor(signer: Signer | None, checkpoints: Sequence[Checkpoint]) -> None:
+    """Append ``checkpoints`` to the signer's anchor file (if it has one), one JSON object a
+    line, flushed to disk. Call it after the transaction that stored them has committed."""
+    if signer is None or signer.anchor is None or not checkpoints:
+        return
+    lines = "".join(json.dumps(c.to_dict(), sort_keys=True) + "\n" for c in checkpoints)
+    try:
+        with open(signer.anchor, "a", encoding="utf-8") as f:
+            f.write(lines)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        raise XinyongError(
+            f"the checkpoints were stored but not written to the anchor file "
+            f"{signer.anchor!r}: {e.strerror}; write them there with 'xinyong ledger "
+            "checkpoint --out'"
+        ) from None
 
 
 def _write_entries(conn: Connection, rows: list[tuple[int, int, str]]) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from xinyong.adapters.store.db import bulk, now_us
-from xinyong.adapters.store.ledger import Signer, chain_append
+from xinyong.adapters.store.ledger import Signer, chain_append, write_anchor
 from xinyong.adapters.store.schema import records_table
 from xinyong.adapters.store.sql import (
     _CHUNK,
@@ -66,7 +66,10 @@ class PostgresRecordStore(SqlRecordStore):
             plan = plan_append(records, hashes, known, stored=lambda i: self._get(conn, i), limit=1)
             if plan.problems:  # rolls back the rows copied
                 raise _as_error(plan.problems[0])
-            chain_append(conn, [h for h, k in zip(hashes, new, strict=True) if k], self.signer)
+            made = chain_append(
+                conn, [h for h, k in zip(hashes, new, strict=True) if k], self.signer
+            )
+        write_anchor(self.signer, made)  # committed: now outside the store too
         return AppendResult(len(plan.new), plan.duplicates, tuple(new))
 
     def _known(self, conn: Connection, records: Sequence[Record]) -> dict[str, Known]:

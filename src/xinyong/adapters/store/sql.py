@@ -23,7 +23,7 @@ import polars as pl
 from sqlalchemy import Connection, Select, bindparam, func, insert, select
 
 from xinyong.adapters.store.db import Database, Tx, bulk, now_us
-from xinyong.adapters.store.ledger import Signer, chain_append
+from xinyong.adapters.store.ledger import Signer, chain_append, write_anchor
 from xinyong.adapters.store.migrations import migrate
 from xinyong.adapters.store.schema import RECORD_COLUMNS, records_table
 from xinyong.core.errors import InvalidRecord, RecordConflict, XinyongError
@@ -168,7 +168,10 @@ class SqlRecordStore:
             plan = plan_append(records, hashes, known, stored=lambda i: self._get(conn, i), limit=1)
             if plan.problems:  # rolls back the rows written
                 raise _as_error(plan.problems[0])
-            chain_append(conn, [h for h, k in zip(hashes, new, strict=True) if k], self.signer)
+            made = chain_append(
+                conn, [h for h, k in zip(hashes, new, strict=True) if k], self.signer
+            )
+        write_anchor(self.signer, made)  # committed: now outside the store too
         return AppendResult(len(plan.new), plan.duplicates, tuple(new))
 
     def _insert(

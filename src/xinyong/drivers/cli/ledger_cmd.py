@@ -84,10 +84,12 @@ def checkpoint_command(
     if key is None:
         fail(f"no signing key: pass --key KEYFILE or set {KEY_ENV} (xinyong ledger keygen)")
     try:
-        signer = Signer(load_key(key))
+        pem = load_key(key)
     except XinyongError as e:
         fail(str(e))
     with system_for(db) as system:
+        anchor = system.settings.ledger_anchor
+        signer = Signer(pem, anchor=str(anchor) if anchor is not None else None)
         try:
             made = system.ledger.checkpoint(signer)
             newest = made or system.ledger.latest_checkpoint()
@@ -108,17 +110,25 @@ def checkpoint_command(
     )
 
 
-def _anchor(path: Path) -> Checkpoint:
+def _anchor(path: Path) -> list[Checkpoint]:
+    """The checkpoints in an anchor: one JSON object (``ledger checkpoint --out``) or the
+    signer's anchor file (one a line, ``XINYONG_LEDGER_ANCHOR``)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        cp = Checkpoint.from_dict(data)
+        text = path.read_text(encoding="utf-8").strip()
     except OSError as e:
         fail(f"--anchor {path}: cannot read: {e.strerror}")
-    except (ValueError, TypeError, AttributeError) as e:
-        fail(f"--anchor {path}: not a checkpoint written by 'ledger checkpoint --out' ({e})")
-    if not signature_ok(cp):
-        fail(f"--anchor {path}: its signature is invalid; the file was altered")
-    return cp
+    lines = [text] if text.startswith("{\n") or "\n" not in text else text.splitlines()
+    out = []
+    for n, line in enumerate(lines, 1):
+        where = f"--anchor {path}" + (f" line {n}" if len(lines) > 1 else "")
+        try:
+            cp = Checkpoint.from_dict(json.loads(line))
+        except (ValueError, TypeError, AttributeError) as e:
+            fail(f"{where}: not a checkpoint ('ledger checkpoint --out' or the anchor file) ({e})")
+        if not signature_ok(cp):
+            fail(f"{where}: its signature is invalid; the file was altered")
+        out.append(cp)
+    return out
 
 
 @contextmanager
@@ -147,7 +157,20 @@ def verify_command(
     anchor: Annotated[
         list[Path] | None,
         typer.Option(
-            "--anchor", help="A checkpoint JSON kept outside the store; repeatable.", dir_okay=False
+            "--anchor",
+            help="Checkpoints kept outside the store: a 'ledger checkpoint --out' file or the "
+            "signer's anchor file (XINYONG_LEDGER_ANCHOR); repeatable.",
+            dir_okay=False,
+        ),
+    ] = None,
+    every: Annotated[
+        int | None,
+        typer.Option(
+            "--every",
+            min=1,
+            envvar="XINYONG_LEDGER_EVERY",
+            help="The signer's interval (records a checkpoint); with --key or --trust, a longer "
+            "run without a signed checkpoint is tampering. Default: the setting, 10000.",
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -156,7 +179,8 @@ def verify_command(
 
     Exit status 0 if intact; 1 naming the first bad position and what is wrong there
     (edited, reordered, inserted, deleted, chain, head, signature, checkpoint).
-    With --key or --trust, checkpoints must be signed by those keys.
+    With --key or --trust, checkpoints must be signed by those keys, and one must cover
+    every run of --every records (deleted checkpoints show).
 
     Example: xinyong ledger verify --db credit.db --key ledger.pem --anchor anchor.json
     """
@@ -164,10 +188,10 @@ def verify_command(
     try:
         if key is not None:
             keys.add(public_hex(load_key(key)))
-        anchors = [_anchor(p) for p in anchor or ()]
+        anchors = [cp for p in anchor or () for cp in _anchor(p)]
     except XinyongError as e:
         fail(str(e))
-    with system_for(db) as system:
+    with system_for(db, ledger_every=every) as system:
         try:
             with _progress(system.ledger.size(), not as_json) as progress:
                 result = system.verify_ledger(
