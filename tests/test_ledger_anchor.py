@@ -73,3 +73,28 @@ def test_a_deleted_tail_is_caught_by_the_anchor_file(tmp_path: Path) -> None:
     got = _verify(db, "--key", str(key), "--every", "5", "--anchor", str(anchor))
     assert got["exit"] == 1
     assert got["findings"][0]["kind"] == "deleted"  # type: ignore[index]
+
+
+def test_the_writer_is_stamped_and_covered_by_the_ledger(tmp_path: Path) -> None:
+    """Provenance: each record carries the principal that wrote it; rewriting it breaks the
+    chain."""
+    from xinyong.system.principals import KeyRing
+
+    keys = KeyRing.from_toml(
+        '[[key]]\nkey = "agency-secret-1"\nrole = "agency"\nname = "traffic-police"\n'
+        'categories = ["traffic.*"]\n',
+        "keys",
+    )
+    db = tmp_path / "c.db"
+    with open_system(Settings(db=str(db), extra={"keys": keys})) as system:
+        system.ingest([make_record()], by="traffic-police")
+        system.ingest([make_record()])
+    con = sqlite3.connect(db)
+    writers = [w for (w,) in con.execute("SELECT writer FROM records ORDER BY seq")]
+    con.close()
+    assert writers == ["agency:traffic-police", "operator:local"]
+    assert _verify(str(db))["ok"] is True
+    _tamper(str(db), "UPDATE records SET writer = 'agency:court' WHERE seq = 1")
+    got = _verify(str(db))
+    assert got["exit"] == 1
+    assert got["first_bad_position"] == 1

@@ -17,6 +17,7 @@ from xinyong.adapters.store.db import Database
 from xinyong.adapters.store.ledger import CHECKPOINT_COLUMNS, checkpoint, write_anchor
 from xinyong.core.errors import XinyongError
 from xinyong.core.ledger.audit import Audit, Entry, Stored, audit
+from xinyong.core.ledger.chain import entry_hash
 from xinyong.core.ledger.checkpoint import Checkpoint, signature_ok
 from xinyong.core.ledger.merkle import inclusion_proof, leaf, verify_inclusion
 from xinyong.core.records import FIELDS
@@ -49,10 +50,18 @@ def _entries(conn: Connection) -> Iterator[Entry]:
 
 
 def _records(conn: Connection) -> Iterator[Stored]:
-    cols = ", ".join(("seq", *FIELDS, "content_hash"))
+    """Each record's entry hash as stored and as recomputed from its fields (with its
+    writer and acceptance time, which the chain covers too)."""
+    cols = ", ".join(("seq", *FIELDS, "content_hash", "writer", "ingested_at"))
     for row in _stream(conn, f"SELECT {cols} FROM records ORDER BY seq"):
         record = record_of(row[1:])
-        yield Stored(int(row[0]), record.id, str(row[-1]), canonical(record)[1])
+        writer, at = row[-2], row[-1]
+        yield Stored(
+            int(row[0]),
+            record.id,
+            entry_hash(str(row[-3]), writer, at),
+            entry_hash(canonical(record)[1], writer, at),
+        )
 
 
 def _chains(conn: Connection) -> Iterator[tuple[int, str]]:
@@ -146,13 +155,15 @@ def _prove(conn: Connection, record_id: str) -> dict[str, Any]:
             "sign one first: xinyong ledger checkpoint --key KEYFILE"
         )
     cp = cover[0]
-    cols = ", ".join((*FIELDS,))
+    cols = ", ".join((*(f"r.{f}" for f in FIELDS), "r.writer", "r.ingested_at"))
     rows = conn.exec_driver_sql(
         f"SELECT l.position, {cols} FROM ledger l JOIN records r ON r.seq = l.seq "
         f"WHERE l.position > {mark} AND l.position <= {mark} ORDER BY l.position",
         (cp.since, cp.position),
     ).all()
-    hashes = {int(row[0]): canonical(record_of(row[1:]))[1] for row in rows}
+    content = {int(row[0]): canonical(record_of(row[1:]))[1] for row in rows}
+    writers = {int(row[0]): (row[-2], row[-1]) for row in rows}
+    hashes = {p: entry_hash(h, *writers[p]) for p, h in content.items()}
     leaves = [leaf(p, hashes[p]) for p in sorted(hashes)]
     index = position - cp.since - 1
     if len(leaves) != cp.position - cp.since:
@@ -164,7 +175,9 @@ def _prove(conn: Connection, record_id: str) -> dict[str, Any]:
     return {
         "id": record_id,
         "position": position,
-        "content_hash": hashes[position],
+        "content_hash": content[position],
+        "writer": writers[position][0],
+        "entry_hash": hashes[position],
         "checkpoint": cp.to_dict(),
         "index": index,
         "size": len(leaves),

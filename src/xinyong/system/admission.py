@@ -74,6 +74,16 @@ def not_authorised(who: Principal, category: str) -> str:
     )
 
 
+OPERATOR = "operator:local"
+"""The writer of records appended without a key: the operator (file ingest without ``--as``,
+objection and repair decisions, the synthetic world)."""
+
+
+def writer_of(who: Principal | None) -> str:
+    """The provenance stamped on records ``who`` writes: ``role:name``."""
+    return OPERATOR if who is None else f"{who.role.value}:{who.name}"
+
+
 def not_their_source(who: Principal, source: str) -> str:
     return (
         f"agency {who.name!r} may not write records in the name of source {source!r}; its "
@@ -215,6 +225,7 @@ class Admission:
             max_errors=self.max_errors,
             failed_ids=batch.failed_ids,
             truncated=batch.truncated,
+            writer=writer_of(by),
         )
         return Admitted(result, batch.records, batch.rows, perf_counter() - started)
 
@@ -237,6 +248,7 @@ def append_or_explain(
     max_errors: int = MAX_ERRORS,
     failed_ids: Collection[str] = frozenset(),
     truncated: bool = False,
+    writer: str | None = None,
 ) -> AppendResult:
     """Append ``records`` (line ``rows[i]`` each) unless ``errors`` holds row errors already;
     a refused batch raises :class:`IngestFailed` with the store's problems added (up to
@@ -260,7 +272,7 @@ def append_or_explain(
 
     if not errors:
         try:
-            return store.append(records)
+            return store.append(records, writer=writer)
         except (RecordConflict, InvalidRecord):
             found = problems(max_errors)
             if not found:  # refused for a reason the dry run does not see: say it as it is

@@ -215,8 +215,8 @@ class Desk:
         # the event first: a concurrent decision fails here, before the file is touched; the
         # correcting record was checked against the store above
         self.journal.append_event(event, case.subject, len(after.events) - 1)
-        if records:
-            self.engine.store.append(records)
+        if records:  # written by the procedure, which the writer names
+            self.engine.store.append(records, writer=f"objection:{case_id}")
         after_view = self.engine.view(case.subject, t, t)
         cause = f"objection {case_id} {after.state}"
         notices = [decision_notice(after, rule, self.calendar)]

@@ -67,8 +67,9 @@ class AppendResult:
 class RecordStore(Protocol):
     """An append-only credit-file store (the port). Implementations: ``SqlRecordStore``."""
 
-    def append(self, records: Sequence[Record]) -> AppendResult:
-        """Insert ``records`` in one transaction, all or nothing.
+    def append(self, records: Sequence[Record], *, writer: str | None = None) -> AppendResult:
+        """Insert ``records`` in one transaction, all or nothing, stamped with ``writer``
+        (the principal that wrote them, ``role:name``), which the ledger covers.
 
         Raises ``RecordConflict`` (same id, different content; the message names the id and
         the differing fields) or ``InvalidRecord`` (field ``refers_to``: a broken reference),

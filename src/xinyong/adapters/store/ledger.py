@@ -35,7 +35,7 @@ from sqlalchemy import Connection
 
 from xinyong.adapters.store.schema import checkpoints_table
 from xinyong.core.errors import XinyongError
-from xinyong.core.ledger.chain import GENESIS, extend
+from xinyong.core.ledger.chain import GENESIS, entry_hash, extend
 from xinyong.core.ledger.checkpoint import Checkpoint, sign
 from xinyong.core.ledger.merkle import leaf, root
 from xinyong.system.ports import DEFAULT_EVERY, Signer
@@ -226,7 +226,8 @@ def checkpoint(
     before, hashes, chains = recent if recent is not None else (None, (), ())
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
     sql = (
-        "SELECT l.position, r.content_hash, l.chain FROM ledger l JOIN records r "
+        "SELECT l.position, r.content_hash, l.chain, r.writer, r.ingested_at "
+        "FROM ledger l JOIN records r "
         f"ON r.seq = l.seq WHERE l.position > {mark} AND l.position <= {mark} "
         "ORDER BY l.position"
     )
@@ -234,7 +235,7 @@ def checkpoint(
     cur = _cursor(conn)
     try:
         cur.execute(sql, (since, limit if before is None else min(limit, before)))
-        rows = [(int(p), str(h), str(c)) for p, h, c in cur.fetchall()]
+        rows = [(int(p), entry_hash(h, w, at), str(c)) for p, h, c, w, at in cur.fetchall()]
     finally:
         cur.close()
     if before is not None:

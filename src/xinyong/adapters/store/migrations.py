@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, inspect, select
 
 from xinyong.adapters.store.guards import append_only
 from xinyong.adapters.store.ledger import chain_stored
@@ -73,11 +73,20 @@ def _m0004_journal(conn: Connection) -> None:
         )
 
 
+def _m0005_writer(conn: Connection) -> None:
+    """Provenance: the principal that wrote each record (``NULL`` for records stored before
+    this migration, whose ledger entries commit to the content hash alone)."""
+    columns = {c["name"] for c in inspect(conn).get_columns("records")}
+    if "writer" not in columns:  # a store made before the column was in the schema
+        conn.exec_driver_sql("ALTER TABLE records ADD COLUMN writer TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_records", _m0001_records),
     Migration("0002_state", _m0002_state),
     Migration("0003_ledger", _m0003_ledger),
     Migration("0004_journal", _m0004_journal),
+    Migration("0005_writer", _m0005_writer),
 )
 
 

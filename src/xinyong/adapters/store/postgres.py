@@ -31,6 +31,7 @@ from xinyong.adapters.store.sql import (
     _LOOKUP_CHUNK,
     SqlRecordStore,
     _as_error,
+    entries,
     fresh,
 )
 from xinyong.core.records import Record
@@ -56,19 +57,17 @@ class PostgresRecordStore(SqlRecordStore):
     def __init__(self, url: str, *, signer: Signer | None = None) -> None:
         super().__init__(pg_url(url), signer=signer)
 
-    def _append(self, records: Sequence[Record]) -> AppendResult:
+    def _append(self, records: Sequence[Record], writer: str | None = None) -> AppendResult:
         now = now_us()
         with self._write() as conn:
             conn.exec_driver_sql(_LOCK_SQL)
             known = self._known(conn, records)
             new = fresh(records, known)
-            hashes = _copy(conn, records, new, now)
+            hashes = _copy(conn, records, new, now, writer)
             plan = plan_append(records, hashes, known, stored=lambda i: self._get(conn, i), limit=1)
             if plan.problems:  # rolls back the rows copied
                 raise _as_error(plan.problems[0])
-            made = chain_append(
-                conn, [h for h, k in zip(hashes, new, strict=True) if k], self.signer
-            )
+            made = chain_append(conn, entries(hashes, new, writer, now), self.signer)
         write_anchor(self.signer, made)  # committed: now outside the store too
         return AppendResult(len(plan.new), plan.duplicates, tuple(new))
 
@@ -98,17 +97,19 @@ def _dbapi(conn: Connection) -> Any:
     return dbapi
 
 
-def _copy(conn: Connection, records: Sequence[Record], new: list[bool], now: int) -> list[str]:
+def _copy(
+    conn: Connection, records: Sequence[Record], new: list[bool], now: int, writer: str | None
+) -> list[str]:
     """COPY the records at the ``new`` positions, in ``conn``'s transaction, encoding chunk by
     chunk as rows are sent (psycopg sends from its own thread while this one encodes the
     next rows, and the server inserts meanwhile); return every record's content hash."""
     hashes: list[str] = []
     if not any(new):
-        return [row[13] for row in SqlRecordStore._rows(records, now)]
+        return [row[13] for row in SqlRecordStore._rows(records, now, writer)]
     with bulk(), _dbapi(conn).cursor() as cur, cur.copy(_COPY_SQL) as copy:
         write = copy.write_row
         for start in range(0, len(records), _CHUNK):
-            rows = SqlRecordStore._rows(records[start : start + _CHUNK], now)
+            rows = SqlRecordStore._rows(records[start : start + _CHUNK], now, writer)
             hashes.extend(row[13] for row in rows)
             for k, row in enumerate(rows):
                 if new[start + k]:

@@ -56,6 +56,7 @@ records_table = Table(
     Column("details", Text, nullable=False),
     Column("content_hash", Text, nullable=False),
     Column("ingested_at", BigInteger, nullable=False),
+    Column("writer", Text, nullable=True),  # the principal that wrote it (0005_writer)
     Index("ix_records_subject_seq", "subject", "seq"),
 )
 RECORD_COLUMNS = [records_table.c[f] for f in FIELDS]

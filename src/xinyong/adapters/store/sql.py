@@ -27,6 +27,7 @@ from xinyong.adapters.store.ledger import Signer, chain_append, write_anchor
 from xinyong.adapters.store.migrations import migrate
 from xinyong.adapters.store.schema import RECORD_COLUMNS, records_table
 from xinyong.core.errors import InvalidRecord, RecordConflict, XinyongError
+from xinyong.core.ledger.chain import entry_hash
 from xinyong.core.records import FIELDS, Record
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
@@ -52,7 +53,7 @@ if TYPE_CHECKING:  # imported where used: they import this package's modules
 
 __all__ = ["SqlRecordStore", "fresh", "from_micros", "record_of", "records_table", "to_micros"]
 
-_INSERT_COLUMNS = (*FIELDS, "content_hash", "ingested_at")
+_INSERT_COLUMNS = (*FIELDS, "content_hash", "ingested_at", "writer")
 _CHUNK = 10_000  # rows per executemany call
 _LOOKUP_CHUNK = 50_000  # ids per set lookup
 _FRAME_SLICE = 200_000  # rows fetched at a time by frame()
@@ -153,29 +154,32 @@ class SqlRecordStore:
 
     # -- writes
 
-    def append(self, records: Sequence[Record]) -> AppendResult:
+    def append(self, records: Sequence[Record], *, writer: str | None = None) -> AppendResult:
         if not records:
             return AppendResult(0, 0)
         with bulk():
-            return self._append(records)
+            return self._append(records, writer)
 
-    def _append(self, records: Sequence[Record]) -> AppendResult:
+    def _append(self, records: Sequence[Record], writer: str | None = None) -> AppendResult:
         now = now_us()
         with self._write() as conn:
             known = self._known(conn, records)
             new = fresh(records, known)
-            hashes = self._insert(conn, records, new, now)
+            hashes = self._insert(conn, records, new, now, writer)
             plan = plan_append(records, hashes, known, stored=lambda i: self._get(conn, i), limit=1)
             if plan.problems:  # rolls back the rows written
                 raise _as_error(plan.problems[0])
-            made = chain_append(
-                conn, [h for h, k in zip(hashes, new, strict=True) if k], self.signer
-            )
+            made = chain_append(conn, entries(hashes, new, writer, now), self.signer)
         write_anchor(self.signer, made)  # committed: now outside the store too
         return AppendResult(len(plan.new), plan.duplicates, tuple(new))
 
     def _insert(
-        self, conn: Connection, records: Sequence[Record], new: list[bool], now: int
+        self,
+        conn: Connection,
+        records: Sequence[Record],
+        new: list[bool],
+        now: int,
+        writer: str | None = None,
     ) -> list[str]:
         """Insert the records at the ``new`` positions; return every record's content hash.
 
@@ -184,7 +188,7 @@ class SqlRecordStore:
         while this one encodes the next chunk was measured slower: sqlite3 takes the GIL back
         for every row it steps.)
         """
-        rows = self._rows(records, now)
+        rows = self._rows(records, now, writer)
         todo = rows if all(new) else [row for row, keep in zip(rows, new, strict=True) if keep]
         params = self._params(todo)
         for start in range(0, len(params), _CHUNK):
@@ -211,7 +215,9 @@ class SqlRecordStore:
             ).problems
 
     @staticmethod
-    def _rows(records: Sequence[Record], now: int) -> list[tuple[Any, ...]]:
+    def _rows(
+        records: Sequence[Record], now: int, writer: str | None = None
+    ) -> list[tuple[Any, ...]]:
         """One insert row per record, columns in ``_INSERT_COLUMNS`` order (hot path)."""
         out: list[tuple[Any, ...]] = []
         add = out.append
@@ -246,6 +252,7 @@ class SqlRecordStore:
                         dj,
                         h,
                         now,
+                        writer,
                     )
                 )
         except TypeError:
@@ -520,3 +527,8 @@ def _as_error(p: Problem) -> XinyongError:
     if p.conflict:
         return RecordConflict(p.reason)
     return InvalidRecord(p.reason, field=p.field)
+
+
+def entries(hashes: Sequence[str], new: Sequence[bool], writer: str | None, now: int) -> list[str]:
+    """What the ledger chains for the records inserted (``new``): their entry hashes."""
+    return [entry_hash(h, writer, now) for h, k in zip(hashes, new, strict=True) if k]

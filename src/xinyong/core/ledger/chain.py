@@ -18,6 +18,17 @@ _sha256 = hashlib.sha256
 _fromhex = bytes.fromhex
 
 
+def entry_hash(content_hash: str, writer: str | None, accepted_us: int | None) -> str:
+    """What the chain commits to for one record: its content hash alone for a record stored
+    without provenance (stores older than migration ``0005_writer``), else SHA-256 of the
+    content hash, the writer (the principal that wrote it) and the instant the store
+    accepted it, so neither can be changed without breaking the chain."""
+    if writer is None:
+        return content_hash
+    at = (accepted_us or 0).to_bytes(8, "big", signed=True)
+    return _sha256(_fromhex(content_hash) + at + writer.encode("utf-8")).hexdigest()
+
+
 def link(prev: str, content_hash: str, position: int) -> str:
     """The chain hash at ``position`` of a record with ``content_hash`` after ``prev``."""
     return _sha256(
