@@ -67,6 +67,10 @@ def category_error(category: str, known: Collection[str]) -> str:
     return f"unknown category {category!r}; {hint}"
 
 
+def _named(source: str) -> str:
+    return f"the {source}" if source in ("body", "message", "records") else source
+
+
 def not_authorised(who: Principal, category: str) -> str:
     return (
         f"agency {who.name!r} is not authorised to record {category!r}; it may record: "
@@ -140,8 +144,8 @@ class Admission:
                     RowError(
                         None,
                         None,
-                        f"the {batch.source} holds no records; send one JSON record per line "
-                        "(JSONL) or a CSV file with a header row",
+                        f"{_named(batch.source)} holds no records; send one JSON record per "
+                        "line (JSONL) or a CSV file with a header row",
                     )
                 ],
                 source=batch.source,
