@@ -35,7 +35,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import PoolProxiedConnection
 
-from xinyong.adapters.store.db import Database, now_us
+from xinyong.adapters.store.db import Database, checkpoint_wal, now_us
 from xinyong.adapters.store.schema import (
     access_log_by_whom,
     access_log_table,
@@ -139,11 +139,15 @@ class Journal:
                     self.index_pending()
                 dbapi = self._db.engine.raw_connection()  # autocommit: outside a transaction
                 try:
-                    dbapi.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    checkpoint_wal(dbapi, self._wal_path())
                 finally:
                     dbapi.close()
             except Exception:  # retried next time; reads_of brings the index up to date itself
                 continue
+
+    def _wal_path(self) -> str | None:
+        db = self._db.engine.url.database
+        return None if not db or db == ":memory:" else f"{db}-wal"
 
     # -- access log
 

@@ -28,6 +28,31 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
+WAL_LIMIT = 64 * 1024 * 1024
+"""Bytes a SQLite WAL file is cut back to after a checkpoint (``journal_size_limit``); past
+it, :func:`checkpoint_wal` waits for readers to move on so the WAL can start over."""
+
+
+def checkpoint_wal(dbapi_conn: Any, wal_path: str | None) -> str:
+    """Checkpoint a SQLite WAL: PASSIVE (never waits) while the WAL is small, TRUNCATE when it
+    has grown past :data:`WAL_LIMIT` (waits up to the busy timeout for readers to finish their
+    transaction, then starts the WAL over), so a steady read load cannot make it grow without
+    bound. Returns the mode used."""
+    import os
+
+    try:
+        big = wal_path is not None and os.path.getsize(wal_path) > WAL_LIMIT
+    except OSError:
+        big = False
+    mode = "TRUNCATE" if big else "PASSIVE"
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(f"PRAGMA wal_checkpoint({mode})")
+    finally:
+        cur.close()
+    return mode
+
+
 def _sqlite_setup(engine: Engine) -> None:
     """Pragmas on every connection; explicit BEGIN (IMMEDIATE for writers)."""
 
@@ -40,6 +65,7 @@ def _sqlite_setup(engine: Engine) -> None:
             "synchronous=NORMAL",
             "busy_timeout=30000",
             "cache_size=-65536",
+            f"journal_size_limit={WAL_LIMIT}",
         ):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
