@@ -204,10 +204,16 @@ class Run:
         all_events = pl.concat([events, court_events])
         self.events = all_events
         self.clock.lap("behaviour")
-        # 3. agencies report; 4. what was recorded this month is ingested
+        # 3. agencies report (an attention model, when on, moves one agency's coverage);
+        # 4. what was recorded this month is ingested
+        attention = self.reporting.attention
+        if attention.on:
+            attention.begin_month()
         reported = self.reporting.report(
             self._rng(m, 3), all_events, self.courts.cases, ages, label.replace("-", ""), t0, t1
         )
+        if attention.on:
+            attention.observe(reported, self.reporting.last_true_zone)
         self.pending, due = _due(pl.concat([self.pending, reported]), t1)
         self.clock.lap("agencies")
         self._ingest(due, t1)

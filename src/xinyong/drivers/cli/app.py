@@ -14,6 +14,7 @@ from xinyong.drivers.cli import (
     objections_cmd,
     schemes_cmd,
     spark_cmd,
+    study_cmd,
 )
 from xinyong.drivers.cli.ingest_cmd import ingest_command
 from xinyong.drivers.cli.repair_cmd import app as repair_app
@@ -52,6 +53,7 @@ app.add_typer(world_app, name="world", help="Generate and run a synthetic city."
 app.command("demo")(demo_command)
 app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
 app.command("test")(cases_command)
+app.command("study")(study_cmd.study_command)
 
 
 def _version(value: bool) -> None:

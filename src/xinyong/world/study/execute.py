@@ -15,7 +15,6 @@ line passes a Spark mapper for ``--master``. Either way the results are the same
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -105,7 +104,12 @@ def gather(out: Path, tasks: Iterable[Task]) -> pl.DataFrame:
     return pl.concat(frames).select(list(RESULT_SCHEMA)).cast(RESULT_SCHEMA)  # type: ignore[arg-type]
 
 
-def to_bytes(frame: pl.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    frame.write_parquet(buf)
-    return buf.getvalue()
+def write_tables(out: Path, results: pl.DataFrame, summary: pl.DataFrame) -> list[Path]:
+    """The tidy results and the summary, each as Parquet and CSV."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in (("results", results), ("summary", summary)):
+        frame.write_parquet(out / f"{name}.parquet")
+        frame.write_csv(out / f"{name}.csv")
+        paths += [out / f"{name}.parquet", out / f"{name}.csv"]
+    return paths

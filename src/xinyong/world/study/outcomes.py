@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from xinyong.world.attention import Attention
 from xinyong.world.study.peer import PeerRatings
 from xinyong.world.study.stats import concentration_index, gini, spearman
 from xinyong.world.study.tracker import Tracker
@@ -93,6 +94,17 @@ OUTCOMES: dict[str, Outcome] = {
         "the end, per income decile.", "decile"),
     "peer_concentration": Outcome("Concentration of low stars", "index", "Concentration "
         "index of the share of adults below 3 stars, over income deciles."),
+    "attention_first_zone": Outcome("Attention on zone 1", "%", "Enforcement attention "
+        "model (world only): zone 1's share of the attended agency's attention in the last "
+        "month (it starts at first_zone_share)."),
+    "attention_largest": Outcome("Attention on the most watched zone", "%", "The largest "
+        "zone's share of attention in the last month (100 / zones when equal)."),
+    "detections_first_zone": Outcome("Detections in zone 1", "%", "Zone 1's share of the "
+        "attended agency's records over the run."),
+    "true_first_zone": Outcome("True events in zone 1", "%", "Zone 1's share of the true "
+        "events the attended agency handles (what detections should mirror)."),
+    "detection_rate": Outcome("Detected, by zone", "%", "The attended agency's records per "
+        "true event over the run, % per zone.", "zone"),
 }  # fmt: skip
 
 Row = tuple[str, str, float]  # (outcome, group, value)
@@ -125,7 +137,11 @@ def measure(t: Tracker, peer: PeerRatings | None = None) -> list[Row]:
     rows.append(("objections_needed_per_100k", "", per_100k * int(t.needed.sum())))
     ever = t.wrong_months > 0
     rows.append(
-        ("months_wrongfully_listed", "", float(t.wrong_months[ever].mean()) if ever.any() else math.nan)
+        (
+            "months_wrongfully_listed",
+            "",
+            float(t.wrong_months[ever].mean()) if ever.any() else math.nan,
+        )
     )
     ended = 100.0 * t.spells_ended / t.spells_started if t.spells_started else math.nan
     rows.append(("wrongful_listings_ended", "", ended))
@@ -135,6 +151,23 @@ def measure(t: Tracker, peer: PeerRatings | None = None) -> list[Row]:
     rows.extend(_scores(t))
     if peer is not None and peer.month:
         rows.extend(_peer(t, peer))
+    if t.attention is not None and t.attention.months:
+        rows.extend(_attention(t.attention))
+    return rows
+
+
+def _attention(a: Attention) -> list[Row]:
+    last = a.history[-1]
+    found = np.sum(a.detected, axis=0).astype(np.float64)
+    true = np.sum(a.true, axis=0).astype(np.float64)
+    rows: list[Row] = [
+        ("attention_first_zone", "", 100.0 * float(last[0])),
+        ("attention_largest", "", 100.0 * float(last.max())),
+        ("detections_first_zone", "", 100.0 * found[0] / found.sum() if found.sum() else math.nan),
+        ("true_first_zone", "", 100.0 * true[0] / true.sum() if true.sum() else math.nan),
+    ]
+    rate = np.where(true > 0, 100.0 * found / np.maximum(true, 1), math.nan)
+    rows.extend(("detection_rate", str(z + 1), float(rate[z])) for z in range(a.zones))
     return rows
 
 
@@ -152,7 +185,9 @@ def _scores(t: Tracker) -> list[Row]:
         ]
         a, b = g.first[t.adult], g.last[t.adult]
         ok = (a >= 0) & (b >= 0)
-        rows.append(("grade_changed", "", 100.0 * float((a[ok] != b[ok]).mean()) if ok.any() else math.nan))
+        rows.append(
+            ("grade_changed", "", 100.0 * float((a[ok] != b[ok]).mean()) if ok.any() else math.nan)
+        )
         for i, x in enumerate(g.names):
             start = ok & (a == i)
             for j, y in enumerate(g.names):

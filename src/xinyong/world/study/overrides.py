@@ -35,7 +35,9 @@ def _children(node: Any, part: str, where: str, origin: str) -> list[tuple[Any, 
         for i, item in enumerate(node):
             if isinstance(item, dict) and part in (item.get("id"), item.get("name")):
                 return [(node, i)]
-        ids = [str(x.get("id", x.get("name", i))) for i, x in enumerate(node) if isinstance(x, dict)]
+        ids = [
+            str(x.get("id", x.get("name", i))) for i, x in enumerate(node) if isinstance(x, dict)
+        ]
         raise StudyError(
             f"{origin}: unknown scenario key '{where}': no item {part!r}; "
             f"give a position 0..{len(node) - 1} or one of: {', '.join(ids)}"

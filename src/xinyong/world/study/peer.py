@@ -31,7 +31,9 @@ class PeerParams:
     homophily: float = 0.7  # share of meetings within the own income decile (U)
     start: float = 4.0  # stars before any rating (U)
     status_bias: float = 0.5  # stars gained per star the ratee already has above start (U)
-    class_bias: float = 0.3  # stars from the poorest to the middle decile, and again to the richest (U)
+    class_bias: float = (
+        0.3  # stars from the poorest to the middle decile, and again to the richest (U)
+    )
     act_penalty: float = 1.5  # stars lost for a rule broken this month (U)
     noise: float = 0.7  # standard deviation of a rating, stars (U)
     weight_power: float = 2.0  # rating weight = (rater stars / 5) ** this (U)

@@ -90,7 +90,9 @@ def _fmt(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
 
 
-def expand(spec: VariantSpec, base: dict[str, Any], origin: str) -> list[tuple[str, dict[str, Any]]]:
+def expand(
+    spec: VariantSpec, base: dict[str, Any], origin: str
+) -> list[tuple[str, dict[str, Any]]]:
     """(name, changes) for each variant ``spec`` stands for."""
     axes: list[list[tuple[str, Any]]] = []
     for path, value in spec.set.items():
@@ -152,7 +154,9 @@ def parse_study(data: dict[str, Any], path: Path) -> Study:
     baseline = head.baseline or variants[0].name
     if baseline not in {v.name for v in variants}:
         names = ", ".join(repr(v.name) for v in variants)
-        raise StudyError(f"{origin}: study.baseline {baseline!r} is not a variant; use one of {names}")
+        raise StudyError(
+            f"{origin}: study.baseline {baseline!r} is not a variant; use one of {names}"
+        )
     return Study(
         name=head.name or path.stem,
         title=head.title or path.stem,
@@ -165,18 +169,23 @@ def parse_study(data: dict[str, Any], path: Path) -> Study:
     )
 
 
-def load_study(path: Path | str) -> Study:
-    """The study in ``path``; a bare name (``data-quality``) is a shipped study."""
+def load_study(path: Path | str, **head: int | None) -> Study:
+    """The study in ``path``; a bare name (``data-quality``) is a shipped study. ``head``
+    overrides keys of ``[study]`` (``seeds``, ``residents``, ``months``) when not None."""
     p = Path(path)
     if not p.is_file():
         shipped = shipped_study(str(path))
         if shipped is None:
-            raise StudyError(f"{p}: no such study file (shipped studies: {', '.join(shipped_names())})")
+            raise StudyError(
+                f"{p}: no such study file (shipped studies: {', '.join(shipped_names())})"
+            )
         p = shipped
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise StudyError(f"{p}: not valid TOML: {e}") from None
+    if isinstance(data.get("study"), dict):
+        data["study"].update({k: v for k, v in head.items() if v is not None})
     return parse_study(data, p)
 
 

@@ -9,6 +9,7 @@ a difference is the t interval of the per-seed differences.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -33,7 +34,7 @@ def t975(df: int) -> float:
     if df <= 30:
         return _T975[df - 1]
     points = [(30, _T975[-1]), *_T975_TAIL, (math.inf, Z975)]
-    for (d0, t0), (d1, t1) in zip(points, points[1:], strict=False):
+    for (d0, t0), (d1, t1) in itertools.pairwise(points):
         if df <= d1:
             x0, x1, x = 1 / d0, (0.0 if math.isinf(d1) else 1 / d1), 1 / df
             return t0 + (t1 - t0) * (x0 - x) / (x0 - x1)

@@ -18,7 +18,7 @@ def summarise(results: pl.DataFrame, baseline: str, variants: list[str]) -> pl.D
     """One row per (variant, outcome, group), variants in ``variants`` order."""
     rows = []
     keys = results.select("outcome", "group").unique(maintain_order=True).rows()
-    by = {k: f for k, f in results.group_by("variant", "outcome", "group", maintain_order=True)}
+    by = dict(results.group_by("variant", "outcome", "group", maintain_order=True))
     study = results["study"][0] if results.height else ""
     for variant in variants:
         for outcome, group in keys:
@@ -38,13 +38,25 @@ def summarise(results: pl.DataFrame, baseline: str, variants: list[str]) -> pl.D
             o = OUTCOMES.get(outcome)
             rows.append(
                 (
-                    study, variant, outcome, group, o.label if o else outcome,
-                    o.unit if o else "", n, mean, low, high, baseline, d, d_low, d_high,
-                )  # fmt: skip
+                    study,
+                    variant,
+                    outcome,
+                    group,
+                    o.label if o else outcome,
+                    o.unit if o else "",
+                    n,
+                    mean,
+                    low,
+                    high,
+                    baseline,
+                    d,
+                    d_low,
+                    d_high,
+                )
             )
-    schema = dict.fromkeys(SUMMARY_COLUMNS, pl.Float64)
-    schema.update(
-        {c: pl.String for c in ("study", "variant", "outcome", "group", "label", "unit", "baseline")}
-    )
-    schema["seeds"] = pl.Int64
+    text = ("study", "variant", "outcome", "group", "label", "unit", "baseline")
+    schema: dict[str, type[pl.DataType]] = {
+        c: pl.String if c in text else pl.Int64 if c == "seeds" else pl.Float64
+        for c in SUMMARY_COLUMNS
+    }
     return pl.DataFrame(rows, schema=schema, orient="row")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from xinyong.world.attention import Attention
 from xinyong.world.run import Run
 from xinyong.world.subjects import BoolArray, IntArray
 
@@ -48,6 +49,7 @@ class Tracker:
     wrongful_denials: int = 0
     negative_per_1000: list[float] = field(default_factory=list)
     grades: dict[str, Grades] = field(default_factory=dict)
+    attention: Attention | None = None
 
     def _start(self, run: Run) -> None:
         s = run.subjects
@@ -65,6 +67,8 @@ class Tracker:
         if self.months == 0:
             self._start(run)
         self.months += 1
+        if run.reporting.attention.on:
+            self.attention = run.reporting.attention
         decided = run.decisions[-1] if run.decisions else None
         if decided is not None and decided.height:
             deny = (decided["decision"] == "deny").to_numpy()
@@ -94,7 +98,9 @@ class Tracker:
                 self.needed |= (s.grade > c.grade) & (c.grade >= 0)
             g = self.grades.get(name)
             if g is None:
-                g = self.grades[name] = Grades(list(s.grades), s.grade.copy(), s.grade, s.score.copy(), s.score)
+                g = self.grades[name] = Grades(
+                    list(s.grades), s.grade.copy(), s.grade, s.score.copy(), s.score
+                )
             g.names, g.last, g.score = list(s.grades), s.grade.copy(), s.score.copy()
 
     def household_of_listed(self) -> BoolArray:

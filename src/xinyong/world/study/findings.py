@@ -1,0 +1,82 @@
+"""Findings stated in words, computed from a study's summary (for the report's captions)."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from xinyong.world.study.outcomes import OUTCOMES
+from xinyong.world.study.spec import Study
+
+
+def fmt(x: float | None) -> str:
+    """A number to three significant figures, with thousands separators."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    digits = max(0, 2 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{digits}f}"
+
+
+def _row(summary: pl.DataFrame, outcome: str, variant: str, group: str = "") -> dict | None:  # type: ignore[type-arg]
+    r = summary.filter(
+        (pl.col("outcome") == outcome) & (pl.col("variant") == variant) & (pl.col("group") == group)
+    )
+    return r.row(0, named=True) if r.height else None
+
+
+def _between(lo: float, hi: float) -> str:
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "no interval: fewer than two seeds"
+    return f"95 % interval {fmt(lo)} to {fmt(hi)}"
+
+
+def scalar_finding(summary: pl.DataFrame, outcome: str, study: Study) -> str:
+    """The baseline's value, and the variant that differs most from it."""
+    o = OUTCOMES[outcome]
+    base = _row(summary, outcome, study.baseline)
+    if base is None:
+        return ""
+    text = (
+        f"Finding: in {study.baseline}, {o.label.lower()} is {fmt(base['mean'])} {o.unit} "
+        f"({_between(base['low'], base['high'])})."
+    )
+    others = [
+        r for v in study.variants if v.name != study.baseline
+        if (r := _row(summary, outcome, v.name)) is not None and math.isfinite(r["difference"])
+    ]  # fmt: skip
+    if not others:
+        return text
+    far = max(others, key=lambda r: abs(r["difference"]))
+    lo, hi = far["difference_low"], far["difference_high"]
+    sure = math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0)
+    verdict = "a difference the seeds bear out" if sure else "within the noise between seeds"
+    return text + (
+        f" The largest change is in {far['variant']}: {fmt(far['difference'])} {o.unit} "
+        f"({_between(lo, hi)}), {verdict}."
+    )
+
+
+def decile_finding(summary: pl.DataFrame, outcome: str, study: Study) -> str:
+    """How the poorest decile compares with the richest, in the baseline."""
+    o = OUTCOMES[outcome]
+    d1 = _row(summary, outcome, study.baseline, "1")
+    d10 = _row(summary, outcome, study.baseline, "10")
+    if d1 is None or d10 is None:
+        return ""
+    text = (
+        f"Finding: in {study.baseline}, {fmt(d1['mean'])} % of the poorest decile and "
+        f"{fmt(d10['mean'])} % of the richest ({o.label.lower()})"
+    )
+    ratio = _row(summary, "listed_poorest_to_richest", study.baseline)
+    if outcome == "share_listed" and ratio is not None and math.isfinite(ratio["mean"]):
+        text += (
+            f"; the poorest decile is listed {fmt(ratio['mean'])} times as often as the richest "
+            f"({_between(ratio['low'], ratio['high'])})"
+        )
+    conc = _row(summary, outcome.replace("share_", "") + "_concentration", study.baseline)
+    if conc is not None and math.isfinite(conc["mean"]):
+        text += f"; concentration index {fmt(conc['mean'])} ({_between(conc['low'], conc['high'])})"
+    return text + "."
