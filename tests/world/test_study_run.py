@@ -46,7 +46,8 @@ def test_list_values_expand_and_names_say_the_value(tmp_path: Path) -> None:
     ]
     assert study.seeds == (1, 2)
     v = study.variants[3]
-    assert v.scenario["errors"]["scale"] == 3 and v.scenario["system"]["in_place"] is False
+    assert v.scenario["errors"]["scale"] == 3
+    assert v.scenario["system"]["in_place"] is False
     assert v.scenario["world"]["residents"] == 300
 
 
@@ -93,7 +94,8 @@ def test_bad_study_files_exit_2_naming_file_and_key(
     p = _write(tmp_path, TINY.replace(*change))
     got = CliRunner().invoke(app, ["study", str(p), "--out", str(tmp_path / "o")])
     assert got.exit_code == 2, got.output
-    assert str(p) in got.output and expect in got.output
+    assert str(p) in got.output
+    assert expect in got.output
     assert "Traceback" not in got.output
 
 
@@ -113,16 +115,19 @@ def test_a_second_run_does_no_work(tmp_path: Path) -> None:
         yield from inner(tasks)
 
     first, ran = run_study(study, tmp_path / "out", mapper=counting)
-    assert ran == 4 and len(calls) == 4
+    assert ran == 4
+    assert len(calls) == 4
     assert len(list((tmp_path / "out" / "runs").glob("*.parquet"))) == 4
     calls.clear()
     again, ran = run_study(study, tmp_path / "out", mapper=counting)
-    assert ran == 0 and calls == []
+    assert ran == 0
+    assert calls == []
     assert again.equals(first)
     # a changed variant is a new run; the unchanged ones are kept
     study2 = load_study(_write(tmp_path, TINY.replace("[1, 3]", "[1, 2]")))
     _, ran = run_study(study2, tmp_path / "out", mapper=counting)
-    assert ran == 2 and {t.variant for t in calls} == {"errors.scale=2"}
+    assert ran == 2
+    assert {t.variant for t in calls} == {"errors.scale=2"}
     assert first.columns == ["study", "variant", "seed", "outcome", "group", "value"]
     assert set(first["seed"].to_list()) == {1, 2}
     assert first.filter(pl.col("outcome") == "share_listed")["group"].n_unique() == 11
@@ -149,8 +154,11 @@ def test_a_shipped_study_runs_end_to_end(tmp_path: Path) -> None:
     )
     assert hot["mean"].to_list() == [80.0]  # zone 1 starts ahead and keeps the hotspot
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "Definitions" in html and "Finding: in attention.mode=independent" in html
-    assert "src='http" not in html and "href" not in html and "<script" not in html
+    assert "Definitions" in html
+    assert "Finding: in attention.mode=independent" in html
+    assert "src='http" not in html
+    assert "href" not in html
+    assert "<script" not in html
     got = CliRunner().invoke(app, [*args, "--out", str(out)])
     assert "0 of 6 runs done now, 6 found done" in got.output
 
@@ -161,7 +169,8 @@ def test_every_shipped_study_loads_and_is_documented() -> None:
     assert len(names) >= 6
     for name in names:
         study = load_study(name)
-        assert study.question and study.variants
+        assert study.question
+        assert study.variants
         assert f"`{name}`" in docs, f"docs/studies.md says nothing about {name}"
 
 
