@@ -40,7 +40,8 @@ def scalar_finding(summary: pl.DataFrame, outcome: str, study: Study) -> str:
     if base is None:
         return ""
     text = (
-        f"Finding: in {study.baseline}, {o.label.lower()} is {fmt(base['mean'])} {o.unit} "
+        f"Finding: in \u201c{study.baseline}\u201d, {o.label.lower()} is "
+        f"{fmt(base['mean'])} {o.unit} "
         f"({_between(base['low'], base['high'])})."
     )
     others = [
@@ -54,29 +55,37 @@ def scalar_finding(summary: pl.DataFrame, outcome: str, study: Study) -> str:
     sure = math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0)
     verdict = "a difference the seeds bear out" if sure else "within the noise between seeds"
     return text + (
-        f" The largest change is in {far['variant']}: {fmt(far['difference'])} {o.unit} "
+        f" The largest change is in \u201c{far['variant']}\u201d: "
+        f"{fmt(far['difference'])} {o.unit} "
         f"({_between(lo, hi)}), {verdict}."
     )
 
 
 def decile_finding(summary: pl.DataFrame, outcome: str, study: Study) -> str:
-    """How the poorest decile compares with the richest, in the baseline."""
+    """How the poorest decile compares with the richest, in the baseline (or, when nobody
+    is counted there, in the first variant where anybody is)."""
     o = OUTCOMES[outcome]
-    d1 = _row(summary, outcome, study.baseline, "1")
-    d10 = _row(summary, outcome, study.baseline, "10")
+    names = [study.baseline, *(v.name for v in study.variants if v.name != study.baseline)]
+    variant = next(
+        (n for n in names if (r := _row(summary, outcome, n, "all")) and r["mean"] > 0), None
+    )
+    if variant is None:
+        return f"Finding: nobody is counted here in any variant ({o.label.lower()})."
+    d1 = _row(summary, outcome, variant, "1")
+    d10 = _row(summary, outcome, variant, "10")
     if d1 is None or d10 is None:
         return ""
     text = (
-        f"Finding: in {study.baseline}, {fmt(d1['mean'])} % of the poorest decile and "
-        f"{fmt(d10['mean'])} % of the richest ({o.label.lower()})"
+        f"Finding: in \u201c{variant}\u201d, {fmt(d1['mean'])} % of adults in the poorest "
+        f"decile and {fmt(d10['mean'])} % in the richest ({o.label.lower()})"
     )
-    ratio = _row(summary, "listed_poorest_to_richest", study.baseline)
+    ratio = _row(summary, "listed_poorest_to_richest", variant)
     if outcome == "share_listed" and ratio is not None and math.isfinite(ratio["mean"]):
         text += (
             f"; the poorest decile is listed {fmt(ratio['mean'])} times as often as the richest "
             f"({_between(ratio['low'], ratio['high'])})"
         )
-    conc = _row(summary, outcome.replace("share_", "") + "_concentration", study.baseline)
+    conc = _row(summary, outcome.replace("share_", "") + "_concentration", variant)
     if conc is not None and math.isfinite(conc["mean"]):
         text += f"; concentration index {fmt(conc['mean'])} ({_between(conc['low'], conc['high'])})"
     return text + "."
