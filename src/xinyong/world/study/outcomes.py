@@ -103,6 +103,11 @@ OUTCOMES: dict[str, Outcome] = {
         "attended agency's records over the run."),
     "true_first_zone": Outcome("True events in zone 1", "%", "Zone 1's share of the true "
         "events the attended agency handles (what detections should mirror)."),
+    "detections_watched": Outcome("Detections in the most watched zone", "%", "The share "
+        "of the attended agency's records over the run in the zone that has most attention in "
+        "the last month (compare with true_watched)."),
+    "true_watched": Outcome("True events in the most watched zone", "%", "That zone's share "
+        "of the agency's true events over the run."),
     "detection_rate": Outcome("Detected, by zone", "%", "The attended agency's records per "
         "true event over the run, % per zone.", "zone"),
 }  # fmt: skip
@@ -166,6 +171,11 @@ def _attention(a: Attention) -> list[Row]:
         ("detections_first_zone", "", 100.0 * found[0] / found.sum() if found.sum() else math.nan),
         ("true_first_zone", "", 100.0 * true[0] / true.sum() if true.sum() else math.nan),
     ]
+    top = int(np.argmax(last))
+    rows.append(
+        ("detections_watched", "", 100.0 * found[top] / found.sum() if found.sum() else math.nan)
+    )
+    rows.append(("true_watched", "", 100.0 * true[top] / true.sum() if true.sum() else math.nan))
     rate = np.where(true > 0, 100.0 * found / np.maximum(true, 1), math.nan)
     rows.extend(("detection_rate", str(z + 1), float(rate[z])) for z in range(a.zones))
     return rows

@@ -27,6 +27,10 @@ from xinyong.world.study.outcomes import measure
 from xinyong.world.study.peer import PeerRatings
 from xinyong.world.study.tracker import Tracker
 
+RESULTS_VERSION = 2
+"""Part of every run's key: raise it when a change of the world or of the outcomes changes
+what a run gives, so earlier results on disk are not reused."""
+
 RESULT_SCHEMA = {
     "study": pl.String,
     "variant": pl.String,
@@ -48,7 +52,9 @@ class Task:
     @property
     def key(self) -> str:
         """A hash of everything that determines the result (not the names)."""
-        blob = json.dumps([self.scenario, self.seed, self.peer_ratings], sort_keys=True)
+        blob = json.dumps(
+            [RESULTS_VERSION, self.scenario, self.seed, self.peer_ratings], sort_keys=True
+        )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
