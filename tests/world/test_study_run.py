@@ -185,7 +185,7 @@ def test_every_outcome_is_documented() -> None:
 @pytest.mark.spark
 def test_spark_gives_the_same_results_as_the_local_pool(tmp_path: Path) -> None:
     pytest.importorskip("pyspark")
-    from xinyong.adapters.spark.study import spark_mapper
+    from xinyong.drivers.cli.study_spark import spark_mapper
 
     study = load_study(_write(tmp_path, TINY.replace("seeds = 2", "seeds = 1")))
     local, _ = run_study(study, tmp_path / "local", mapper=local_mapper(1))

@@ -51,9 +51,9 @@ app.command("notices")(objections_cmd.notices_command)
 app.add_typer(spark_cmd.app, name="spark", help="Rescore on Apache Spark.")
 app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
 app.command("demo")(demo_command)
+app.command("study")(study_cmd.study_command)
 app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
 app.command("test")(cases_command)
-app.command("study")(study_cmd.study_command)
 
 
 def _version(value: bool) -> None:

@@ -35,7 +35,7 @@ def _mapper(master: str | None) -> Mapper | None:
     if master is None:
         return None
     try:
-        from xinyong.adapters.spark.study import spark_mapper
+        from xinyong.drivers.cli.study_spark import spark_mapper
     except ImportError as e:
         fail(f"--master needs PySpark (pip install 'xinyong[spark]'): {e}")
     mapper: Mapper = spark_mapper(master)

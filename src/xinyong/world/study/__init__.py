@@ -9,6 +9,9 @@ seeds, in parallel, resumably, and reports every outcome per variant as a mean w
 * :mod:`.tracker`   what a study follows person by person during a run;
 * :mod:`.outcomes`  every outcome, defined once; :mod:`.stats` the statistics;
 * :mod:`.summary`   means, intervals and differences; :mod:`.report` the HTML report;
-* :mod:`.peer`      peer ratings ("Nosedive"), world only;
-* :mod:`.attention` enforcement attention allocated by past detections, world only.
+* :mod:`.peer`      peer ratings ("Nosedive"), world only, never seen by the engine;
+* :mod:`.findings`  findings stated in words for the report's captions.
+
+Enforcement attention allocated by past detections is a mechanism of the world itself
+(:mod:`xinyong.world.attention`, ``[attention]`` in the scenario, off by default).
 """

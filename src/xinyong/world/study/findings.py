@@ -20,6 +20,12 @@ def fmt(x: float | None) -> str:
     return f"{x:,.{digits}f}"
 
 
+def unit(o: object) -> str:
+    """The unit to write after a number ("" for indices, correlations and ratios)."""
+    u = str(getattr(o, "unit", ""))
+    return "" if u in ("index", "correlation", "ratio") else f" {u}"
+
+
 def _row(summary: pl.DataFrame, outcome: str, variant: str, group: str = "") -> dict | None:  # type: ignore[type-arg]
     r = summary.filter(
         (pl.col("outcome") == outcome) & (pl.col("variant") == variant) & (pl.col("group") == group)
@@ -40,8 +46,8 @@ def scalar_finding(summary: pl.DataFrame, outcome: str, study: Study) -> str:
     if base is None:
         return ""
     text = (
-        f"Finding: in \u201c{study.baseline}\u201d, {o.label.lower()} is "
-        f"{fmt(base['mean'])} {o.unit} "
+        f"Finding: in \u201c{study.baseline}\u201d, {o.label}: "
+        f"{fmt(base['mean'])}{unit(o)} "
         f"({_between(base['low'], base['high'])})."
     )
     others = [
@@ -51,12 +57,15 @@ def scalar_finding(summary: pl.DataFrame, outcome: str, study: Study) -> str:
     if not others:
         return text
     far = max(others, key=lambda r: abs(r["difference"]))
+    if far["difference"] == 0:
+        return text + " No variant differs from it at any seed."
+    points = " percentage points" if o.unit == "%" else unit(o)
     lo, hi = far["difference_low"], far["difference_high"]
     sure = math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0)
     verdict = "a difference the seeds bear out" if sure else "within the noise between seeds"
     return text + (
         f" The largest change is in \u201c{far['variant']}\u201d: "
-        f"{fmt(far['difference'])} {o.unit} "
+        f"{'+' if far['difference'] > 0 else ''}{fmt(far['difference'])}{points} "
         f"({_between(lo, hi)}), {verdict}."
     )
 
@@ -67,7 +76,8 @@ def decile_finding(summary: pl.DataFrame, outcome: str, study: Study) -> str:
     o = OUTCOMES[outcome]
     names = [study.baseline, *(v.name for v in study.variants if v.name != study.baseline)]
     variant = next(
-        (n for n in names if (r := _row(summary, outcome, n, "all")) and r["mean"] > 0), None
+        (n for n in names if (r := _row(summary, outcome, n, "all")) and r["mean"] > 0),
+        None if o.unit == "%" else study.baseline,
     )
     if variant is None:
         return f"Finding: nobody is counted here in any variant ({o.label.lower()})."
@@ -75,6 +85,12 @@ def decile_finding(summary: pl.DataFrame, outcome: str, study: Study) -> str:
     d10 = _row(summary, outcome, variant, "10")
     if d1 is None or d10 is None:
         return ""
+    if o.unit != "%":
+        return (
+            f"Finding: in \u201c{variant}\u201d, {o.label}: {fmt(d1['mean'])}{unit(o)} in the "
+            f"poorest decile ({_between(d1['low'], d1['high'])}) and {fmt(d10['mean'])} in the "
+            f"richest ({_between(d10['low'], d10['high'])})."
+        )
     text = (
         f"Finding: in \u201c{variant}\u201d, {fmt(d1['mean'])} % of adults in the poorest "
         f"decile and {fmt(d10['mean'])} % in the richest ({o.label.lower()})"

@@ -19,6 +19,13 @@ from xinyong.world.study.outcomes import OUTCOMES
 from xinyong.world.study.spec import Study
 
 KEY_OUTCOMES = (
+    "detections_watched",
+    "true_watched",
+    "attention_largest",
+    "attention_first_zone",
+    "peer_gini",
+    "peer_rank_persistence",
+    "peer_concentration",
     "negative_acts_per_1000",
     "wrongful_listed_per_100k",
     "wrongful_denials_per_100k",
@@ -27,9 +34,8 @@ KEY_OUTCOMES = (
     "listed_concentration",
     "score_gini",
     "grade_changed",
-    "peer_gini",
-    "peer_rank_persistence",
     "rank_persistence",
+    "months_wrongfully_listed",
 )
 
 
@@ -73,8 +79,9 @@ def fig_deciles(summary: pl.DataFrame, outcome: str, variants: list[str]) -> str
     ax.set_xticks(range(1, 11))
     ax.set_xlabel("income decile (1 = poorest, 10 = richest)")
     o = OUTCOMES[outcome]
-    ax.set_ylabel(f"{o.unit} of adults")
-    ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"% of adults ({o.label.lower()})" if o.unit == "%" else f"{o.label} ({o.unit})")
+    if o.unit == "%":
+        ax.set_ylim(bottom=0)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return _png(fig)
 
@@ -143,10 +150,11 @@ def render(study: Study, summary: pl.DataFrame, months: int, start: date) -> str
         "<li>95 % interval: the t interval of the mean over seeds; a difference's interval is "
         "the t interval of the per-seed differences from the baseline.</li></ul>"
     )
-    for outcome in ("share_listed", "share_denied"):
+    for outcome in ("share_listed", "share_denied", "peer_stars"):
         if outcome in present:
             o = OUTCOMES[outcome]
-            parts.append(f"<h2>{html.escape(o.label)}, by income decile</h2>")
+            head = o.label if "decile" in o.label else f"{o.label}, by income decile"
+            parts.append(f"<h2>{html.escape(head)}</h2>")
             parts.append(f"<p class='note'>{html.escape(o.definition)} Points: mean over seeds; "
                          "bars: 95 % interval. "
                          f"{html.escape(decile_finding(summary, outcome, study))}</p>")  # fmt: skip

@@ -1,6 +1,7 @@
-"""A study's runs as Spark tasks: one partition per run, each calling the same
-:func:`xinyong.world.study.tasks.run_task` the local pool calls, so the results are the
-same bytes. The driver collects the results as they finish and saves them."""
+"""A study's runs as Spark tasks, for ``xinyong study --master``: one partition per run,
+each calling the same :func:`xinyong.world.study.tasks.run_task` the local pool calls, so
+the results are the same bytes. The driver collects the results as they finish and saves
+them. (Here, not under adapters: adapters do not import the world.)"""
 
 from __future__ import annotations
 
