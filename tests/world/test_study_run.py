@@ -155,6 +155,7 @@ def test_a_shipped_study_runs_end_to_end(tmp_path: Path) -> None:
     assert hot["mean"].to_list() == [80.0]  # zone 1 starts ahead and keeps the hotspot
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Definitions" in html
+    assert "Grade mobility" in html
     assert "Finding: in \u201cattention.mode=independent\u201d" in html
     assert "src='http" not in html
     assert "href" not in html

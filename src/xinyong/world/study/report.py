@@ -125,6 +125,28 @@ def summary_table(summary: pl.DataFrame, study: Study) -> str:
     )
 
 
+def transition_table(summary: pl.DataFrame, variant: str) -> str:
+    """The grade transition matrix of one variant: rows the grade at the first month end,
+    columns the grade at the end, cells the mean % over seeds (empty: nobody started there)."""
+    rows = summary.filter(
+        (pl.col("outcome") == "grade_transition") & (pl.col("variant") == variant)
+    )
+    if not rows.height:
+        return ""
+    pairs = [tuple(g.split(" -> ")) for g in rows["group"].to_list()]
+    grades = list(dict.fromkeys(a for a, _ in pairs))
+    cell = dict(zip(pairs, rows["mean"].to_list(), strict=True))
+    body = [
+        [
+            f"from {a}",
+            *("" if not math.isfinite(cell[(a, b)]) else fmt(cell[(a, b)]) for b in grades),
+        ]
+        for a in grades
+        if any(math.isfinite(cell[(a, b)]) for b in grades)
+    ]
+    return _table(["", *(f"to {b}" for b in grades)], body)
+
+
 def render(study: Study, summary: pl.DataFrame, months: int, start: date) -> str:
     variants = [v.name for v in study.variants]
     end_m = start.month - 1 + months - 1
@@ -170,6 +192,16 @@ def render(study: Study, summary: pl.DataFrame, months: int, start: date) -> str
         parts.append(
             f"<img alt='{html.escape(o.label)}' src='{fig_outcome(summary, outcome, variants)}'>"
         )
+    names = [study.baseline, *(v for v in variants if v != study.baseline)]
+    shown, matrix = next(((v, m) for v in names if (m := transition_table(summary, v))), ("", ""))
+    if matrix:
+        parts.append("<h2>Grade mobility</h2>")
+        parts.append(
+            "<p class='note'>Of the adults in each grade at the first month end (rows), the % "
+            f"in each grade at the end (columns), in \u201c{html.escape(shown)}"
+            "\u201d; mean over seeds. Grades nobody started in are left out.</p>"
+        )
+        parts.append(matrix)
     parts.append("<h2>Every outcome</h2>")
     parts.append(summary_table(summary, study))
     parts.append("</body></html>")
