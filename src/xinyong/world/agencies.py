@@ -98,9 +98,9 @@ class Reporting:
         self.table = AgencyTable.of(scenario)
         self.court_agency = self.table.index(scenario.courts.agency)
         self.last_true = np.zeros(len(self.table.names), dtype=np.int64)
-        self.attention = Attention.of(
-            scenario, subjects, self.table.index(scenario.attention.agency)
-        )
+        att = scenario.attention
+        watched = self.table.index(att.agency) if att.agency in self.table.names else -1
+        self.attention = Attention.of(scenario, subjects, watched)
         self.last_true_zone = np.zeros(self.attention.zones, dtype=np.int64)
 
     def _eligible(self, who: Eligible, ages: IntArray) -> BoolArray:

@@ -243,7 +243,15 @@ class Scenario(Strict):
     history: History
     family: Family
     errors: Errors
-    attention: Attention
+    # Optional so that worlds saved before it existed still load (off, as in default.toml).
+    attention: Attention = Attention(
+        mode="off",
+        agency="traffic_officer",
+        zones=2,
+        first_zone_share=0.55,
+        prior_detections=20.0,
+        hotspot_share=0.8,
+    )
     system: System
 
     @model_validator(mode="after")
@@ -256,7 +264,7 @@ class Scenario(Strict):
         for i, p in enumerate(self.purchases):
             if p.agency not in names:
                 raise ValueError(f"purchases[{i}] ({p.id}): unknown agency {p.agency!r}")
-        if self.attention.agency not in names:
+        if self.attention.mode != "off" and self.attention.agency not in names:
             raise ValueError(f"attention.agency: unknown agency {self.attention.agency!r}")
         if self.courts.agency not in names:
             raise ValueError(f"courts.agency: unknown agency {self.courts.agency!r}")
