@@ -142,3 +142,21 @@ def test_attention_modes() -> None:
         assert a.shares == pytest.approx(expect), mode
     assert make("off").on is False
     assert make("hotspot").coverage_factor(np.array([0, 1])) == pytest.approx([1.2, 0.8])
+
+
+def test_unequal_zone_rates_only_for_the_attended_agency_and_only_when_on() -> None:
+    from xinyong.world.behaviour import zone_rates
+    from xinyong.world.scenario import load_scenario
+
+    base = load_scenario()
+    subjects = SimpleNamespace(district=np.array([0, 1, 2, 3]))
+    idx = np.arange(4)
+    rate = np.ones(4)
+    officer = next(e for e in base.events if "traffic_officer" in e.agencies)
+    other = next(e for e in base.events if "traffic_officer" not in e.agencies)
+    on = base.with_changes(attention={"mode": "proportional", "first_zone_rate": 2.0})
+    got = zone_rates(on, subjects, officer, idx, rate)  # type: ignore[arg-type]
+    assert got.tolist() == [2.0, 1.0, 2.0, 1.0]  # zone = district % 2
+    assert zone_rates(on, subjects, other, idx, rate).tolist() == [1.0] * 4  # type: ignore[arg-type]
+    off = base.with_changes(attention={"mode": "off", "first_zone_rate": 2.0})
+    assert zone_rates(off, subjects, officer, idx, rate).tolist() == [1.0] * 4  # type: ignore[arg-type]

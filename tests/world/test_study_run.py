@@ -144,7 +144,7 @@ def test_a_shipped_study_runs_end_to_end(tmp_path: Path) -> None:
     args = ["study", "feedback-loop", "--residents", "400", "--months", "2", "--seeds", "2"]
     got = CliRunner().invoke(app, [*args, "--workers", "1", "--out", str(out)])
     assert got.exit_code == 0, got.output
-    assert "6 of 6 runs done now" in got.output
+    assert "12 of 12 runs done now" in got.output
     for name in ("results.parquet", "results.csv", "summary.parquet", "summary.csv", "report.html"):
         assert (out / name).is_file(), name
     summary = pl.read_csv(out / "summary.csv")
@@ -161,7 +161,7 @@ def test_a_shipped_study_runs_end_to_end(tmp_path: Path) -> None:
     assert "href" not in html
     assert "<script" not in html
     got = CliRunner().invoke(app, [*args, "--out", str(out)])
-    assert "0 of 6 runs done now, 6 found done" in got.output
+    assert "0 of 12 runs done now, 12 found done" in got.output
 
 
 def test_every_shipped_study_loads_and_is_documented() -> None:

@@ -219,6 +219,7 @@ class Attention(Strict):
     first_zone_share: Share
     prior_detections: Positive
     hotspot_share: Share
+    first_zone_rate: Positive
 
 
 class Errors(Strict):
@@ -251,6 +252,7 @@ class Scenario(Strict):
         first_zone_share=0.55,
         prior_detections=20.0,
         hotspot_share=0.8,
+        first_zone_rate=1.0,
     )
     system: System
 
