@@ -41,6 +41,8 @@ def _tracker() -> Tracker:
     t.denied[[1, 19]] = True
     t.wrongful_denials = 1
     t.negative_per_1000 = [10.0, 20.0]
+    t.labels = ["2025-01", "2025-02"]
+    t.listed_share = [0.0, 5.0]
     last = np.zeros(N, dtype=np.int16)
     last[0] = 1
     score = np.full(N, 1000.0)
@@ -71,6 +73,9 @@ def test_every_outcome_on_a_hand_made_city() -> None:
     assert _value(rows, "months_wrongfully_listed") == 2.0
     assert _value(rows, "wrongful_listings_ended") == 50.0
     assert _value(rows, "negative_acts_per_1000") == 15.0
+    assert _value(rows, "negative_acts_by_month", "2025-02") == 20.0
+    assert _value(rows, "listed_by_month", "2025-01") == 0.0
+    assert _value(rows, "listed_by_month", "2025-02") == 5.0
     assert _value(rows, "household_of_listed_per_100k") == 5_000.0  # resident 1 lives with 0
     assert _value(rows, "score_mean") == pytest.approx(995.0)
     assert _value(rows, "score_p10") == pytest.approx(1000.0)

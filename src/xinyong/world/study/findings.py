@@ -105,3 +105,35 @@ def decile_finding(summary: pl.DataFrame, outcome: str, study: Study) -> str:
     if conc is not None and math.isfinite(conc["mean"]):
         text += f"; concentration index {fmt(conc['mean'])} ({_between(conc['low'], conc['high'])})"
     return text + "."
+
+
+def month_finding(summary: pl.DataFrame, outcome: str, study: Study) -> str:
+    """The first and the last month of the baseline, and the variant furthest from it in
+    the last month."""
+    o = OUTCOMES[outcome]
+    rows = summary.filter((pl.col("outcome") == outcome) & (pl.col("variant") == study.baseline))
+    if not rows.height:
+        return ""
+    rows = rows.sort("group")
+    first, last = rows.row(0, named=True), rows.row(-1, named=True)
+    text = (
+        f"Finding: in \u201c{study.baseline}\u201d, {fmt(first['mean'])}{unit(o)} at "
+        f"{first['group']} and {fmt(last['mean'])}{unit(o)} at {last['group']} "
+        f"({_between(last['low'], last['high'])})."
+    )
+    ends = summary.filter(
+        (pl.col("outcome") == outcome)
+        & (pl.col("group") == last["group"])
+        & (pl.col("variant") != study.baseline)
+        & pl.col("difference").is_finite()
+    )
+    if ends.height:
+        far = ends.sort(pl.col("difference").abs(), descending=True).row(0, named=True)
+        if far["difference"] != 0:
+            text += (
+                f" At {last['group']}, \u201c{far['variant']}\u201d differs by "
+                f"{'+' if far['difference'] > 0 else ''}{fmt(far['difference'])}"
+                f"{' percentage points' if o.unit == '%' else unit(o)} "
+                f"({_between(far['difference_low'], far['difference_high'])})."
+            )
+    return text

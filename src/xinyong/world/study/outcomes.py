@@ -68,6 +68,10 @@ OUTCOMES: dict[str, Outcome] = {
         "Rule-breaking acts", "per 1,000 adults a month", "True negative acts (deterred or "
         "stressed behaviours, and court judgments) per 1,000 adults per month, mean over "
         "months: compare with and without the scheme for deterrence."),
+    "listed_by_month": Outcome("On a black list, month by month", "%", "Adults on any "
+        "black list in force at each month end, % of adults.", "month"),
+    "negative_acts_by_month": Outcome("Rule-breaking acts, month by month", "per 1,000 "
+        "adults", "True negative acts in each month per 1,000 adults.", "month"),
     "household_of_listed_per_100k": Outcome(
         "Living with a listed person", "per 100,000", "Residents not on a black list who "
         "share a household with someone who is, at the end, per 100,000 residents."),
@@ -152,6 +156,8 @@ def measure(t: Tracker, peer: PeerRatings | None = None) -> list[Row]:
     rows.append(("wrongful_listings_ended", "", ended))
     neg = t.negative_per_1000
     rows.append(("negative_acts_per_1000", "", float(np.mean(neg)) if neg else math.nan))
+    rows.extend(("listed_by_month", lb, v) for lb, v in zip(t.labels, t.listed_share, strict=False))
+    rows.extend(("negative_acts_by_month", lb, v) for lb, v in zip(t.labels, neg, strict=False))
     rows.append(("household_of_listed_per_100k", "", per_100k * int(t.household_of_listed().sum())))
     rows.extend(_scores(t))
     if peer is not None and peer.month:

@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from xinyong.world.report import _CSS, _plt, _png
-from xinyong.world.study.findings import decile_finding, fmt, scalar_finding
+from xinyong.world.study.findings import decile_finding, fmt, month_finding, scalar_finding
 from xinyong.world.study.outcomes import OUTCOMES
 from xinyong.world.study.spec import Study
 
@@ -82,6 +82,31 @@ def fig_deciles(summary: pl.DataFrame, outcome: str, variants: list[str]) -> str
     ax.set_ylabel(f"% of adults ({o.label.lower()})" if o.unit == "%" else f"{o.label} ({o.unit})")
     if o.unit == "%":
         ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return _png(fig)
+
+
+def fig_months(summary: pl.DataFrame, outcome: str, variants: list[str]) -> str:
+    """One line per variant over calendar months, its 95 % interval as a band."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 3.4))
+    rows = summary.filter(pl.col("outcome") == outcome)
+    labels = sorted(set(rows["group"].to_list()))
+    x = np.arange(len(labels))
+    for v in variants:
+        r = rows.filter(pl.col("variant") == v).sort("group")
+        if not r.height:
+            continue
+        xs = np.array([labels.index(g) for g in r["group"].to_list()])
+        line = ax.plot(xs, r["mean"].to_numpy(), marker="o", ms=3, label=v)
+        low, high = r["low"].to_numpy(), r["high"].to_numpy()
+        ok = np.isfinite(low) & np.isfinite(high)
+        ax.fill_between(xs[ok], low[ok], high[ok], color=line[0].get_color(), alpha=0.2, lw=0)
+    ax.set_xticks(x, labels, rotation=45)
+    ax.set_xlabel("month end")
+    o = OUTCOMES[outcome]
+    ax.set_ylabel(f"{o.unit}")
+    ax.set_ylim(bottom=0)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return _png(fig)
 
@@ -181,6 +206,15 @@ def render(study: Study, summary: pl.DataFrame, months: int, start: date) -> str
                          "bars: 95 % interval. "
                          f"{html.escape(decile_finding(summary, outcome, study))}</p>")  # fmt: skip
             img = fig_deciles(summary, outcome, variants)
+            parts.append(f"<img alt='{html.escape(o.label)}' src='{img}'>")
+    for outcome in ("listed_by_month", "negative_acts_by_month"):
+        if outcome in present:
+            o = OUTCOMES[outcome]
+            parts.append(f"<h2>{html.escape(o.label)}</h2>")
+            text = f"{o.definition} Lines: mean over seeds; bands: 95 % interval. "
+            text += month_finding(summary, outcome, study)
+            parts.append(f"<p class='note'>{html.escape(text)}</p>")
+            img = fig_months(summary, outcome, variants)
             parts.append(f"<img alt='{html.escape(o.label)}' src='{img}'>")
     for outcome in KEY_OUTCOMES:
         if outcome not in present or not _scalar(summary, outcome)["mean"].is_finite().any():

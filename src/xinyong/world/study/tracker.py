@@ -48,6 +48,8 @@ class Tracker:
     denials: int = 0
     wrongful_denials: int = 0
     negative_per_1000: list[float] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)  # YYYY-MM of each month end
+    listed_share: list[float] = field(default_factory=list)  # % of adults listed, by month
     grades: dict[str, Grades] = field(default_factory=dict)
     attention: Attention | None = None
 
@@ -81,10 +83,13 @@ class Tracker:
         monthly = run.collector.rows.get("monthly")
         if monthly:
             self.negative_per_1000.append(float(monthly[-1]["negative_per_1000"]))
+            self.labels.append(str(monthly[-1]["label"]))
         view, clean = run.view, run.clean
         if view is None or clean is None:
+            self.listed_share.append(0.0)
             return
         self.black = view.black()
+        self.listed_share.append(100.0 * float(self.black[self.adult].mean()))
         self.ever_black |= self.black
         wrong = self.black & ~clean.black()
         self.spells_started += int((wrong & ~self.wrong_now).sum())
