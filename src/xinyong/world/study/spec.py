@@ -27,6 +27,7 @@ import itertools
 import json
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -190,9 +191,7 @@ def load_study(path: Path | str, **head: int | None) -> Study:
 
 
 def _folder() -> Path:
-    import xinyong.data
-
-    return Path(xinyong.data.__file__).parent / "studies"
+    return Path(str(resources.files("xinyong.data").joinpath("studies")))
 
 
 def shipped_names() -> list[str]:
