@@ -133,6 +133,14 @@ def test_a_second_run_does_no_work(tmp_path: Path) -> None:
     assert first.filter(pl.col("outcome") == "share_listed")["group"].n_unique() == 11
 
 
+def test_the_process_pool_gives_the_same_results_as_one_process(tmp_path: Path) -> None:
+    study = load_study(_write(tmp_path, TINY.replace("seeds = 2", "seeds = 1")))
+    one, _ = run_study(study, tmp_path / "one", mapper=local_mapper(1))
+    pool, ran = run_study(study, tmp_path / "pool", workers=2)
+    assert ran == 2
+    assert pool.equals(one)
+
+
 def test_same_seed_meets_the_same_people_in_every_variant(tmp_path: Path) -> None:
     tasks = plan(load_study(_write(tmp_path, TINY)))
     assert [t.seed for t in tasks] == [1, 2, 1, 2]
@@ -156,6 +164,7 @@ def test_a_shipped_study_runs_end_to_end(tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Definitions" in html
     assert "Grade mobility" in html
+    assert "On a black list, month by month" in html  # drawn over calendar months
     assert "Finding: in \u201cattention.mode=independent\u201d" in html
     assert "src='http" not in html
     assert "href" not in html
