@@ -19,8 +19,8 @@ def bench_in_process(db: str, codes: list[str], batch: int, rounds: int = 50) ->
     plan per batch, as ``gates.decide`` runs it inside the server; and the baseline, the
     unplanned path (``Engine.check`` per subject) over the same subjects."""
     from xinyong.core.timeutil import now
-    from xinyong.system.gate_plan import plan_for
     from xinyong.system.engine import Engine
+    from xinyong.system.gate_plan import plan_for
 
     store = open_store(db)
     try:

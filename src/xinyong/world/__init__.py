@@ -8,11 +8,13 @@ Modules, in the order a run uses them:
   (:mod:`.names` draws the names, :mod:`.storage` writes them as Parquet);
 * :mod:`.behaviour`   what people actually do each month (the ground truth), vectorised;
 * :mod:`.courts`      judgments, enforcement, listing decisions and performance;
-* :mod:`.agencies`    which events reach the credit system, when, and how wrong;
+* :mod:`.agencies`    which events reach the credit system, when, and how wrong
+  (:mod:`.attention`: one agency's attention moved by past detections, off by default);
 * :mod:`.emit`        reported rows become engine records;
 * :mod:`.credit`      ingest, batch scoring and lists through the engine, and the
   error-free view used to call a listing or denial wrongful (:mod:`.lists_view`);
 * :mod:`.gates`       purchases answered by the memoranda;
+* :mod:`.study`       studies: variants x seeds, outcomes, intervals, the study report;
 * :mod:`.metrics`     monthly Polars frames; :mod:`.report` the HTML report;
 * :mod:`.run`         the monthly loop; :mod:`.pipeline` the jobs the CLI calls (its
   benchmark is ``python -m bench.world``, outside the package).

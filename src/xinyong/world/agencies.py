@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from xinyong.world.attention import Attention
 from xinyong.world.clock import year_of
 from xinyong.world.courts import Cases, misattribute
 from xinyong.world.kinds import LISTING, REMOVAL, Kind
@@ -97,6 +98,10 @@ class Reporting:
         self.table = AgencyTable.of(scenario)
         self.court_agency = self.table.index(scenario.courts.agency)
         self.last_true = np.zeros(len(self.table.names), dtype=np.int64)
+        att = scenario.attention
+        watched = self.table.index(att.agency) if att.agency in self.table.names else -1
+        self.attention = Attention.of(scenario, subjects, watched)
+        self.last_true_zone = np.zeros(self.attention.zones, dtype=np.int64)
 
     def _eligible(self, who: Eligible, ages: IntArray) -> BoolArray:
         """Who could have done an act of this sort (everyone when nobody could)."""
@@ -215,7 +220,14 @@ class Reporting:
         is_court = case >= 0
         agency = self._agencies(rng, kind)
         self.last_true = np.bincount(agency, minlength=len(self.table.names))
-        keep = rng.random(kind.size) < self.table.coverage[agency]
+        coverage = self.table.coverage[agency]
+        att = self.attention
+        if att.on:
+            mine = agency == att.agency
+            coverage = coverage.copy()
+            coverage[mine] = np.minimum(coverage[mine] * att.coverage_factor(who[mine]), 1.0)
+            self.last_true_zone = np.bincount(att.zone[who[mine]], minlength=att.zones)
+        keep = rng.random(kind.size) < coverage
         keep[is_court] = cases.reported[case[is_court]]
         wrong = ~is_court & (rng.random(kind.size) < self.table.misattribution[agency])
         subject = who.copy()

@@ -147,6 +147,20 @@ def event_rates(
     return idx, rate
 
 
+def zone_rates(
+    scenario: Scenario, subjects: Subjects, spec: EventSpec, idx: IntArray, rate: FloatArray
+) -> FloatArray:
+    """The attention study's unequal true rates: behaviours the attended agency reports
+    happen ``first_zone_rate`` times as often in zone 1 (see :mod:`.attention`); the rates
+    unchanged when the model is off or the factor is 1."""
+    a = scenario.attention
+    if a.mode == "off" or a.first_zone_rate == 1.0 or a.agency not in spec.agencies:
+        return rate
+    out = rate.copy()
+    out[subjects.district[idx] % a.zones == 0] *= a.first_zone_rate
+    return out
+
+
 def amounts(
     rng: np.random.Generator, median: float, sigma: float, n: int
 ) -> npt.NDArray[np.float64]:
@@ -182,6 +196,7 @@ def step(
     for k, spec in enumerate(scenario.events):
         rng = streams[k]
         idx, rate = event_rates(spec, k, subjects, state, ages, mods)
+        rate = zone_rates(scenario, subjects, spec, idx, rate)
         counts = rng.poisson(rate)
         who = np.repeat(idx, counts)
         expected.append((k, int(idx.size), float(rate.sum())))

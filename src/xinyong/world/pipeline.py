@@ -19,6 +19,7 @@ import xinyong
 from xinyong.world.audit_table import audit_table
 from xinyong.world.population import Population, exact_age, generate_population
 from xinyong.world.report import render, write_report
+from xinyong.world.report_captions import AGENCY_COLUMNS
 from xinyong.world.run import Progress, RunResult, run_world
 from xinyong.world.scenario import Scenario, load_scenario
 from xinyong.world.storage import save_run, save_world
@@ -152,18 +153,30 @@ def agency_table(agencies: pl.DataFrame) -> pl.DataFrame:
     cols = ["true_events", "reported", "genuine", "misattributed", "false_positive", "duplicate"]
     total = agencies.group_by("agency", maintain_order=True).agg(pl.col(cols).sum())
     return total.with_columns(
-        coverage=(pl.col("genuine") + pl.col("misattributed"))
-        / pl.max_horizontal(pl.col("true_events"), pl.lit(1)),
-        erroneous_share=(pl.col("reported") - pl.col("genuine"))
-        / pl.max_horizontal(pl.col("reported"), pl.lit(1)),
-    )
+        coverage=(
+            (pl.col("genuine") + pl.col("misattributed"))
+            / pl.max_horizontal(pl.col("true_events"), pl.lit(1))
+            * 100
+        )
+        .round(1)
+        .cast(pl.String)
+        + " %",
+        erroneous_share=(
+            (pl.col("reported") - pl.col("genuine"))
+            / pl.max_horizontal(pl.col("reported"), pl.lit(1))
+            * 100
+        )
+        .round(2)
+        .cast(pl.String)
+        + " %",
+    ).rename(AGENCY_COLUMNS, strict=False)
 
 
 def scenario_table(scenario: Scenario, run: RunResult) -> pl.DataFrame:
     rows = [
         ("schemes", ", ".join(scenario.system.schemes)),
         ("memoranda", ", ".join(scenario.system.memoranda)),
-        ("scheme in place", str(scenario.system.in_place)),
+        ("scheme in place", "yes" if scenario.system.in_place else "no"),
         ("start", scenario.world.start.isoformat()),
         ("city (prefecture code)", scenario.world.city),
         (
@@ -172,6 +185,7 @@ def scenario_table(scenario: Scenario, run: RunResult) -> pl.DataFrame:
         ),
         ("error scale", str(scenario.errors.scale)),
         ("family association effect (study only)", str(scenario.family.association_effect)),
+        ("enforcement attention model (study only)", scenario.attention.mode),
         (
             "records still in agencies' pipelines at the end",
             f"{int(run.metrics['monthly']['pending'][-1]):,}"

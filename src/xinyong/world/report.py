@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from xinyong.world.report_captions import MONTH_COLUMNS, SHOWS, found
+
 FIGURES = (
     ("grades", "Score and grade distribution over time"),
     ("lists", "List sizes over time"),
@@ -58,6 +60,21 @@ def _integers(*axes: Any) -> None:
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 
 
+def _months(ax: Any, frame: pl.DataFrame) -> None:
+    """Calendar months (YYYY-MM, from the frame's ``label``) on the x axis."""
+    if not frame.height or "label" not in frame.columns:
+        return
+    pairs = frame.select("month", "label").unique().sort("month")
+    step = max(1, pairs.height // 12)
+    ax.set_xticks(pairs["month"].to_list()[::step], pairs["label"].to_list()[::step])
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.set_xlabel("month end")
+
+
+def _legend_outside(ax: Any) -> None:
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+
+
 def _empty(ax: Any, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
     ax.set_xticks([])
@@ -65,67 +82,92 @@ def _empty(ax: Any, text: str) -> None:
 
 
 def fig_grades(metrics: Mapping[str, pl.DataFrame], final_scores: Mapping[str, np.ndarray]) -> str:
+    """Small multiples (one linear panel per grade: % of adults), and the scores at the
+    end of those whose score moved from the base."""
     plt = _plt()
     grades = metrics["grades"]
     schemes = grades["scheme"].unique(maintain_order=True).to_list() if grades.height else []
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    left, right = axes
     if not schemes:
-        _empty(left, "no scored scheme")
-        _empty(right, "no scores")
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        _empty(axes[0], "no scored scheme")
+        _empty(axes[1], "no scores")
         return _png(fig)
     name = schemes[0]
     g = grades.filter(pl.col("scheme") == name)
-    wide = g.pivot(on="grade", index="month", values="residents", sort_columns=False).sort("month")
-    months = wide["month"].to_numpy()
     order = g.sort("rank")["grade"].unique(maintain_order=True).to_list()
-    total = np.maximum(wide.select(order).to_numpy().sum(axis=1), 1)
-    for grade in order:
-        share = wide[grade].to_numpy() / total * 100
-        left.plot(months, share, marker="o", ms=3, label=grade)
-    left.set_yscale("symlog", linthresh=0.1)
-    left.set_xlabel("month")
-    left.set_ylabel("% of adult residents (symmetric log scale)")
-    left.set_title(f"{name}: adult residents by grade")
-    left.legend(ncols=len(order), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    months = g.select("month", "label").unique().sort("month")
+    total = g.group_by("month").agg(pl.col("residents").sum().alias("total"))
+    g = g.join(total, on="month").with_columns(
+        share=pl.col("residents") / pl.max_horizontal(pl.col("total"), pl.lit(1)) * 100
+    )
+    cols = len(order) + 1
+    fig, axes = plt.subplots(1, cols, figsize=(min(2.2 * cols, 14), 3.2))
+    for ax, grade in zip(axes[:-1], order, strict=True):
+        sel = g.filter(pl.col("grade") == grade).sort("month")
+        ax.plot(sel["month"], sel["share"], marker="o", ms=2.5, color="#4c72b0")
+        ax.set_title(f"grade {grade}", fontsize=9)
+        ax.set_ylim(bottom=0)
+        _months(ax, months)
+        ax.set_xlabel("")
+    axes[0].set_ylabel(f"{name}: % of adults")
+    right = axes[-1]
     scores = final_scores.get(name)
-    if scores is not None and np.isfinite(scores).any():
-        s = scores[np.isfinite(scores)]
-        right.hist(s, bins=60, color="#4c72b0", log=True)
+    finite = scores[np.isfinite(scores)] if scores is not None else np.zeros(0)
+    if finite.size:
+        base = float(np.median(finite))
+        moved = finite[finite != base]
+        if moved.size:
+            right.hist(moved, bins=30, color="#4c72b0")
+        else:
+            _empty(right, "nobody's score moved")
+        at_base = int((finite == base).sum())
+        right.set_title(f"scores at the end\n(not shown: {at_base:,} at {base:g})", fontsize=9)
         right.set_xlabel("score")
-        right.set_ylabel("adult residents (log scale)")
-        right.set_title(f"{name}: scores at the last month end")
+        right.set_ylabel("adults")
     else:
         _empty(right, "no scores")
+    fig.tight_layout()
     return _png(fig)
 
 
 def fig_lists(metrics: Mapping[str, pl.DataFrame]) -> str:
+    """Small multiples: one panel per list, each on its own scale."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(10, 3.6))
     lists = metrics["lists"]
     if not lists.height:
+        fig, ax = plt.subplots(figsize=(10, 3.6))
         _empty(ax, "no lists")
         return _png(fig)
-    for key in lists["list"].unique(maintain_order=True).to_list():
+    keys = lists["list"].unique(maintain_order=True).to_list()
+    cols = min(3, len(keys))
+    rows = (len(keys) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.8 * rows), squeeze=False)
+    for ax, key in zip(axes.flat, keys, strict=False):
         sel = lists.filter(pl.col("list") == key).sort("month")
-        line = ax.plot(sel["month"], sel["in_force"], marker="o", ms=3, label=f"{key} (in force)")
-        ax.plot(
-            sel["month"],
-            sel["wrongful"],
-            ls="--",
-            color=line[0].get_color(),
-            label=f"{key} (wrongful)",
-        )
-    ax.set_xlabel("month")
-    ax.set_ylabel("subjects")
-    ax.set_title("Subjects on each list at each month end")
-    ax.legend(fontsize=8)
-    _integers(ax)
+        ax.plot(sel["month"], sel["in_force"], marker="o", ms=2.5, label="on the list")
+        ax.plot(sel["month"], sel["wrongful"], ls="--", label="of whom wrongfully")
+        ax.set_title(key, fontsize=9)
+        if not sel["in_force"].to_numpy().any():
+            ax.text(0.5, 0.5, "nobody on this list", ha="center", transform=ax.transAxes)
+        ax.set_ylim(bottom=0, top=max(1, int(sel["in_force"].to_numpy().max())) * 1.15)
+        _months(ax, sel)
+        _integers_y(ax)
+    for ax in list(axes.flat)[len(keys) :]:
+        ax.axis("off")
+    axes[0][0].set_ylabel("subjects")
+    _legend_outside(axes[0][-1] if len(keys) >= cols else axes[0][0])
+    fig.tight_layout()
     return _png(fig)
 
 
+def _integers_y(ax: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def fig_gates(metrics: Mapping[str, pl.DataFrame]) -> str:
+    """Denials per 1,000 attempts at each gate (wrongful ones hatched), and benefits."""
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [3, 2]})
     gates = metrics["gates"]
@@ -142,27 +184,35 @@ def fig_gates(metrics: Mapping[str, pl.DataFrame]) -> str:
     denying = total.filter(pl.col("deny") > 0).sort("deny")
     if denying.height:
         y = np.arange(denying.height)
-        wrong = denying["wrongful_deny"].to_numpy()
-        right = denying["deny"].to_numpy() - wrong
-        per = denying["deny"].to_numpy() / np.maximum(denying["attempts"].to_numpy(), 1) * 1000
+        per = 1000 / np.maximum(denying["attempts"].to_numpy(), 1)
+        wrong = denying["wrongful_deny"].to_numpy() * per
+        right = denying["deny"].to_numpy() * per - wrong
         axes[0].barh(y, right, color="#c44e52", label="denied")
         axes[0].barh(y, wrong, left=right, color="#dd8452", hatch="//", label="denied wrongfully")
-        labels = [f"{g}  ({p:.1f} per 1,000)" for g, p in zip(denying["gate"], per, strict=True)]
-        axes[0].set_yticks(y, labels)
-        axes[0].legend(fontsize=8, loc="lower right")
+        labels = [
+            f"{g}\n({int(d):,} of {int(a):,} attempts)"
+            for g, d, a in zip(denying["gate"], denying["deny"], denying["attempts"], strict=True)
+        ]
+        axes[0].set_yticks(y, labels, fontsize=8)
+        axes[0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(0.0, -0.18), ncols=2)
     else:
         _empty(axes[0], "nobody was denied")
-    axes[0].set_xlabel("denials over the run (per 1,000 attempts in brackets)")
+    axes[0].set_xlabel("denials per 1,000 attempts over the run")
     axes[0].set_title("Denials per gate")
     rewarding = total.filter(pl.col("benefit") > 0).sort("benefit")
     if rewarding.height:
         y = np.arange(rewarding.height)
         axes[1].barh(y, rewarding["benefit"].to_numpy(), color="#55a868")
-        axes[1].set_yticks(y, rewarding["gate"].to_list())
+        axes[1].set_yticks(y, rewarding["gate"].to_list(), fontsize=8)
+        axes[1].set_xlim(0, max(1, int(rewarding["benefit"].to_numpy().max())) * 1.15)
+        from matplotlib.ticker import MaxNLocator
+
+        axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes[1].set_xlabel("benefits given over the run")
     else:
         _empty(axes[1], "no benefits given")
-    axes[1].set_xlabel("benefits over the run")
     axes[1].set_title("Benefits per gate")
+    fig.tight_layout()
     return _png(fig)
 
 
@@ -203,18 +253,18 @@ def fig_wrongful(metrics: Mapping[str, pl.DataFrame]) -> str:
             v = per[col].to_numpy().astype(float)
             axes[0].bar(per["month"], v, bottom=bottom, color=colour, label=label)
             bottom += v
-        axes[0].legend(fontsize=8, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+        axes[0].legend(fontsize=8, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.32))
     else:
         _empty(axes[0], "no black lists")
-    axes[0].set_xlabel("month")
     axes[0].set_ylabel("subjects")
     axes[0].set_title("Wrongfully on a black list, by kind of data error")
     if monthly.height:
         axes[1].bar(monthly["month"], monthly["wrongful_denials"], color="#dd8452")
-    axes[1].set_xlabel("month")
     axes[1].set_ylabel("denials")
     axes[1].set_title("Wrongful denials at gates")
     _integers(axes[0], axes[1])
+    _months(axes[0], monthly)
+    _months(axes[1], monthly)
     return _png(fig)
 
 
@@ -231,11 +281,11 @@ def fig_objections(metrics: Mapping[str, pl.DataFrame]) -> str:
         v = sel["subjects"].to_numpy()
         ax.bar(sel["month"], v, bottom=bottom, label=f"wrongful {reason}")
         bottom = v if bottom is None else bottom + v
-    ax.set_xlabel("month")
     ax.set_ylabel("subjects")
     ax.set_title("Subjects who would need to object (by what the error did to them)")
-    ax.legend(fontsize=8)
+    _legend_outside(ax)
     _integers(ax)
+    _months(ax, obj)
     return _png(fig)
 
 
@@ -259,7 +309,8 @@ padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:.3em .6em;
 text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
-img{max-width:100%}.note{color:#555;font-size:.92em}
+img{max-width:100%}.note{color:#555;font-size:.92em}.wide{overflow-x:auto}
+table{font-size:.9em}
 """
 
 
@@ -274,7 +325,7 @@ def _frame_table(frame: pl.DataFrame) -> str:
         "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
         for row in frame.iter_rows()
     )
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return f"<div class='wide'><table><tr>{head}</tr>{body}</table></div>"
 
 
 def _fmt(v: object) -> str:
@@ -293,8 +344,9 @@ def render(
     notes: list[str],
     tables: Sequence[tuple[str, str, pl.DataFrame]] = (),
 ) -> str:
-    """The report as one HTML string; ``tables`` are (title, note, frame) shown after the
-    month-by-month table."""
+    """The report as one HTML string: how to read it first, then the summary, each figure
+    with a caption (what it shows, and what it found), the month table and ``tables``
+    (title, note, frame)."""
     figs = figures(metrics, final_scores)
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -303,41 +355,27 @@ def render(
         "<p class='note'>Synthetic data only: every person and organisation here is made "
         "up. The engine scores each subject on that subject's own records; errors are "
         "counted against the world's ground truth, which the engine never sees.</p>",
-        "<h2>Summary</h2>",
-        _table(summary),
     ]
+    if notes:
+        parts.append("<h2>How to read this</h2><ul>")
+        parts.extend(f"<li>{html.escape(n)}</li>" for n in notes)
+        parts.append("</ul>")
+    parts += ["<h2>Summary</h2>", _table(summary)]
     for fid, caption in FIGURES:
         parts.append(f"<h2 id='{fid}'>{html.escape(caption)}</h2>")
+        text = f"{SHOWS.get(fid, '')} {found(fid, metrics)}".strip()
+        parts.append(f"<p class='note'>{html.escape(text)}</p>")
         parts.append(f"<img alt='{html.escape(caption)}' src='{figs[fid]}'>")
     monthly = metrics.get("monthly")
     if monthly is not None and monthly.height:
-        cols = [
-            c
-            for c in (
-                "label",
-                "true_events",
-                "records_ingested",
-                "erroneous_ingested",
-                "black_listed",
-                "wrongful_listed",
-                "gate_attempts",
-                "denials",
-                "wrongful_denials",
-                "objections_needed",
-            )
-            if c in monthly.columns
-        ]
+        cols = [c for c in MONTH_COLUMNS if c in monthly.columns]
         parts.append("<h2>Month by month</h2>")
-        parts.append(_frame_table(monthly.select(cols)))
+        parts.append(_frame_table(monthly.select(cols).rename(MONTH_COLUMNS, strict=False)))
     for title_, note, frame in tables:
         parts.append(f"<h2>{html.escape(title_)}</h2>")
         if note:
             parts.append(f"<p class='note'>{html.escape(note)}</p>")
         parts.append(_frame_table(frame))
-    if notes:
-        parts.append("<h2>How to read this</h2><ul>")
-        parts.extend(f"<li>{html.escape(n)}</li>" for n in notes)
-        parts.append("</ul>")
     parts.append("</body></html>")
     return "\n".join(parts)
 

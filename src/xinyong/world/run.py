@@ -18,7 +18,7 @@ so the same scenario, population and seed give the same numbers.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +43,10 @@ from xinyong.world.subjects import Subjects
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``."""
+
+Watcher = Callable[["Run"], None]
+"""Called with the run after each month (studies measure people month by month this way;
+a watcher reads the run and must not change it)."""
 
 TRUTH_COLUMNS = ("id", "subject", "true_subject", "truth", "kind", "agency", "occurred", "recorded")
 
@@ -130,6 +134,8 @@ class Run:
         self.truth: list[pl.DataFrame] = []
         self.decisions: list[pl.DataFrame] = []
         self.months = 0
+        self.events = behaviour.empty_events()  # this month's true events
+        self.watchers: list[Watcher] = []
         self.pending = self._backlog()
 
     def _rng(self, m: int, stage: int) -> np.random.Generator:
@@ -196,11 +202,18 @@ class Run:
         mods = Modifiers.of(sc, subjects, state, m)
         court_events = self.courts.step(self._rng(m, 2), m, t0, t1, ages, mods)
         all_events = pl.concat([events, court_events])
+        self.events = all_events
         self.clock.lap("behaviour")
-        # 3. agencies report; 4. what was recorded this month is ingested
+        # 3. agencies report (an attention model, when on, moves one agency's coverage);
+        # 4. what was recorded this month is ingested
+        attention = self.reporting.attention
+        if attention.on:
+            attention.begin_month()
         reported = self.reporting.report(
             self._rng(m, 3), all_events, self.courts.cases, ages, label.replace("-", ""), t0, t1
         )
+        if attention.on:
+            attention.observe(reported, self.reporting.last_true_zone)
         self.pending, due = _due(pl.concat([self.pending, reported]), t1)
         self.clock.lap("agencies")
         self._ingest(due, t1)
@@ -223,6 +236,8 @@ class Run:
         )
         self.clock.lap("metrics")
         self.months += 1
+        for watch in self.watchers:
+            watch(self)
 
     def result(self) -> RunResult:
         view, clean, system = self.view, self.clean, self.system
@@ -254,11 +269,14 @@ def run_world(
     seed: int | None = None,
     known_categories: frozenset[str] | None = None,
     progress: Progress | None = None,
+    watchers: Sequence[Watcher] = (),
 ) -> RunResult:
     """Run ``population`` under ``scenario`` for ``months`` (default: the scenario's),
-    ingesting through ``system`` (whose store should start empty)."""
+    ingesting through ``system`` (whose store should start empty); each of ``watchers`` is
+    called after every month."""
     months = scenario.world.months if months is None else months
     run = Run(scenario, population, system, seed=seed, known_categories=known_categories)
+    run.watchers.extend(watchers)
     for m in range(months):
         run.step()
         if progress is not None:

@@ -212,6 +212,16 @@ class Family(Strict):
     association_effect: Annotated[float, Field(ge=0.0)]
 
 
+class Attention(Strict):
+    mode: Literal["off", "proportional", "hotspot", "independent"]
+    agency: str
+    zones: Annotated[int, Field(ge=2, le=20)]
+    first_zone_share: Share
+    prior_detections: Positive
+    hotspot_share: Share
+    first_zone_rate: Positive
+
+
 class Errors(Strict):
     scale: Annotated[float, Field(ge=0.0)]
 
@@ -234,6 +244,16 @@ class Scenario(Strict):
     history: History
     family: Family
     errors: Errors
+    # Optional so that worlds saved before it existed still load (off, as in default.toml).
+    attention: Attention = Attention(
+        mode="off",
+        agency="traffic_officer",
+        zones=2,
+        first_zone_share=0.55,
+        prior_detections=20.0,
+        hotspot_share=0.8,
+        first_zone_rate=1.0,
+    )
     system: System
 
     @model_validator(mode="after")
@@ -246,6 +266,8 @@ class Scenario(Strict):
         for i, p in enumerate(self.purchases):
             if p.agency not in names:
                 raise ValueError(f"purchases[{i}] ({p.id}): unknown agency {p.agency!r}")
+        if self.attention.mode != "off" and self.attention.agency not in names:
+            raise ValueError(f"attention.agency: unknown agency {self.attention.agency!r}")
         if self.courts.agency not in names:
             raise ValueError(f"courts.agency: unknown agency {self.courts.agency!r}")
         ids = [e.id for e in self.events] + [p.id for p in self.purchases]

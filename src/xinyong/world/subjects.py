@@ -36,6 +36,8 @@ class Subjects:
     borrower: BoolArray
     head: BoolArray
     is_org: BoolArray
+    district: IntArray  # index into ``districts``
+    districts: tuple[str, ...]  # the district codes present, sorted
 
     @classmethod
     def of(cls, population: Population) -> Subjects:
@@ -54,6 +56,10 @@ class Subjects:
                 np.full(o.height, np.datetime64("NaT"), dtype="datetime64[D]"),
             )
         )
+        codes = pl.concat([r["district"].cast(pl.String), o["district"].cast(pl.String)])
+        districts = tuple(sorted(codes.unique().to_list()))
+        lookup = {d: i for i, d in enumerate(districts)}
+        district = codes.replace_strict(lookup, return_dtype=pl.Int64).to_numpy()
         return cls(
             n_residents=n_res,
             n=n,
@@ -69,6 +75,8 @@ class Subjects:
             borrower=np.concatenate((r["borrower"].to_numpy(), pad_b)),
             head=np.concatenate(((r["role"].cast(pl.String) == "head").to_numpy(), pad_b)),
             is_org=np.concatenate((np.zeros(n_res, dtype=bool), np.ones(o.height, dtype=bool))),
+            district=district.astype(np.int64),
+            districts=districts,
         )
 
     @property

@@ -15,6 +15,7 @@ from xinyong.drivers.cli import (
     objections_cmd,
     schemes_cmd,
     spark_cmd,
+    study_cmd,
 )
 from xinyong.drivers.cli.ingest_cmd import ingest_command
 from xinyong.drivers.cli.repair_cmd import app as repair_app
@@ -51,6 +52,7 @@ app.command("notices")(objections_cmd.notices_command)
 app.add_typer(spark_cmd.app, name="spark", help="Rescore on Apache Spark.")
 app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
 app.command("demo")(demo_command)
+app.command("study")(study_cmd.study_command)
 app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
 app.command("test")(cases_command)
 app.command("audit")(audit_cmd.audit_command)
