@@ -32,7 +32,8 @@ from xinyong.core.schemes.lists import (
     ScoreEntry,
     ThresholdEntry,
 )
-from xinyong.core.timeutil import Duration, iso
+from xinyong.core.schemes.population import not_covered
+from xinyong.core.timeutil import Duration, china_day, iso
 
 AgeOn = Callable[[str, date], int | None]
 """Age in whole years of a subject on a day, or None when the subject is not a person."""
@@ -281,7 +282,7 @@ def _excluded(
         if ex.detail_values and detail not in ex.detail_values:
             continue
         if ex.kind == "minor":
-            age = age_on(listing.subject, listing.occurred_at.date())
+            age = age_on(listing.subject, china_day(listing.occurred_at))
             if age is not None and age < 18:
                 return NotListed(
                     lst.id, listing.id, f"{ex.description} (age {age})", ex.legal_basis
@@ -310,7 +311,7 @@ def threshold_entries(
         for e in effective
         if e.record.category in entry.categories
         and e.record.occurred_at <= at
-        and e.record.occurred_at.date() >= first_day
+        and china_day(e.record.occurred_at) >= first_day
     ]
     hits.sort(key=lambda e: (e.record.occurred_at, e.record.id))
     count = entry.count.value
@@ -414,9 +415,11 @@ def list_entries(
     Grade/score entries need the subject's ``score``/``grade`` at ``at`` (from the scorer).
     """
     known_at = at if known_at is None else known_at
-    version = scheme.version_at(at.date())
+    version = scheme.version_on(at)
     if version is None:
         return [], []
+    if not_covered(scheme.meta.covers, subject, china_day(at)) is not None:
+        return [], []  # outside the population the scheme covers: on none of its lists
     effective, _ = resolve([r for r in records if r.subject == subject], known_at)
     out: list[ListEntry] = []
     refused: list[NotListed] = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from xinyong.core.evaluate import SubjectView, evaluate_subject
@@ -32,7 +32,7 @@ from xinyong.core.scoring.explanation import (
     decided_by_from_dict,
 )
 from xinyong.core.scoring.result import Item, ScoreResult
-from xinyong.core.timeutil import iso, parse_instant
+from xinyong.core.timeutil import day_start, iso, parse_instant
 
 STATE_KINDS = ("grade", "score")
 """Causes of list entries that hold while a condition holds (their ``since`` is the moment)."""
@@ -57,7 +57,7 @@ def horizon(
     rules: dict[str, list[Any]] = {}
     for scheme in schemes.values():
         for v in scheme.versions:
-            start = datetime.combine(v.effective_from, datetime.min.time(), UTC)
+            start = day_start(v.effective_from)
             if start > at:
                 add(start)
             for r in getattr(v, "rules", []):

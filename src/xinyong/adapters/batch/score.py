@@ -39,8 +39,9 @@ from xinyong.core.schemes.model import (
     ScorecardVersion,
     TiersVersion,
 )
+from xinyong.core.schemes.population import not_covered
 from xinyong.core.scoring.engine import version_in_force
-from xinyong.core.timeutil import Duration
+from xinyong.core.timeutil import Duration, china_day, day_start
 
 Engine = Literal["auto", "in-memory", "streaming"]
 
@@ -143,7 +144,7 @@ def compile_scheme(scheme: AnyScheme, current: Any, at_us: int) -> Tables:
         | {c for o in getattr(current, "overrides", []) for c in o.categories}
     )
     starts = [
-        instant_us(datetime.combine(v.effective_from, datetime.min.time(), UTC))
+        instant_us(day_start(v.effective_from))  # 00:00 in China (Asia/Shanghai)
         for v in scheme.versions
     ]
     t = Tables(categories, starts)
@@ -386,4 +387,22 @@ def population_plan(
         alive = alive & (pl.col(ENDS).is_null() | (pl.col(ENDS) > at_us))
     rows = _per_record(lf.with_columns(alive.alias("_alive")), t, current, at_us, df.height)
     totals = rows.group_by("subject").agg(_aggregations(t, current))
-    return _finish(totals, current, t)
+    return _covered(_finish(totals, current, t), scheme, at)
+
+
+def _covered(lf: pl.LazyFrame, scheme: AnyScheme, at: datetime) -> pl.LazyFrame:
+    """Subjects outside the population the scheme covers get no score, grade or factors
+    (as :func:`score_subject`): the one check per subject, not per record."""
+    pop = scheme.meta.covers
+    if pop is None or (pop.persons and pop.organisations and pop.min_age is None):
+        return lf
+    day = china_day(at)
+
+    def inside(subject: str) -> bool:
+        return not_covered(pop, str(subject), day) is None
+
+    ok = pl.col("subject").map_elements(inside, return_dtype=pl.Boolean)
+    cols = [c for c in lf.collect_schema().names() if c != "subject"]
+    return lf.with_columns(ok.alias("_in")).select(
+        "subject", *(pl.when(pl.col("_in")).then(pl.col(c)).alias(c) for c in cols)
+    )

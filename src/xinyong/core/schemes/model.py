@@ -14,7 +14,7 @@ from the version in force at the moment scored.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -23,6 +23,8 @@ from pydantic import Field, StrictInt, TypeAdapter, ValidationError, model_valid
 from xinyong.core.errors import SchemeError
 from xinyong.core.schemes.lists import ListDef
 from xinyong.core.schemes.params import Confidence, DurationField, IntParam, Param, Strict
+from xinyong.core.schemes.population import Population
+from xinyong.core.timeutil import china_day
 
 
 class Source(Strict):
@@ -41,6 +43,8 @@ class Meta(Strict):
     sources: list[Source]
     excluded_by_policy: list[str] = []
     """Parts of the real scheme deliberately not implemented, and why (e.g. speech)."""
+    covers: Population | None = None
+    """Whom the scheme applies to (None: every valid subject)."""
 
 
 class Rule(Strict):
@@ -203,8 +207,13 @@ class SchemeBase(Strict):
     def name(self) -> str:
         return self.meta.name
 
+    def version_on(self, t: datetime) -> Any:
+        """The version in force at instant ``t``: on its calendar day in China."""
+        return self.version_at(china_day(t))
+
     def version_at(self, day: date) -> Any:
-        """The version in force on ``day`` (the latest whose effective_from is not after it)."""
+        """The version in force on ``day``, a Chinese calendar date (the latest whose
+        effective_from is not after it)."""
         versions: list[Any] = getattr(self, "versions")  # noqa: B009
         current = None
         for v in versions:

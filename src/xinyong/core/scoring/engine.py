@@ -17,16 +17,18 @@ Semantics (the batch scorer in ``adapters/batch`` implements exactly these):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from xinyong.core.errors import XinyongError
 from xinyong.core.records import Effective, Record, Voided, resolve
 from xinyong.core.schemes.model import AnyScheme
+from xinyong.core.schemes.population import not_covered
 from xinyong.core.scoring.grading import round_half_up_div
 from xinyong.core.scoring.result import Item, ScoreResult
-from xinyong.core.scoring.scorers import SCORERS, Scoring
-from xinyong.core.timeutil import iso
+from xinyong.core.scoring.scorers import SCORERS, Scored, Scoring
+from xinyong.core.timeutil import china_day, iso
 
 __all__ = [
     "AnyScheme",
@@ -43,11 +45,11 @@ class NoVersionInForce(XinyongError, ValueError):
 
 
 def version_in_force(scheme: AnyScheme, at: datetime) -> Any:
-    v = scheme.version_at(at.date())
+    v = scheme.version_on(at)
     if v is None:
         first = scheme.versions[0].effective_from
         raise NoVersionInForce(
-            f"scheme {scheme.name!r} has no version in force on {at.date()}; "
+            f"scheme {scheme.name!r} has no version in force on {china_day(at)} (China); "
             f"its first version starts on {first}"
         )
     return v
@@ -63,7 +65,7 @@ def contributions(
         r = e.record
         if r.occurred_at > at:
             continue
-        v = scheme.version_at(r.occurred_at.date())
+        v = scheme.version_on(r.occurred_at)
         if v is None:
             ignored.append(_ignored(r, "occurred before the scheme's first version"))
             continue
@@ -151,7 +153,14 @@ def score_subject(
     mine = [r for r in records if r.subject == subject]
     effective, voided = resolve(mine, known_at)
     counted, ignored = contributions(scheme, effective, voided, at)
-    scored = SCORERS[type(scheme)](Scoring(scheme, version, effective, counted, at))
+    outside = not_covered(scheme.meta.covers, subject, china_day(at))
+    if outside is not None:
+        # outside the population: nothing counts, no score, no grade (so no grade list)
+        ignored = [replace(i, points=0, counted=False, note=outside) for i in [*counted, *ignored]]
+        counted = []
+        scored = Scored(None, None, None, None)
+    else:
+        scored = SCORERS[type(scheme)](Scoring(scheme, version, effective, counted, at))
     return ScoreResult(
         subject=subject,
         scheme=scheme.name,
@@ -168,4 +177,6 @@ def score_subject(
         adjustments=scored.adjustments,
         factors=scored.factors,
         unverified=scheme.unverified(),
+        covers=scheme.meta.covers.describe() if scheme.meta.covers else "",
+        not_scored=outside,
     )
