@@ -277,7 +277,14 @@ def test_other_unverified_parameters_are_flagged() -> None:
 
 def test_spc_list_terms_removals_and_objection() -> None:
     s = preset("spc-defaulters")
-    (lst,) = s.versions[0].lists
+    assert [str(v.effective_from) for v in s.versions] == ["2013-10-01", "2017-05-01"]
+    (old,) = s.versions[0].lists
+    (old_entry,) = old.entries
+    assert isinstance(old_entry, RecordEntry)
+    assert str(old_entry.term) == UNTIL_REMOVAL
+    assert old.extension is None
+    assert {rm.event for rm in old.removals} == {"performance", "settlement", "enforcement-ended"}
+    (lst,) = s.versions[1].lists
     assert (lst.id, lst.polarity) == ("dishonest-defaulters", "black")
     (entry,) = lst.entries
     assert isinstance(entry, RecordEntry)
@@ -288,6 +295,7 @@ def test_spc_list_terms_removals_and_objection() -> None:
     }
     assert lst.extension is not None
     assert (lst.extension.min_years, lst.extension.max_years) == (1, 3)
+    assert str(lst.extension.max_total) == "5y"
     kinds = [(x.kind, tuple(x.categories), tuple(x.detail_values)) for x in lst.exclusions]
     assert ("minor", (), ()) in kinds
     for cat in ("court.security_given", "court.assets_frozen_cover_debt", "court.later_in_order"):

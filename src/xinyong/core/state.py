@@ -25,6 +25,7 @@ from xinyong.core.evaluate import SubjectView, evaluate_subject
 from xinyong.core.lists import ListEntry, NotListed
 from xinyong.core.records import Record
 from xinyong.core.sanctions import Decision, Memorandum, decide, gates_of
+from xinyong.core.schemes.population import coverage_starts
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.core.scoring.explanation import (
     FactorValue,
@@ -56,6 +57,9 @@ def horizon(
     add = out.append
     rules: dict[str, list[Any]] = {}
     for scheme in schemes.values():
+        birthday = coverage_starts(scheme.meta.covers, view.subject)
+        if birthday is not None and day_start(birthday) > at:
+            add(day_start(birthday))  # the subject enters the population the scheme covers
         for v in scheme.versions:
             start = day_start(v.effective_from)
             if start > at:
@@ -202,4 +206,6 @@ def score_result_of(d: Mapping[str, Any], subject: str, at: datetime) -> ScoreRe
         adjustments=[adjustment_from_dict(a) for a in x["adjustments"]],
         factors=[FactorValue.from_dict(f) for f in x["factors"]],
         unverified=d["unverified_parameters"],
+        covers=x.get("covers", ""),
+        not_scored=x.get("not_scored"),
     )

@@ -86,6 +86,8 @@ class Extension(Strict):
     detail: str = "years"
     min_years: StrictInt = 1
     max_years: StrictInt = 3
+    max_total: DurationField | None = None
+    """The longest an entry may last in all, from the listing (e.g. 5y = 2 + 3)."""
     legal_basis: str
     description: str = ""
 

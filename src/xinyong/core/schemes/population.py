@@ -57,7 +57,9 @@ def _kind_and_birth(subject: str) -> tuple[str, date | None]:
 
 
 def not_covered(pop: Population | None, subject: str, day: date) -> str | None:
-    """Why ``subject`` is outside ``pop`` on ``day`` (a Chinese calendar date), or None."""
+    """Why ``subject`` is outside ``pop`` on ``day`` (a Chinese calendar date), or None.
+
+    The reason does not name ``day``: it holds unchanged until the subject's birthday."""
     if pop is None:
         return None
     from xinyong.core.codes.resident import years_between
@@ -70,11 +72,12 @@ def not_covered(pop: Population | None, subject: str, day: date) -> str | None:
     if kind == "person" and pop.min_age is not None:
         if born is None:
             return "not covered: the age cannot be read from the identity number"
-        age = years_between(born, day)
-        if age < pop.min_age.value:
+        if years_between(born, day) < pop.min_age.value:
+            # no moment in the text, so that a stored state stays valid until the birthday
+            turns = coverage_starts(pop, subject)
             return (
-                f"not scored: under {pop.min_age.value} on {day.isoformat()} (age {age}, "
-                f"born {born.isoformat()}); the scheme covers {pop.describe()}"
+                f"not scored: under {pop.min_age.value} (born {born.isoformat()}; turns "
+                f"{pop.min_age.value} on {turns} in China); the scheme covers {pop.describe()}"
             )
     return None
 
