@@ -8,8 +8,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from xinyong.core.errors import XinyongError
-from xinyong.core.evaluate import SubjectView, age_on, check_gate, evaluate_subject
+from xinyong.core.evaluate import (
+    SubjectView,
+    age_on,
+    check_gate,
+    evaluate_subject,
+    linked_units,
+)
 from xinyong.core.lists import ListEntry, list_entries
+from xinyong.core.records import Record
 from xinyong.core.sanctions import Decision, Memorandum, gates_of
 from xinyong.core.scoring.engine import AnyScheme, score_subject
 from xinyong.core.scoring.result import ScoreResult
@@ -36,8 +43,15 @@ class Engine:
     def view(self, subject: str, at: datetime, known_at: datetime | None = None) -> SubjectView:
         if self.state is not None and (known_at is None or known_at == at):
             return self.state.view(subject, at)
-        records = self.store.records_for(subject)
-        return evaluate_subject(self.schemes, subject, records, at, known_at)
+        return evaluate_subject(self.schemes, subject, self._file(subject), at, known_at)
+
+    def _file(self, subject: str) -> list[Record]:
+        """The subject's records, and those of organisations a role record of theirs names
+        (role-bound gates: Provisions on Restricting High Consumption art. 3 para. 2)."""
+        records = list(self.store.records_for(subject))
+        for unit in sorted(linked_units(records)):
+            records.extend(self.store.records_for(unit))
+        return records
 
     def score(
         self, subject: str, scheme: AnyScheme, at: datetime, known_at: datetime | None = None
@@ -69,4 +83,9 @@ class Engine:
             raise UnknownGate(
                 f"no gate {gate!r} in the memoranda loaded; known gates: {', '.join(sorted(gates))}"
             )
+        if any(m.binds_roles is not None for m in self.memoranda):
+            records = self._file(subject)
+            if linked_units(records):  # the live state holds no organisation's entries
+                view = evaluate_subject(self.schemes, subject, records, at, known_at)
+                return check_gate(self.memoranda, view, gate)
         return check_gate(self.memoranda, self.view(subject, at, known_at), gate)

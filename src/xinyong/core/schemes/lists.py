@@ -142,3 +142,6 @@ class ListDef(Strict):
     removals: list[Removal] = []
     published_fields: list[str] = []
     objection: Objection
+    role_categories: list[str] = []
+    """Categories of role records that link a person to a listed unit (e.g. registry.role):
+    never an entry of the person; memoranda that bind roles read them at gates."""

@@ -170,6 +170,13 @@ def check_command(
         if "list_entry" in d:
             e = d["list_entry"]
             out.print(f"  list {e['list']} since {e['since']} until {e['until'] or 'removal'}")
+        if "through_role" in d:
+            r = d["through_role"]
+            out.print(
+                f"  entry of {r['unit']}, binding you as {r['role']} (record {r['record_id']}, "
+                f"since {r['since']}): {r['rule']}; you are not listed yourself",
+                highlight=False,
+            )
             out.print(f"  to object: {d['how_to_object']['how']} ({d['how_to_object']['body']})")
 
 
