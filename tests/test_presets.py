@@ -501,3 +501,33 @@ description = "no trains"
 def test_an_unknown_preset_lists_the_available_ones() -> None:
     with pytest.raises(SchemeError, match=r"no preset scheme 'toy'; presets: .*rongcheng"):
         preset("toy")
+
+
+def test_suining_base_in_four_parts_shown_in_the_explanation() -> None:
+    from datetime import UTC, datetime
+
+    from factories import make_record
+    from xinyong.core.scoring.engine import score_subject
+
+    s = preset("suining-2010")
+    v = s.versions[-1]
+    assert [(p.id, p.base.value) for p in v.parts] == [
+        ("commercial-service", 150),
+        ("social-service", 120),
+        ("social-management", 530),
+        ("special", 200),
+    ]
+    assert [b.grade for b in v.bands] == ["A", "B", "C", "D"]
+    for i in range(len(v.bands) - 1):
+        assert f"versions[0].bands[{i}].min" in s.unverified()
+    subject = "320324197809220352"
+    rec = make_record(
+        subject=subject,
+        category="civic.national_commendation",
+        occurred_at="2010-04-01",
+        recorded_at="2010-04-02",
+    )
+    r = score_subject(s, subject, [rec], datetime(2010, 5, 1, tzinfo=UTC))
+    parts = {f.id: (f.base, f.points, f.value) for f in r.factors}
+    assert parts["special"] == (200, 100, 300)
+    assert sum(v[2] for v in parts.values()) == r.score == 1100

@@ -296,11 +296,11 @@ def _score(current: Any, t: Tables) -> list[pl.Expr]:
         for tr in reversed(current.tiers):
             cond = pl.lit(True)
             if tr.negative_at_least is not None:
-                cond = cond & (neg >= tr.negative_at_least)
+                cond = cond & (neg >= tr.negative_at_least.value)
             if tr.negative_at_most is not None:
-                cond = cond & (neg <= tr.negative_at_most)
+                cond = cond & (neg <= tr.negative_at_most.value)
             if tr.positive_at_least is not None:
-                cond = cond & (pos >= tr.positive_at_least)
+                cond = cond & (pos >= tr.positive_at_least.value)
             tier = pl.when(cond).then(pl.lit(tr.name)).otherwise(tier)
         return [pl.lit(None, dtype=pl.Int64).alias("score"), tier.cast(pl.String).alias("_tier")]
     if isinstance(current, PointsVersion):

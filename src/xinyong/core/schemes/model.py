@@ -57,7 +57,8 @@ class Rule(Strict):
     cap: IntParam | None = None
     """Largest total (in absolute value) this category may contribute at one time."""
     factor: str | None = None
-    """Scorecards only: the factor the points go to (per mille of that factor)."""
+    """Scorecards: the factor the points go to (per mille of that factor). Points schemes
+    with ``parts``: the part of the base the points go to."""
     legal_basis: str
     description: str
     source: str | None = None
@@ -100,9 +101,9 @@ class Factor(Strict):
 
 class Tier(Strict):
     name: str
-    negative_at_least: StrictInt | None = None
-    negative_at_most: StrictInt | None = None
-    positive_at_least: StrictInt | None = None
+    negative_at_least: IntParam | None = None
+    negative_at_most: IntParam | None = None
+    positive_at_least: IntParam | None = None
     description: str = ""
 
 
@@ -159,10 +160,33 @@ class Graded(VersionBase):
         return self
 
 
+class Part(Strict):
+    """A part of a points scheme's base (e.g. Suining's four areas of 150/120/530/200)."""
+
+    id: str
+    title: str
+    base: IntParam
+
+
 class PointsVersion(Graded):
     base: IntParam
     floor: StrictInt | None = None
     ceiling: StrictInt | None = None
+    parts: list[Part] = []
+    """The base split into parts; each rule then names its part in ``factor``."""
+
+    @model_validator(mode="after")
+    def _parts(self) -> PointsVersion:
+        if not self.parts:
+            return self
+        total = sum(p.base.value for p in self.parts)
+        if total != self.base.value:
+            raise ValueError(f"parts: their bases add up to {total}, not base {self.base.value}")
+        ids = {p.id for p in self.parts}
+        for i, r in enumerate(self.rules):
+            if r.factor not in ids:
+                raise ValueError(f"rules[{i}].factor: {r.factor!r} is not a part: {sorted(ids)}")
+        return self
 
     @model_validator(mode="after")
     def _floor_below_ceiling(self) -> PointsVersion:
