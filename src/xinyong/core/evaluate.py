@@ -13,6 +13,7 @@ from typing import Any
 
 from xinyong.core.lists import ListEntry, NotListed, list_entries
 from xinyong.core.records import Record, resolve
+from xinyong.core.review import DEFAULT_HOLDS, ReviewHold
 from xinyong.core.roles import ROLE_CATEGORY, RoleLink, role_links
 from xinyong.core.sanctions import Decision, Memorandum, decide
 from xinyong.core.scoring.engine import AnyScheme, NoVersionInForce, score_subject
@@ -57,6 +58,7 @@ def evaluate_subject(
     records: Sequence[Record],
     at: datetime,
     known_at: datetime | None = None,
+    holds: Sequence[ReviewHold] = DEFAULT_HOLDS,
 ) -> SubjectView:
     """Score and list ``subject`` under each scheme (schemes not yet in force are skipped).
 
@@ -69,7 +71,7 @@ def evaluate_subject(
     refused: list[NotListed] = []
     for name, scheme in schemes.items():
         try:
-            result = score_subject(scheme, subject, mine, at, known_at)
+            result = score_subject(scheme, subject, mine, at, known_at, holds)
         except NoVersionInForce:
             continue
         scores[name] = result

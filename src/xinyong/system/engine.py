@@ -20,6 +20,7 @@ from xinyong.core.records import Record
 from xinyong.core.sanctions import Decision, Memorandum, gates_of
 from xinyong.core.scoring.engine import AnyScheme, score_subject
 from xinyong.core.scoring.result import ScoreResult
+from xinyong.system.catalogue import review_holds
 from xinyong.system.record_store import RecordStore
 from xinyong.system.schemes_io import all_memoranda, all_presets
 
@@ -43,7 +44,9 @@ class Engine:
     def view(self, subject: str, at: datetime, known_at: datetime | None = None) -> SubjectView:
         if self.state is not None and (known_at is None or known_at == at):
             return self.state.view(subject, at)
-        return evaluate_subject(self.schemes, subject, self._file(subject), at, known_at)
+        return evaluate_subject(
+            self.schemes, subject, self._file(subject), at, known_at, review_holds()
+        )
 
     def _file(self, subject: str) -> list[Record]:
         """The subject's records, and those of organisations a role record of theirs names
@@ -59,7 +62,7 @@ class Engine:
         """The subject's score under ``scheme`` and its entries on that scheme's lists,
         from one read of the credit file."""
         records = self.store.records_for(subject)
-        result = score_subject(scheme, subject, records, at, known_at)
+        result = score_subject(scheme, subject, records, at, known_at, review_holds())
         entries, _ = list_entries(
             scheme,
             subject,
@@ -86,6 +89,8 @@ class Engine:
         if any(m.binds_roles is not None for m in self.memoranda):
             records = self._file(subject)
             if linked_units(records):  # the live state holds no organisation's entries
-                view = evaluate_subject(self.schemes, subject, records, at, known_at)
+                view = evaluate_subject(
+                    self.schemes, subject, records, at, known_at, review_holds()
+                )
                 return check_gate(self.memoranda, view, gate)
         return check_gate(self.memoranda, self.view(subject, at, known_at), gate)

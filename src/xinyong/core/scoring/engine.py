@@ -23,6 +23,7 @@ from typing import Any
 
 from xinyong.core.errors import XinyongError
 from xinyong.core.records import Effective, Record, Voided, resolve
+from xinyong.core.review import DEFAULT_HOLDS, ReviewHold, held
 from xinyong.core.schemes.model import AnyScheme
 from xinyong.core.schemes.population import not_covered
 from xinyong.core.scoring.grading import round_half_up_div
@@ -56,14 +57,23 @@ def version_in_force(scheme: AnyScheme, at: datetime) -> Any:
 
 
 def contributions(
-    scheme: AnyScheme, effective: Sequence[Effective], voided: Sequence[Voided], at: datetime
+    scheme: AnyScheme,
+    effective: Sequence[Effective],
+    voided: Sequence[Voided],
+    at: datetime,
+    holds: Sequence[ReviewHold] = DEFAULT_HOLDS,
 ) -> tuple[list[Item], list[Item]]:
-    """Split the subject's records into those that count at ``at`` and those that do not."""
+    """Split the subject's records into those that count at ``at`` and those that do not
+    (records under a review hold never count automatically: :mod:`xinyong.core.review`)."""
     counted: list[Item] = []
     ignored: list[Item] = []
     for e in effective:
         r = e.record
         if r.occurred_at > at:
+            continue
+        on_hold = held(r, list(holds))
+        if on_hold is not None:
+            ignored.append(_ignored(r, on_hold))
             continue
         v = scheme.version_on(r.occurred_at)
         if v is None:
@@ -146,13 +156,15 @@ def score_subject(
     records: Iterable[Record],
     at: datetime,
     known_at: datetime | None = None,
+    holds: Sequence[ReviewHold] = DEFAULT_HOLDS,
 ) -> ScoreResult:
-    """Score ``subject`` under ``scheme`` at ``at`` with what was known at ``known_at``."""
+    """Score ``subject`` under ``scheme`` at ``at`` with what was known at ``known_at``
+    (``holds``: records held for human review, by default the speech offences)."""
     known_at = at if known_at is None else known_at
     version = version_in_force(scheme, at)
     mine = [r for r in records if r.subject == subject]
     effective, voided = resolve(mine, known_at)
-    counted, ignored = contributions(scheme, effective, voided, at)
+    counted, ignored = contributions(scheme, effective, voided, at, holds)
     outside = not_covered(scheme.meta.covers, subject, china_day(at))
     if outside is not None:
         # outside the population: nothing counts, no score, no grade (so no grade list)
