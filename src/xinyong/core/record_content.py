@@ -66,12 +66,13 @@ def _whole(value: object) -> int | None:
 
 
 def content_problems(record: Record) -> list[ContentProblem]:
-    """Every content problem of ``record`` on its own (pure; empty when none)."""
+    """Every content problem of ``record`` on its own (pure; empty when none). A correction
+    is checked like the record whose content it replaces."""
     from xinyong.core.records import Status
 
     out: list[ContentProblem] = []
-    if record.status is not Status.ACTIVE:
-        return out
+    if record.status not in (Status.ACTIVE, Status.CORRECTION):
+        return out  # a revocation or expiry carries no content of its own
     rng = DETAIL_RANGES.get(record.category)
     if rng is not None:
         name, lo, hi, why = rng
@@ -100,8 +101,15 @@ def content_problems(record: Record) -> list[ContentProblem]:
 
 
 def reference_problem(record: Record, referred_category: str) -> str | None:
-    """Why ``record`` may not refer to a record of ``referred_category``, or None."""
-    if record.category in ABOUT_A_LISTING and referred_category != LISTING:
+    """Why ``record`` may not refer to a record of ``referred_category``, or None (only
+    active records: a correction, revocation or expiry refers to the record it amends)."""
+    from xinyong.core.records import Status
+
+    if (
+        record.status is Status.ACTIVE
+        and record.category in ABOUT_A_LISTING
+        and referred_category != LISTING
+    ):
         return (
             f"a {record.category} record is about a listing: refers_to must name a "
             f"{LISTING} record, but names a {referred_category} record"

@@ -149,15 +149,20 @@ def compile_scheme(scheme: AnyScheme, current: Any, at_us: int) -> Tables:
     ]
     t = Tables(categories, starts)
     scorecard = isinstance(current, ScorecardVersion)
-    factors = [f.id for f in current.factors] if scorecard else [None]
+    parts = [p.id for p in getattr(current, "parts", [])]  # points versions with parts
+    factors: list[str | None] = (
+        [f.id for f in current.factors] if scorecard else [*parts] if parts else [None]
+    )
     index: dict[Bucket, int] = {}
     for f in factors:
         index[Bucket(f)] = len(index)
     for v in [None, *scheme.versions]:
         for c in [*categories, None]:
             rule = v.rule_for(c) if v is not None and c is not None else None
-            factor = rule.factor if rule is not None and scorecard else None
-            if rule is None or factor not in factors:
+            factor = rule.factor if rule is not None and (scorecard or parts) else None
+            if parts and factor not in factors:
+                factor = None  # a part the version in force lacks: in the total, in no part
+            if rule is None or (scorecard and factor not in factors):
                 t.points.append(0)
                 t.cut.extend((NEVER, NEVER))
                 t.slot.append(0)
@@ -285,6 +290,7 @@ def _finish(lf: pl.LazyFrame, current: Any, t: Tables) -> pl.LazyFrame:
     scored = lf.with_columns(*_score(current, t))
     grade = _grade(current, pl.col("score")) if isinstance(current, Graded) else pl.col("_tier")
     extra = [FACTOR_PREFIX + f.id for f in getattr(current, "factors", [])]
+    extra += [FACTOR_PREFIX + p.id for p in getattr(current, "parts", [])]
     return scored.select("subject", "score", grade.alias("grade"), *extra)
 
 
@@ -312,7 +318,14 @@ def _score(current: Any, t: Tables) -> list[pl.Expr]:
             score = score.clip(lower_bound=current.floor)
         if current.ceiling is not None:
             score = score.clip(upper_bound=current.ceiling)
-        return [score.alias("score")]
+        cols = [score.alias("score")]
+        for p in current.parts:  # each part: its base plus its (capped) points
+            mine = [_bucket_total(t, i) for i, b in enumerate(t.buckets) if b.factor == p.id]
+            value = pl.lit(p.base.value, dtype=pl.Int64)
+            if mine:
+                value = value + pl.sum_horizontal(mine)
+            cols.append(value.alias(FACTOR_PREFIX + p.id))
+        return cols
     assert isinstance(current, ScorecardVersion)
     values: list[pl.Expr] = []
     weighted: pl.Expr = pl.lit(0, dtype=pl.Int64)
@@ -396,6 +409,8 @@ def _covered(lf: pl.LazyFrame, scheme: AnyScheme, at: datetime) -> pl.LazyFrame:
     pop = scheme.meta.covers
     if pop is None or (pop.persons and pop.organisations and pop.min_age is None):
         return lf
+    if lf.collect_schema()["subject"].is_integer():
+        return lf  # numbered synthetic subjects, not credit codes: no population rule applies
     day = china_day(at)
 
     def inside(subject: str) -> bool:

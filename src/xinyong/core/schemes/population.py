@@ -45,7 +45,10 @@ class Population(Strict):
         return f"{who} ({self.legal_basis})"
 
 
-def _kind_and_birth(subject: str) -> tuple[str, date | None]:
+def _kind_and_birth(subject: str) -> tuple[str | None, date | None]:
+    """("person", birth) / ("organisation", None); (None, None) for a subject that is no
+    credit code at all (only the synthetic batch datasets, which number their subjects:
+    ingest refuses such subjects), to which no population rule applies."""
     from xinyong.core.codes import check
 
     c = check(subject)
@@ -53,7 +56,9 @@ def _kind_and_birth(subject: str) -> tuple[str, date | None]:
         return "person", date.fromisoformat(str(c.fields["birth_date"]))
     if c.kind == "resident":
         return "person", None
-    return "organisation", None
+    if c.kind == "organisation":
+        return "organisation", None
+    return None, None
 
 
 def not_covered(pop: Population | None, subject: str, day: date) -> str | None:

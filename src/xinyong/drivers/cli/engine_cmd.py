@@ -75,6 +75,8 @@ def _render_score(r: ScoreResult) -> None:
         out.print(f"score [bold]{r.score}[/]  grade [bold]{r.grade}[/]", highlight=False)
     elif r.grade is not None:
         out.print(f"tier [bold]{r.grade}[/]", highlight=False)
+    if r.not_scored:
+        out.print(r.not_scored, highlight=False)
     if r.base is not None:
         out.print(f"base {r.base}")
     t = Table("record", "category", "occurred", "points", "counts until")
