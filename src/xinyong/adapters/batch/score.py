@@ -15,6 +15,7 @@ arithmetic is in integers. Corrections, revocations and expiries are applied fir
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -31,6 +32,7 @@ from xinyong.adapters.batch.frame import (
     micros,
 )
 from xinyong.adapters.batch.resolve import EFFECTIVE, ENDS, annotate
+from xinyong.core.review import DEFAULT_HOLDS, ReviewHold
 from xinyong.core.schemes.model import AnyScheme as AnyScheme  # re-exported for the benches
 from xinyong.core.schemes.model import (
     Graded,
@@ -351,6 +353,7 @@ def score_population(
     known_at: datetime | None = None,
     *,
     engine: Engine = "streaming",
+    holds: Sequence[ReviewHold] = DEFAULT_HOLDS,
 ) -> pl.DataFrame:
     """Score every subject of ``frame`` under ``scheme`` at ``at`` (known by ``known_at``).
 
@@ -360,7 +363,7 @@ def score_population(
     column ``factor_<id>`` per factor of the version in force. Exactly what
     :func:`score_subject` gives each subject. Raises ``NoVersionInForce`` like it.
     """
-    return population_plan(scheme, frame, at, known_at).collect(engine=engine)
+    return population_plan(scheme, frame, at, known_at, holds).collect(engine=engine)
 
 
 def population_plan(
@@ -368,6 +371,7 @@ def population_plan(
     frame: pl.DataFrame | pl.LazyFrame,
     at: datetime,
     known_at: datetime | None = None,
+    holds: Sequence[ReviewHold] = DEFAULT_HOLDS,
 ) -> pl.LazyFrame:
     """The lazy query behind :func:`score_population` (to collect, explain or profile).
 
@@ -385,22 +389,38 @@ def population_plan(
         )
     at_us = instant_us(at)
     t = compile_scheme(scheme, current, at_us)
-    needed = list(REQUIRED_COLUMNS)
+    # review holds need the legal basis (frames without it, the synthetic datasets, have none)
+    hold = bool(holds) and "legal_basis" in schema.names()
+    needed = [*REQUIRED_COLUMNS, *(["legal_basis"] if hold else [])]
+    content = ("category", "occurred_at", *(["legal_basis"] if hold else []))
     df = frame.select(needed) if isinstance(frame, pl.DataFrame) else lf.select(needed).collect()
-    resolved = annotate(df, known_at, content=("category", "occurred_at"), keep=())
+    resolved = annotate(df, known_at, content=content, keep=())
     lf = resolved.rows.select(
         "subject",
         micros("occurred_at", schema["occurred_at"]).alias(OCC),
         codes("category", schema["category"], t.categories).alias(CAT),
         EFFECTIVE,
         *([micros(ENDS, schema["occurred_at"]).alias(ENDS)] if resolved.amended else []),
+        *([_held(holds).alias("_held")] if hold else []),
     )
     alive = pl.col(EFFECTIVE) & (pl.col(OCC) <= at_us)
+    if hold:
+        alive = alive & ~pl.col("_held")
     if resolved.amended:
         alive = alive & (pl.col(ENDS).is_null() | (pl.col(ENDS) > at_us))
     rows = _per_record(lf.with_columns(alive.alias("_alive")), t, current, at_us, df.height)
     totals = rows.group_by("subject").agg(_aggregations(t, current))
     return _covered(_finish(totals, current, t), scheme, at)
+
+
+def _held(holds: Sequence[ReviewHold]) -> pl.Expr:
+    """Whether a record falls under a review hold (as :func:`xinyong.core.review.held`)."""
+    out = pl.lit(False)
+    for h in holds:
+        pattern = "(?i)" + "|".join(f"(?:{p})" for p in h.legal_basis_patterns)
+        basis = pl.col("legal_basis").cast(pl.String).str.contains(pattern).fill_null(False)
+        out = out | (pl.col("category").cast(pl.String).is_in(h.categories) & basis)
+    return out
 
 
 def _covered(lf: pl.LazyFrame, scheme: AnyScheme, at: datetime) -> pl.LazyFrame:
