@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from xinyong.core.evaluate import linked_units
+from xinyong.core.roles import ROLE_CATEGORY
 from xinyong.core.timeutil import iso
 from xinyong.drivers.http.context import (
     Services,
@@ -92,6 +95,33 @@ def decide(svc: Services, gate: str, subjects: list[str], at: str | None) -> lis
     every subject's records in one query and evaluating only what the gate can see
     (:mod:`~xinyong.drivers.http.gate_plan`)."""
     when = instant(at, "at")
+    out = _decide_plan(svc, gate, subjects, when)
+    return _with_roles(svc, gate, subjects, when, out)
+
+
+def _with_roles(
+    svc: Services, gate: str, subjects: list[str], when: datetime, out: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Subjects with a role record (a legal representative, ...) at a gate whose memorandum
+    binds roles are answered by the engine, which reads the unit's file too (the plan reads
+    each subject's own records only). One query finds them; most subjects have none."""
+    if not any(m.binds_roles is not None and gate in m.gates for m in svc.engine.memoranda):
+        return out
+    find = getattr(svc.store, "subjects_with", None)
+    if find is not None:
+        holders = find({ROLE_CATEGORY})
+        mine = [i for i, s in enumerate(subjects) if s in holders]
+    else:
+        mine = [i for i, s in enumerate(subjects) if linked_units(svc.store.records_for(s))]
+    for i in mine:
+        if out[i]["decision"] != "deny":
+            out[i] = svc.engine.check(gate, subjects[i], when).to_dict()
+    return out
+
+
+def _decide_plan(
+    svc: Services, gate: str, subjects: list[str], when: datetime
+) -> list[dict[str, Any]]:
     plan = plan_for(svc.engine.schemes, svc.engine.memoranda, gate)
     rows = getattr(svc.store, "rows_for_many", None)
     if rows is not None:
