@@ -71,7 +71,10 @@ def test_categories_for_narrows_the_catalogue_to_the_configured_schemes() -> Non
 
 def test_ingest_refuses_a_catalogued_category_no_configured_scheme_uses(tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
-    rows = [RAW, {**RAW, "id": "r2", "category": "court.listing_decision"}]
+    rows = [
+        RAW,
+        {**RAW, "id": "r2", "category": "court.listing_decision", "details": {"ground": 1}},
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     store = open_store(str(tmp_path / "x.db"))
     try:

@@ -277,7 +277,14 @@ def test_other_unverified_parameters_are_flagged() -> None:
 
 def test_spc_list_terms_removals_and_objection() -> None:
     s = preset("spc-defaulters")
-    (lst,) = s.versions[0].lists
+    assert [str(v.effective_from) for v in s.versions] == ["2013-10-01", "2017-05-01"]
+    (old,) = s.versions[0].lists
+    (old_entry,) = old.entries
+    assert isinstance(old_entry, RecordEntry)
+    assert str(old_entry.term) == UNTIL_REMOVAL
+    assert old.extension is None
+    assert {rm.event for rm in old.removals} == {"performance", "settlement", "enforcement-ended"}
+    (lst,) = s.versions[1].lists
     assert (lst.id, lst.polarity) == ("dishonest-defaulters", "black")
     (entry,) = lst.entries
     assert isinstance(entry, RecordEntry)
@@ -288,6 +295,7 @@ def test_spc_list_terms_removals_and_objection() -> None:
     }
     assert lst.extension is not None
     assert (lst.extension.min_years, lst.extension.max_years) == (1, 3)
+    assert str(lst.extension.max_total) == "5y"
     kinds = [(x.kind, tuple(x.categories), tuple(x.detail_values)) for x in lst.exclusions]
     assert ("minor", (), ()) in kinds
     for cat in ("court.security_given", "court.assets_frozen_cover_debt", "court.later_in_order"):
@@ -493,3 +501,33 @@ description = "no trains"
 def test_an_unknown_preset_lists_the_available_ones() -> None:
     with pytest.raises(SchemeError, match=r"no preset scheme 'toy'; presets: .*rongcheng"):
         preset("toy")
+
+
+def test_suining_base_in_four_parts_shown_in_the_explanation() -> None:
+    from datetime import UTC, datetime
+
+    from factories import make_record
+    from xinyong.core.scoring.engine import score_subject
+
+    s = preset("suining-2010")
+    v = s.versions[-1]
+    assert [(p.id, p.base.value) for p in v.parts] == [
+        ("commercial-service", 150),
+        ("social-service", 120),
+        ("social-management", 530),
+        ("special", 200),
+    ]
+    assert [b.grade for b in v.bands] == ["A", "B", "C", "D"]
+    for i in range(len(v.bands) - 1):
+        assert f"versions[0].bands[{i}].min" in s.unverified()
+    subject = "320324197809220352"
+    rec = make_record(
+        subject=subject,
+        category="civic.national_commendation",
+        occurred_at="2010-04-01",
+        recorded_at="2010-04-02",
+    )
+    r = score_subject(s, subject, [rec], datetime(2010, 5, 1, tzinfo=UTC))
+    parts = {f.id: (f.base, f.points, f.value) for f in r.factors}
+    assert parts["special"] == (200, 100, 300)
+    assert sum(v[2] for v in parts.values()) == r.score == 1100

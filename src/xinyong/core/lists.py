@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from xinyong.core.list_terms import ListOn, extend
 from xinyong.core.records import Effective, Record, resolve
 from xinyong.core.schemes.lists import (
     UNTIL_REMOVAL,
@@ -32,7 +33,8 @@ from xinyong.core.schemes.lists import (
     ScoreEntry,
     ThresholdEntry,
 )
-from xinyong.core.timeutil import Duration, iso
+from xinyong.core.schemes.population import not_covered
+from xinyong.core.timeutil import Duration, china_day, iso
 
 AgeOn = Callable[[str, date], int | None]
 """Age in whole years of a subject on a day, or None when the subject is not a person."""
@@ -102,7 +104,13 @@ def record_entries(
     effective: Sequence[Effective],
     at: datetime,
     age_on: AgeOn,
+    lst_on: ListOn | None = None,
 ) -> tuple[list[ListEntry], list[NotListed]]:
+    """Entries made by listing records. Each listing is read under the rules in force on the
+    day (in China) it was decided: its term and exclusions; each extension and removal under
+    the rules in force on its own day. So a later version never changes an entry's past.
+    ``lst_on`` gives those rules (default: ``lst`` whatever the day)."""
+    rules_on: ListOn = lst_on if lst_on is not None else (lambda _t: lst)
     entries: list[ListEntry] = []
     refused: list[NotListed] = []
     known = [e for e in effective if e.record.occurred_at <= at]
@@ -110,37 +118,52 @@ def record_entries(
         listing = e.record
         if listing.category not in entry.categories:
             continue
+        own = rules_on(listing.occurred_at)
+        own_entry = _record_entry(own, listing.category)
+        if own is None or own_entry is None:
+            refused.append(
+                NotListed(
+                    lst.id,
+                    listing.id,
+                    f"decided on {china_day(listing.occurred_at)}, when no rules of this "
+                    "scheme provided for this listing (before its first version)",
+                    entry.legal_basis,
+                )
+            )
+            continue
         detail = (
-            str(listing.details.get(entry.term_detail, "")) if entry.term_detail is not None else ""
+            str(listing.details.get(own_entry.term_detail, ""))
+            if own_entry.term_detail is not None
+            else ""
         )
-        exclusion = _excluded(lst, listing, detail, known, age_on)
+        exclusion = _excluded(own, listing, detail, known, age_on)
         if exclusion is None:
-            exclusion = _relisting_barred(lst, listing, known)
+            exclusion = _relisting_barred(rules_on, listing, known)
         if exclusion is not None:
             refused.append(exclusion)
             continue
-        if entry.term_detail is not None:
-            if detail not in entry.terms:
+        if own_entry.term_detail is not None:
+            if detail not in own_entry.terms:
                 refused.append(
                     NotListed(
                         lst.id,
                         listing.id,
-                        f"detail {entry.term_detail}={detail!r} is not one of "
-                        f"{sorted(entry.terms)}; the listing has no term",
-                        entry.legal_basis,
+                        f"detail {own_entry.term_detail}={detail!r} is not one of "
+                        f"{sorted(own_entry.terms)}; the listing has no term",
+                        own_entry.legal_basis,
                     )
                 )
                 continue
-            term: Duration | str = entry.terms[detail]
+            term: Duration | str = own_entry.terms[detail]
         else:
-            term = entry.term if entry.term is not None else UNTIL_REMOVAL
+            term = own_entry.term if own_entry.term is not None else UNTIL_REMOVAL
         since = listing.occurred_at
         until = term.after(since) if isinstance(term, Duration) else None
         events: list[dict[str, Any]] = []
-        if lst.extension is not None and until is None:
+        if until is None:
             for x in known:
                 r = x.record
-                if r.category in lst.extension.categories and r.refers_to == listing.id:
+                if r.refers_to == listing.id and r.category.endswith("extension"):
                     events.append(
                         {
                             "event": "extension refused",
@@ -149,45 +172,17 @@ def record_entries(
                             "removal event), so there is nothing to extend",
                         }
                     )
-        if lst.extension is not None and until is not None:
-            for x in known:
-                r = x.record
-                if r.category not in lst.extension.categories or not _refers(r, listing):
-                    continue
-                if r.occurred_at < since or r.occurred_at >= until:
-                    continue
-                years = r.details.get(lst.extension.detail)
-                if (
-                    not isinstance(years, int)
-                    or isinstance(years, bool)
-                    or not (lst.extension.min_years <= years <= lst.extension.max_years)
-                ):
-                    events.append(
-                        {
-                            "event": "extension refused",
-                            "record_id": r.id,
-                            "reason": f"{lst.extension.detail} must be a whole number "
-                            f"{lst.extension.min_years}-{lst.extension.max_years}",
-                        }
-                    )
-                    continue
-                until = Duration(years=years).after(until)
-                events.append(
-                    {
-                        "event": "extended",
-                        "record_id": r.id,
-                        "years": years,
-                        "at": iso(r.occurred_at),
-                        "legal_basis": r.legal_basis,
-                    }
-                )
+        else:
+            until, more = extend(listing, since, until, known, rules_on)
+            events.extend(more)
         term_end = until
         for x in known:
             r = x.record
-            removal = _removal_of(lst, r)
-            if removal is None:
+            if r.occurred_at < since or not _refers(r, listing):
                 continue
-            if not _refers(r, listing) or r.occurred_at < since:
+            r_rules = rules_on(r.occurred_at)
+            removal = _removal_of(r_rules, r) if r_rules is not None else None
+            if removal is None:
                 continue
             if until is None or r.occurred_at < until:
                 until = r.occurred_at
@@ -199,6 +194,7 @@ def record_entries(
                         "category": r.category,
                         "at": iso(r.occurred_at),
                         "legal_basis": r.legal_basis,
+                        "rule": removal.legal_basis,
                     }
                 )
             break
@@ -214,9 +210,10 @@ def record_entries(
             "source": listing.source,
             "record_basis": listing.legal_basis,
             "evidence": listing.evidence,
+            "rules_of": str(china_day(listing.occurred_at)),
         }
-        if entry.term_detail is not None:
-            cause[entry.term_detail] = detail
+        if own_entry.term_detail is not None:
+            cause[own_entry.term_detail] = detail
         entries.append(
             ListEntry(
                 scheme,
@@ -226,13 +223,22 @@ def record_entries(
                 since,
                 until,
                 cause,
-                entry.legal_basis,
+                own_entry.legal_basis,
                 str(term),
                 _objection(lst),
                 events,
             )
         )
     return entries, refused
+
+
+def _record_entry(lst: ListDef | None, category: str) -> RecordEntry | None:
+    if lst is None:
+        return None
+    return next(
+        (x for x in lst.entries if isinstance(x, RecordEntry) and category in x.categories),
+        None,
+    )
 
 
 def _removal_of(lst: ListDef, r: Record) -> Removal | None:
@@ -244,7 +250,7 @@ def _creditor(r: Record) -> str:
 
 
 def _relisting_barred(
-    lst: ListDef, listing: Record, known: Sequence[Effective]
+    rules_on: ListOn, listing: Record, known: Sequence[Effective]
 ) -> NotListed | None:
     """A removal with a ``relisting_bar`` (the creditor's request) bars a new listing on the
     same creditor's claim within the bar. The creditor is the removal record's
@@ -256,8 +262,9 @@ def _relisting_barred(
     by_id = {x.record.id: x.record for x in known}
     for x in known:
         r = x.record
-        rm = _removal_of(lst, r)
-        if rm is None or rm.relisting_bar is None or r.refers_to == listing.id:
+        lst = rules_on(r.occurred_at)
+        rm = _removal_of(lst, r) if lst is not None else None
+        if lst is None or rm is None or rm.relisting_bar is None or r.refers_to == listing.id:
             continue
         removed = by_id.get(r.refers_to) if r.refers_to is not None else None
         creditor = _creditor(r) or (_creditor(removed) if removed is not None else "")
@@ -281,7 +288,7 @@ def _excluded(
         if ex.detail_values and detail not in ex.detail_values:
             continue
         if ex.kind == "minor":
-            age = age_on(listing.subject, listing.occurred_at.date())
+            age = age_on(listing.subject, china_day(listing.occurred_at))
             if age is not None and age < 18:
                 return NotListed(
                     lst.id, listing.id, f"{ex.description} (age {age})", ex.legal_basis
@@ -310,7 +317,7 @@ def threshold_entries(
         for e in effective
         if e.record.category in entry.categories
         and e.record.occurred_at <= at
-        and e.record.occurred_at.date() >= first_day
+        and china_day(e.record.occurred_at) >= first_day
     ]
     hits.sort(key=lambda e: (e.record.occurred_at, e.record.id))
     count = entry.count.value
@@ -398,6 +405,16 @@ def state_entry(
     )
 
 
+def _rules_on(scheme: Any, list_id: str) -> ListOn:
+    """The definition of list ``list_id`` in the version of ``scheme`` in force at an instant."""
+
+    def on(t: datetime) -> ListDef | None:
+        v = scheme.version_on(t)
+        return None if v is None else next((x for x in v.lists if x.id == list_id), None)
+
+    return on
+
+
 def list_entries(
     scheme: Any,
     subject: str,
@@ -414,16 +431,20 @@ def list_entries(
     Grade/score entries need the subject's ``score``/``grade`` at ``at`` (from the scorer).
     """
     known_at = at if known_at is None else known_at
-    version = scheme.version_at(at.date())
+    version = scheme.version_on(at)
     if version is None:
         return [], []
+    if not_covered(scheme.meta.covers, subject, china_day(at)) is not None:
+        return [], []  # outside the population the scheme covers: on none of its lists
     effective, _ = resolve([r for r in records if r.subject == subject], known_at)
     out: list[ListEntry] = []
     refused: list[NotListed] = []
     for lst in version.lists:
         for entry in lst.entries:
             if isinstance(entry, RecordEntry):
-                got, no = record_entries(scheme.name, lst, entry, effective, at, age_on)
+                got, no = record_entries(
+                    scheme.name, lst, entry, effective, at, age_on, _rules_on(scheme, lst.id)
+                )
                 out.extend(got)
                 refused.extend(no)
             elif isinstance(entry, ThresholdEntry):

@@ -55,6 +55,7 @@ def scheme_categories(scheme: Any) -> set[str]:
                 out.update(x.categories)
             for rm in lst.removals:
                 out.update(rm.categories)
+            out.update(lst.role_categories)
     return out
 
 

@@ -22,7 +22,7 @@ from pydantic import Field, model_validator
 
 from xinyong.core.records import Effective
 from xinyong.core.schemes.params import Confidence, DurationField, Strict
-from xinyong.core.timeutil import Duration, iso
+from xinyong.core.timeutil import Duration, china_day, iso
 
 CLASSES = ("minor", "general", "serious")
 PublicationClass = Literal["minor", "general", "serious"]
@@ -164,7 +164,7 @@ def publication_of(
 ) -> Publication:
     """The publication of one record (as resolved, with its expiries) of class ``cls``."""
     r = effective.record
-    regime = regime_on(regimes, r.occurred_at.date())
+    regime = regime_on(regimes, china_day(r.occurred_at))
     if regime is None:
         return Publication(
             r.id, r.category, cls, None, "", "", False, r.occurred_at, None, None, None, "",

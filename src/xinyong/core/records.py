@@ -201,6 +201,10 @@ class Record:
                 field="refers_to",
                 row=row,
             )
+        from xinyong.core.record_content import content_problems
+
+        for p in content_problems(self):
+            raise InvalidRecord(p.reason, field=p.field, row=row)
 
     def with_content_of(self, correction: Record) -> Record:
         """This record as a correction says it should have read (id and subject kept)."""

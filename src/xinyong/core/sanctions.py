@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from xinyong.core.errors import SchemeError
 from xinyong.core.lists import ListEntry
+from xinyong.core.roles import ROLES, RoleLink
 from xinyong.core.schemes.model import Source, format_validation_error, unverified_paths
 from xinyong.core.schemes.params import Confidence, IntParam, Strict
 from xinyong.core.timeutil import iso
@@ -76,9 +77,19 @@ class MemorandumMeta(Strict):
     sources: list[Source]
 
 
+class RoleBinding(Strict):
+    """The memorandum's deny measures also bind persons holding these roles in a listed
+    organisation (a role record about the person; see :mod:`xinyong.core.roles`)."""
+
+    roles: list[Literal[ROLES]]  # type: ignore[valid-type]
+    legal_basis: str
+    description: str = ""
+
+
 class Memorandum(Strict):
     kind: Literal["memorandum"]
     meta: MemorandumMeta
+    binds_roles: RoleBinding | None = None
     gates: dict[str, str]
     """Gate id -> what the gate is (e.g. 'air.ticket' -> 'Sale of an air ticket')."""
     measures: list[Measure]
@@ -136,6 +147,8 @@ class Applied:
     measure: Measure
     entry: ListEntry | None
     score: int | None = None
+    role: RoleLink | None = None
+    role_basis: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         m = self.measure
@@ -159,6 +172,13 @@ class Applied:
                 "cause": e.cause,
             }
             d["how_to_object"] = e.objection
+        if self.role is not None:
+            d["through_role"] = {
+                **self.role.to_dict(),
+                "rule": self.role_basis,
+                "note": "the person is not listed; the organisation's entry binds them "
+                "through this role while both are in force",
+            }
         if self.score is not None and m.score is not None:
             d["score"] = {
                 "scheme": m.score.scheme,
@@ -200,8 +220,11 @@ def decide(
     at: datetime,
     entries: Sequence[ListEntry],
     scores: dict[str, int | None],
+    linked: Sequence[tuple[RoleLink, Sequence[ListEntry]]] = (),
 ) -> Decision:
-    """Answer ``gate`` for ``subject`` at ``at`` from its list entries and scheme scores."""
+    """Answer ``gate`` for ``subject`` at ``at`` from its list entries and scheme scores,
+    and (for memoranda that bind roles) the entries of organisations in which a role record
+    of the subject in force names them (``linked``)."""
     applied: list[Applied] = []
     in_force = [e for e in entries if e.in_force(at)]
     for memo in memoranda:
@@ -213,6 +236,10 @@ def decide(
                     applied.append(Applied(memo.meta.name, m, e))
                     break
             else:
+                via = _through_role(memo, m, at, linked)
+                if via is not None:
+                    applied.append(via)
+                    continue
                 if m.score is not None:
                     s = scores.get(m.score.scheme)
                     if s is not None and s >= m.score.at_least.value:
@@ -224,6 +251,24 @@ def decide(
     elif applied:
         decision = "benefit"
     return Decision(gate, subject, at, decision, applied)
+
+
+def _through_role(
+    memo: Memorandum,
+    m: Measure,
+    at: datetime,
+    linked: Sequence[tuple[RoleLink, Sequence[ListEntry]]],
+) -> Applied | None:
+    b = memo.binds_roles
+    if b is None or m.effect != "deny":
+        return None
+    for link, unit_entries in linked:
+        if link.role not in b.roles or not link.in_force(at):
+            continue
+        for e in unit_entries:
+            if e.in_force(at) and f"{e.scheme}/{e.list_id}" in m.lists:
+                return Applied(memo.meta.name, m, e, role=link, role_basis=b.legal_basis)
+    return None
 
 
 def referenced_schemes(memoranda: Sequence[Memorandum]) -> set[str]:

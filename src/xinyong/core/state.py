@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from xinyong.core.evaluate import SubjectView, check_gate, evaluate_subject
 from xinyong.core.lists import ListEntry, NotListed
 from xinyong.core.records import Record
 from xinyong.core.sanctions import Memorandum, gates_of
+from xinyong.core.schemes.population import coverage_starts
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.core.scoring.explanation import (
     FactorValue,
@@ -32,7 +33,7 @@ from xinyong.core.scoring.explanation import (
     decided_by_from_dict,
 )
 from xinyong.core.scoring.result import Item, ScoreResult
-from xinyong.core.timeutil import iso, parse_instant
+from xinyong.core.timeutil import day_start, iso, parse_instant
 
 STATE_KINDS = ("grade", "score")
 """Causes of list entries that hold while a condition holds (their ``since`` is the moment)."""
@@ -56,8 +57,11 @@ def horizon(
     add = out.append
     rules: dict[str, list[Any]] = {}
     for scheme in schemes.values():
+        birthday = coverage_starts(scheme.meta.covers, view.subject)
+        if birthday is not None and day_start(birthday) > at:
+            add(day_start(birthday))  # the subject enters the population the scheme covers
         for v in scheme.versions:
-            start = datetime.combine(v.effective_from, datetime.min.time(), UTC)
+            start = day_start(v.effective_from)
             if start > at:
                 add(start)
             for r in getattr(v, "rules", []):
@@ -196,4 +200,6 @@ def score_result_of(d: Mapping[str, Any], subject: str, at: datetime) -> ScoreRe
         adjustments=[adjustment_from_dict(a) for a in x["adjustments"]],
         factors=[FactorValue.from_dict(f) for f in x["factors"]],
         unverified=d["unverified_parameters"],
+        covers=x.get("covers", ""),
+        not_scored=x.get("not_scored"),
     )

@@ -1,4 +1,10 @@
-"""Time handling shared by every rule: UTC instants and calendar durations.
+"""Time handling shared by every rule: UTC instants, Chinese calendar days and durations.
+
+Instants are UTC everywhere. Where a rule speaks of a *day* (a version's effective date, a
+person's age, a scheme's first day) the day is the calendar date in China
+(``Asia/Shanghai``, :func:`china_day`): a version effective on 2025-01-01 applies to an act
+at 02:00 Beijing time on 2025-01-01 (18:00 UTC on 2024-12-31), and a person turns 18 on
+their birthday in China. :func:`day_start` is the instant a Chinese day begins.
 
 Durations are written as in Polars (``"2y"``, ``"6mo"``, ``"30d"``, ``"1y6mo"``) so that the
 single-subject path (python-dateutil) and the batch path (Polars ``offset_by``) add them the
@@ -9,9 +15,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+
+CHINA = ZoneInfo("Asia/Shanghai")
+"""The zone whose calendar days the rules speak of."""
+
+
+def china_day(t: datetime) -> date:
+    """The calendar date in China (Asia/Shanghai) at instant ``t`` (naive: taken as UTC)."""
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    return t.astimezone(CHINA).date()
+
+
+def day_start(d: date) -> datetime:
+    """The UTC instant at which day ``d`` begins in China (00:00 Beijing time)."""
+    return datetime.combine(d, time(), CHINA).astimezone(UTC)
+
+
+def version_start(d: date) -> str:
+    """How a rule's effective day reads in an explanation: the Chinese day and its instant."""
+    return f"{d.isoformat()} 00:00 Asia/Shanghai ({iso(day_start(d))})"
+
 
 _DURATION = re.compile(r"^(?:(\d+)y)?(?:(\d+)mo)?(?:(\d+)w)?(?:(\d+)d)?$")
 

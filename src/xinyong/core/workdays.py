@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from xinyong.core.errors import XinyongError
+from xinyong.core.timeutil import china_day
 
 CHINA = timezone(timedelta(hours=8), "CST")
 _PERIOD = re.compile(r"^(\d{1,3})(wd|d)$")
@@ -38,8 +39,8 @@ class OutsideCalendar(XinyongError):
 
 
 def china_date(t: datetime) -> date:
-    """The local date in China of an instant."""
-    return t.astimezone(CHINA).date()
+    """The local date in China of an instant (:func:`xinyong.core.timeutil.china_day`)."""
+    return china_day(t)
 
 
 def end_of_day(d: date) -> datetime:

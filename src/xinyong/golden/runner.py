@@ -21,7 +21,7 @@ from xinyong.core.timeutil import iso
 from xinyong.golden.cases import Case
 from xinyong.golden.compare import Difference, check_differences, repair_differences
 from xinyong.golden.strict_yaml import CaseError
-from xinyong.system.catalogue import catalogue
+from xinyong.system.catalogue import catalogue, review_holds
 from xinyong.system.schemes_io import memorandum, preset
 
 Status = Literal["PASS", "FAIL", "XFAIL", "XPASS"]
@@ -135,7 +135,9 @@ def run_case(p: Prepared) -> CaseOutcome:
         if got.granted:
             records.append(got.repair_record(source="golden-case"))
     for i, check in enumerate(case.checks):
-        view = evaluate_subject(p.schemes, case.subject, records, check.at, check.known_at)
+        view = evaluate_subject(
+            p.schemes, case.subject, records, check.at, check.known_at, review_holds()
+        )
         decisions = {
             gate: check_gate(p.memoranda, view, gate) for gate in check.expected.get("gates", {})
         }

@@ -18,6 +18,7 @@ from pydantic import ValidationError, model_validator
 from xinyong.core.errors import SchemeError
 from xinyong.core.minimisation import Admissible, scheme_categories
 from xinyong.core.publication import CLASSES, PublicationClass, Regime, check_regimes
+from xinyong.core.review import DEFAULT_HOLDS, ReviewHold
 from xinyong.core.schemes.model import format_validation_error
 from xinyong.core.schemes.params import Confidence, Strict
 
@@ -53,6 +54,9 @@ class Catalogue(Strict):
     categories: dict[str, Category]
     publication: list[Regime] = []
     domains: dict[str, Domain] = {}
+    review_holds: list[ReviewHold] | None = None
+    """Records held for human review, never scored automatically (None: the core default,
+    :data:`xinyong.core.review.DEFAULT_HOLDS`; an empty list holds nothing)."""
 
     @model_validator(mode="after")
     def _publication(self) -> Catalogue:
@@ -114,6 +118,12 @@ def catalogue() -> Catalogue:
 def publication_classes() -> dict[str, PublicationClass]:
     """The installed catalogue's published categories and their class (read once)."""
     return catalogue().publication_classes()
+
+
+def review_holds() -> tuple[ReviewHold, ...]:
+    """The installed catalogue's review holds (the speech offences by default)."""
+    holds = catalogue().review_holds
+    return DEFAULT_HOLDS if holds is None else tuple(holds)
 
 
 def known_categories() -> frozenset[str]:

@@ -27,6 +27,7 @@ from xinyong.core.lists import ListEntry
 from xinyong.core.notices import Notice
 from xinyong.core.records import Record
 from xinyong.core.repair import RepairDecision, RepairRequest
+from xinyong.core.roles import ROLE_CATEGORY
 from xinyong.core.sanctions import Decision
 from xinyong.core.scoring.result import ScoreResult
 from xinyong.core.timeutil import now, parse_instant
@@ -202,8 +203,26 @@ class CreditSystem:
         if plan.categories is not None and len(subjects) > ONE_QUERY:
             relevant = self.store.subjects_with(plan.categories)
             wanted = [s for s in subjects if s in relevant]
-            return plan.decide_rows(subjects, rows(wanted) if wanted else {}, when)
-        return plan.decide_rows(subjects, rows(subjects, plan.categories), when)
+            out = plan.decide_rows(subjects, rows(wanted) if wanted else {}, when)
+        else:
+            out = plan.decide_rows(subjects, rows(subjects, plan.categories), when)
+        return self._with_roles(gate, subjects, when, out)
+
+    def _with_roles(
+        self, gate: str, subjects: Sequence[str], when: datetime, out: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Subjects with a role record (a legal representative, ...) at a gate whose
+        memorandum binds roles are answered by the engine, which reads the unit's file too
+        (the plan reads each subject's own records only). One query finds them; most
+        subjects have none."""
+        memoranda = self.engine.memoranda
+        if not any(m.binds_roles is not None and gate in m.gates for m in memoranda):
+            return out
+        holders = self.store.subjects_with({ROLE_CATEGORY})
+        for i, s in enumerate(subjects):
+            if s in holders and out[i]["decision"] != "deny":
+                out[i] = self.engine.check(gate, s, when).to_dict()
+        return out
 
     def gates(self) -> dict[str, str]:
         return self.engine.gates()

@@ -7,11 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from xinyong.core.errors import XinyongError
-from xinyong.core.evaluate import SubjectView, age_on, check_gate, evaluate_subject
+from xinyong.core.evaluate import (
+    SubjectView,
+    age_on,
+    check_gate,
+    evaluate_subject,
+    linked_units,
+)
 from xinyong.core.lists import ListEntry, list_entries
+from xinyong.core.records import Record
 from xinyong.core.sanctions import Decision, Memorandum, gates_of
 from xinyong.core.scoring.engine import AnyScheme, score_subject
 from xinyong.core.scoring.result import ScoreResult
+from xinyong.system.catalogue import review_holds
 from xinyong.system.ports import LiveStatePort
 from xinyong.system.record_store import RecordStore
 from xinyong.system.schemes_io import all_memoranda, all_presets
@@ -33,8 +41,17 @@ class Engine:
     def view(self, subject: str, at: datetime, known_at: datetime | None = None) -> SubjectView:
         if self.state is not None and (known_at is None or known_at == at):
             return self.state.view(subject, at)
-        records = self.store.records_for(subject)
-        return evaluate_subject(self.schemes, subject, records, at, known_at)
+        return evaluate_subject(
+            self.schemes, subject, self._file(subject), at, known_at, review_holds()
+        )
+
+    def _file(self, subject: str) -> list[Record]:
+        """The subject's records, and those of organisations a role record of theirs names
+        (role-bound gates: Provisions on Restricting High Consumption art. 3 para. 2)."""
+        records = list(self.store.records_for(subject))
+        for unit in sorted(linked_units(records)):
+            records.extend(self.store.records_for(unit))
+        return records
 
     def score(
         self, subject: str, scheme: AnyScheme, at: datetime, known_at: datetime | None = None
@@ -42,7 +59,7 @@ class Engine:
         """The subject's score under ``scheme`` and its entries on that scheme's lists,
         from one read of the credit file."""
         records = self.store.records_for(subject)
-        result = score_subject(scheme, subject, records, at, known_at)
+        result = score_subject(scheme, subject, records, at, known_at, review_holds())
         entries, _ = list_entries(
             scheme,
             subject,
@@ -66,4 +83,11 @@ class Engine:
             raise UnknownGate(
                 f"no gate {gate!r} in the memoranda loaded; known gates: {', '.join(sorted(gates))}"
             )
+        if any(m.binds_roles is not None for m in self.memoranda):
+            records = self._file(subject)
+            if linked_units(records):  # the live state holds no organisation's entries
+                view = evaluate_subject(
+                    self.schemes, subject, records, at, known_at, review_holds()
+                )
+                return check_gate(self.memoranda, view, gate)
         return check_gate(self.memoranda, self.view(subject, at, known_at), gate)

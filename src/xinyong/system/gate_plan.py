@@ -36,7 +36,7 @@ from xinyong.core.records import Record
 from xinyong.core.sanctions import Decision, Memorandum, decide
 from xinyong.core.schemes.lists import GradeEntry, ScoreEntry
 from xinyong.core.scoring.engine import AnyScheme, NoVersionInForce, score_subject
-from xinyong.core.timeutil import iso
+from xinyong.core.timeutil import china_day, iso
 from xinyong.system.record_rows import (
     CONTENT_HASH,
     OCCURRED_US,
@@ -102,7 +102,7 @@ class GatePlan:
         """
         at_text = iso(at)
         at_us = to_micros(at)
-        day = at.date()
+        day = china_day(at)
         versions = tuple(id(s.version_at(day)) for s in self.schemes.values())
         cacheable = self.categories is not None and not self.scored
         out: list[dict[str, Any]] = []
@@ -152,7 +152,7 @@ class GatePlan:
         """Entries under the plan's schemes when no score is needed (``scored`` empty)."""
         mine = [r for r in records if r.subject == subject]
         entries: list[ListEntry] = []
-        day = at.date()
+        day = china_day(at)
         for scheme in self.schemes.values():
             if scheme.version_at(day) is None:
                 continue
@@ -168,7 +168,7 @@ class GatePlan:
         mine = [r for r in records if r.subject == subject]
         scores: dict[str, int | None] = {}
         entries: list[ListEntry] = []
-        day = at.date()
+        day = china_day(at)
         for name, scheme in self.schemes.items():
             score: int | None = None
             grade: str | None = None

@@ -27,6 +27,7 @@ from typing import NamedTuple, Protocol
 
 import polars as pl
 
+from xinyong.core.record_content import reference_problem
 from xinyong.core.records import FIELDS, Record, Status
 from xinyong.core.timeutil import iso
 
@@ -257,10 +258,12 @@ def _reference_problem(
     assert ref is not None
     what = f"record {r.id!r} ({r.status.value})"
     j = first.get(ref)
+    category: str | None = None  # the referred record's category, when known here
     if j is not None:
-        subject, status = records[j].subject, records[j].status
+        subject, status, category = records[j].subject, records[j].status, records[j].category
     elif (k := known.get(ref)) is not None:
         subject, status = k.subject, k.status
+        category = getattr(k, "category", None)  # stores that keep it (see docs/records.md)
     else:
         need = "an active record" if r.status is not Status.ACTIVE else "a record"
         return Problem(
@@ -284,6 +287,9 @@ def _reference_problem(
             f"{what} refers to {ref!r}, which is itself a {status.value}; a "
             f"{r.status.value} must refer to the original active record",
         )
+    why = reference_problem(r, category) if category is not None else None
+    if why is not None:
+        return Problem(i, "refers_to", f"{what}: {why}")
     return None
 
 

@@ -220,7 +220,7 @@ class CreditView:
             return None
         if empty.score is None and empty.grade is None:
             return None
-        version = scheme.version_at(at.date())
+        version = scheme.version_on(at)
         grades: list[str] = list(getattr(version, "grades", []))
         if not grades and empty.grade is not None:
             grades = [empty.grade]

@@ -39,7 +39,7 @@ class ListShape:
 
 
 def list_shape(scheme: AnyScheme, at: datetime) -> ListShape:
-    version = scheme.version_at(at.date())
+    version = scheme.version_on(at)
     events: set[str] = set()
     records: set[str] = set()
     thresholds: dict[str, int] = {}

@@ -15,6 +15,7 @@ arithmetic is in integers. Corrections, revocations and expiries are applied fir
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -31,6 +32,7 @@ from xinyong.adapters.batch.frame import (
     micros,
 )
 from xinyong.adapters.batch.resolve import EFFECTIVE, ENDS, annotate
+from xinyong.core.review import DEFAULT_HOLDS, ReviewHold
 from xinyong.core.schemes.model import AnyScheme as AnyScheme  # re-exported for the benches
 from xinyong.core.schemes.model import (
     Graded,
@@ -39,8 +41,9 @@ from xinyong.core.schemes.model import (
     ScorecardVersion,
     TiersVersion,
 )
+from xinyong.core.schemes.population import not_covered
 from xinyong.core.scoring.engine import version_in_force
-from xinyong.core.timeutil import Duration
+from xinyong.core.timeutil import Duration, china_day, day_start
 
 Engine = Literal["auto", "in-memory", "streaming"]
 
@@ -143,20 +146,25 @@ def compile_scheme(scheme: AnyScheme, current: Any, at_us: int) -> Tables:
         | {c for o in getattr(current, "overrides", []) for c in o.categories}
     )
     starts = [
-        instant_us(datetime.combine(v.effective_from, datetime.min.time(), UTC))
+        instant_us(day_start(v.effective_from))  # 00:00 in China (Asia/Shanghai)
         for v in scheme.versions
     ]
     t = Tables(categories, starts)
     scorecard = isinstance(current, ScorecardVersion)
-    factors = [f.id for f in current.factors] if scorecard else [None]
+    parts = [p.id for p in getattr(current, "parts", [])]  # points versions with parts
+    factors: list[str | None] = (
+        [f.id for f in current.factors] if scorecard else [*parts] if parts else [None]
+    )
     index: dict[Bucket, int] = {}
     for f in factors:
         index[Bucket(f)] = len(index)
     for v in [None, *scheme.versions]:
         for c in [*categories, None]:
             rule = v.rule_for(c) if v is not None and c is not None else None
-            factor = rule.factor if rule is not None and scorecard else None
-            if rule is None or factor not in factors:
+            factor = rule.factor if rule is not None and (scorecard or parts) else None
+            if parts and factor not in factors:
+                factor = None  # a part the version in force lacks: in the total, in no part
+            if rule is None or (scorecard and factor not in factors):
                 t.points.append(0)
                 t.cut.extend((NEVER, NEVER))
                 t.slot.append(0)
@@ -284,6 +292,7 @@ def _finish(lf: pl.LazyFrame, current: Any, t: Tables) -> pl.LazyFrame:
     scored = lf.with_columns(*_score(current, t))
     grade = _grade(current, pl.col("score")) if isinstance(current, Graded) else pl.col("_tier")
     extra = [FACTOR_PREFIX + f.id for f in getattr(current, "factors", [])]
+    extra += [FACTOR_PREFIX + p.id for p in getattr(current, "parts", [])]
     return scored.select("subject", "score", grade.alias("grade"), *extra)
 
 
@@ -295,11 +304,11 @@ def _score(current: Any, t: Tables) -> list[pl.Expr]:
         for tr in reversed(current.tiers):
             cond = pl.lit(True)
             if tr.negative_at_least is not None:
-                cond = cond & (neg >= tr.negative_at_least)
+                cond = cond & (neg >= tr.negative_at_least.value)
             if tr.negative_at_most is not None:
-                cond = cond & (neg <= tr.negative_at_most)
+                cond = cond & (neg <= tr.negative_at_most.value)
             if tr.positive_at_least is not None:
-                cond = cond & (pos >= tr.positive_at_least)
+                cond = cond & (pos >= tr.positive_at_least.value)
             tier = pl.when(cond).then(pl.lit(tr.name)).otherwise(tier)
         return [pl.lit(None, dtype=pl.Int64).alias("score"), tier.cast(pl.String).alias("_tier")]
     if isinstance(current, PointsVersion):
@@ -311,7 +320,14 @@ def _score(current: Any, t: Tables) -> list[pl.Expr]:
             score = score.clip(lower_bound=current.floor)
         if current.ceiling is not None:
             score = score.clip(upper_bound=current.ceiling)
-        return [score.alias("score")]
+        cols = [score.alias("score")]
+        for p in current.parts:  # each part: its base plus its (capped) points
+            mine = [_bucket_total(t, i) for i, b in enumerate(t.buckets) if b.factor == p.id]
+            value = pl.lit(p.base.value, dtype=pl.Int64)
+            if mine:
+                value = value + pl.sum_horizontal(mine)
+            cols.append(value.alias(FACTOR_PREFIX + p.id))
+        return cols
     assert isinstance(current, ScorecardVersion)
     values: list[pl.Expr] = []
     weighted: pl.Expr = pl.lit(0, dtype=pl.Int64)
@@ -337,6 +353,7 @@ def score_population(
     known_at: datetime | None = None,
     *,
     engine: Engine = "streaming",
+    holds: Sequence[ReviewHold] = DEFAULT_HOLDS,
 ) -> pl.DataFrame:
     """Score every subject of ``frame`` under ``scheme`` at ``at`` (known by ``known_at``).
 
@@ -346,7 +363,7 @@ def score_population(
     column ``factor_<id>`` per factor of the version in force. Exactly what
     :func:`score_subject` gives each subject. Raises ``NoVersionInForce`` like it.
     """
-    return population_plan(scheme, frame, at, known_at).collect(engine=engine)
+    return population_plan(scheme, frame, at, known_at, holds).collect(engine=engine)
 
 
 def population_plan(
@@ -354,6 +371,7 @@ def population_plan(
     frame: pl.DataFrame | pl.LazyFrame,
     at: datetime,
     known_at: datetime | None = None,
+    holds: Sequence[ReviewHold] = DEFAULT_HOLDS,
 ) -> pl.LazyFrame:
     """The lazy query behind :func:`score_population` (to collect, explain or profile).
 
@@ -371,19 +389,55 @@ def population_plan(
         )
     at_us = instant_us(at)
     t = compile_scheme(scheme, current, at_us)
-    needed = list(REQUIRED_COLUMNS)
+    # review holds need the legal basis (frames without it, the synthetic datasets, have none)
+    hold = bool(holds) and "legal_basis" in schema.names()
+    needed = [*REQUIRED_COLUMNS, *(["legal_basis"] if hold else [])]
+    content = ("category", "occurred_at", *(["legal_basis"] if hold else []))
     df = frame.select(needed) if isinstance(frame, pl.DataFrame) else lf.select(needed).collect()
-    resolved = annotate(df, known_at, content=("category", "occurred_at"), keep=())
+    resolved = annotate(df, known_at, content=content, keep=())
     lf = resolved.rows.select(
         "subject",
         micros("occurred_at", schema["occurred_at"]).alias(OCC),
         codes("category", schema["category"], t.categories).alias(CAT),
         EFFECTIVE,
         *([micros(ENDS, schema["occurred_at"]).alias(ENDS)] if resolved.amended else []),
+        *([_held(holds).alias("_held")] if hold else []),
     )
     alive = pl.col(EFFECTIVE) & (pl.col(OCC) <= at_us)
+    if hold:
+        alive = alive & ~pl.col("_held")
     if resolved.amended:
         alive = alive & (pl.col(ENDS).is_null() | (pl.col(ENDS) > at_us))
     rows = _per_record(lf.with_columns(alive.alias("_alive")), t, current, at_us, df.height)
     totals = rows.group_by("subject").agg(_aggregations(t, current))
-    return _finish(totals, current, t)
+    return _covered(_finish(totals, current, t), scheme, at)
+
+
+def _held(holds: Sequence[ReviewHold]) -> pl.Expr:
+    """Whether a record falls under a review hold (as :func:`xinyong.core.review.held`)."""
+    out = pl.lit(False)
+    for h in holds:
+        pattern = "(?i)" + "|".join(f"(?:{p})" for p in h.legal_basis_patterns)
+        basis = pl.col("legal_basis").cast(pl.String).str.contains(pattern).fill_null(False)
+        out = out | (pl.col("category").cast(pl.String).is_in(h.categories) & basis)
+    return out
+
+
+def _covered(lf: pl.LazyFrame, scheme: AnyScheme, at: datetime) -> pl.LazyFrame:
+    """Subjects outside the population the scheme covers get no score, grade or factors
+    (as :func:`score_subject`): the one check per subject, not per record."""
+    pop = scheme.meta.covers
+    if pop is None or (pop.persons and pop.organisations and pop.min_age is None):
+        return lf
+    if lf.collect_schema()["subject"].is_integer():
+        return lf  # numbered synthetic subjects, not credit codes: no population rule applies
+    day = china_day(at)
+
+    def inside(subject: str) -> bool:
+        return not_covered(pop, str(subject), day) is None
+
+    ok = pl.col("subject").map_elements(inside, return_dtype=pl.Boolean)
+    cols = [c for c in lf.collect_schema().names() if c != "subject"]
+    return lf.with_columns(ok.alias("_in")).select(
+        "subject", *(pl.when(pl.col("_in")).then(pl.col(c)).alias(c) for c in cols)
+    )

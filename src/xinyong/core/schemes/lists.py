@@ -86,6 +86,8 @@ class Extension(Strict):
     detail: str = "years"
     min_years: StrictInt = 1
     max_years: StrictInt = 3
+    max_total: DurationField | None = None
+    """The longest an entry may last in all, from the listing (e.g. 5y = 2 + 3)."""
     legal_basis: str
     description: str = ""
 
@@ -140,3 +142,6 @@ class ListDef(Strict):
     removals: list[Removal] = []
     published_fields: list[str] = []
     objection: Objection
+    role_categories: list[str] = []
+    """Categories of role records that link a person to a listed unit (e.g. registry.role):
+    never an entry of the person; memoranda that bind roles read them at gates."""

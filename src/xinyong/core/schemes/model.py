@@ -14,7 +14,7 @@ from the version in force at the moment scored.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -23,6 +23,8 @@ from pydantic import Field, StrictInt, TypeAdapter, ValidationError, model_valid
 from xinyong.core.errors import SchemeError
 from xinyong.core.schemes.lists import ListDef
 from xinyong.core.schemes.params import Confidence, DurationField, IntParam, Param, Strict
+from xinyong.core.schemes.population import Population
+from xinyong.core.timeutil import china_day
 
 
 class Source(Strict):
@@ -41,6 +43,8 @@ class Meta(Strict):
     sources: list[Source]
     excluded_by_policy: list[str] = []
     """Parts of the real scheme deliberately not implemented, and why (e.g. speech)."""
+    covers: Population | None = None
+    """Whom the scheme applies to (None: every valid subject)."""
 
 
 class Rule(Strict):
@@ -53,7 +57,8 @@ class Rule(Strict):
     cap: IntParam | None = None
     """Largest total (in absolute value) this category may contribute at one time."""
     factor: str | None = None
-    """Scorecards only: the factor the points go to (per mille of that factor)."""
+    """Scorecards: the factor the points go to (per mille of that factor). Points schemes
+    with ``parts``: the part of the base the points go to."""
     legal_basis: str
     description: str
     source: str | None = None
@@ -96,9 +101,9 @@ class Factor(Strict):
 
 class Tier(Strict):
     name: str
-    negative_at_least: StrictInt | None = None
-    negative_at_most: StrictInt | None = None
-    positive_at_least: StrictInt | None = None
+    negative_at_least: IntParam | None = None
+    negative_at_most: IntParam | None = None
+    positive_at_least: IntParam | None = None
     description: str = ""
 
 
@@ -155,10 +160,33 @@ class Graded(VersionBase):
         return self
 
 
+class Part(Strict):
+    """A part of a points scheme's base (e.g. Suining's four areas of 150/120/530/200)."""
+
+    id: str
+    title: str
+    base: IntParam
+
+
 class PointsVersion(Graded):
     base: IntParam
     floor: StrictInt | None = None
     ceiling: StrictInt | None = None
+    parts: list[Part] = []
+    """The base split into parts; each rule then names its part in ``factor``."""
+
+    @model_validator(mode="after")
+    def _parts(self) -> PointsVersion:
+        if not self.parts:
+            return self
+        total = sum(p.base.value for p in self.parts)
+        if total != self.base.value:
+            raise ValueError(f"parts: their bases add up to {total}, not base {self.base.value}")
+        ids = {p.id for p in self.parts}
+        for i, r in enumerate(self.rules):
+            if r.factor not in ids:
+                raise ValueError(f"rules[{i}].factor: {r.factor!r} is not a part: {sorted(ids)}")
+        return self
 
     @model_validator(mode="after")
     def _floor_below_ceiling(self) -> PointsVersion:
@@ -203,8 +231,13 @@ class SchemeBase(Strict):
     def name(self) -> str:
         return self.meta.name
 
+    def version_on(self, t: datetime) -> Any:
+        """The version in force at instant ``t``: on its calendar day in China."""
+        return self.version_at(china_day(t))
+
     def version_at(self, day: date) -> Any:
-        """The version in force on ``day`` (the latest whose effective_from is not after it)."""
+        """The version in force on ``day``, a Chinese calendar date (the latest whose
+        effective_from is not after it)."""
         versions: list[Any] = getattr(self, "versions")  # noqa: B009
         current = None
         for v in versions:

@@ -17,16 +17,19 @@ Semantics (the batch scorer in ``adapters/batch`` implements exactly these):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from xinyong.core.errors import XinyongError
 from xinyong.core.records import Effective, Record, Voided, resolve
+from xinyong.core.review import DEFAULT_HOLDS, ReviewHold, held
 from xinyong.core.schemes.model import AnyScheme
+from xinyong.core.schemes.population import not_covered
 from xinyong.core.scoring.grading import round_half_up_div
 from xinyong.core.scoring.result import Item, ScoreResult
-from xinyong.core.scoring.scorers import SCORERS, Scoring
-from xinyong.core.timeutil import iso
+from xinyong.core.scoring.scorers import SCORERS, Scored, Scoring
+from xinyong.core.timeutil import china_day, iso
 
 __all__ = [
     "AnyScheme",
@@ -43,27 +46,36 @@ class NoVersionInForce(XinyongError, ValueError):
 
 
 def version_in_force(scheme: AnyScheme, at: datetime) -> Any:
-    v = scheme.version_at(at.date())
+    v = scheme.version_on(at)
     if v is None:
         first = scheme.versions[0].effective_from
         raise NoVersionInForce(
-            f"scheme {scheme.name!r} has no version in force on {at.date()}; "
+            f"scheme {scheme.name!r} has no version in force on {china_day(at)} (China); "
             f"its first version starts on {first}"
         )
     return v
 
 
 def contributions(
-    scheme: AnyScheme, effective: Sequence[Effective], voided: Sequence[Voided], at: datetime
+    scheme: AnyScheme,
+    effective: Sequence[Effective],
+    voided: Sequence[Voided],
+    at: datetime,
+    holds: Sequence[ReviewHold] = DEFAULT_HOLDS,
 ) -> tuple[list[Item], list[Item]]:
-    """Split the subject's records into those that count at ``at`` and those that do not."""
+    """Split the subject's records into those that count at ``at`` and those that do not
+    (records under a review hold never count automatically: :mod:`xinyong.core.review`)."""
     counted: list[Item] = []
     ignored: list[Item] = []
     for e in effective:
         r = e.record
         if r.occurred_at > at:
             continue
-        v = scheme.version_at(r.occurred_at.date())
+        on_hold = held(r, list(holds))
+        if on_hold is not None:
+            ignored.append(_ignored(r, on_hold))
+            continue
+        v = scheme.version_on(r.occurred_at)
         if v is None:
             ignored.append(_ignored(r, "occurred before the scheme's first version"))
             continue
@@ -144,14 +156,23 @@ def score_subject(
     records: Iterable[Record],
     at: datetime,
     known_at: datetime | None = None,
+    holds: Sequence[ReviewHold] = DEFAULT_HOLDS,
 ) -> ScoreResult:
-    """Score ``subject`` under ``scheme`` at ``at`` with what was known at ``known_at``."""
+    """Score ``subject`` under ``scheme`` at ``at`` with what was known at ``known_at``
+    (``holds``: records held for human review, by default the speech offences)."""
     known_at = at if known_at is None else known_at
     version = version_in_force(scheme, at)
     mine = [r for r in records if r.subject == subject]
     effective, voided = resolve(mine, known_at)
-    counted, ignored = contributions(scheme, effective, voided, at)
-    scored = SCORERS[type(scheme)](Scoring(scheme, version, effective, counted, at))
+    counted, ignored = contributions(scheme, effective, voided, at, holds)
+    outside = not_covered(scheme.meta.covers, subject, china_day(at))
+    if outside is not None:
+        # outside the population: nothing counts, no score, no grade (so no grade list)
+        ignored = [replace(i, points=0, counted=False, note=outside) for i in [*counted, *ignored]]
+        counted = []
+        scored = Scored(None, None, None, None)
+    else:
+        scored = SCORERS[type(scheme)](Scoring(scheme, version, effective, counted, at))
     return ScoreResult(
         subject=subject,
         scheme=scheme.name,
@@ -168,4 +189,6 @@ def score_subject(
         adjustments=scored.adjustments,
         factors=scored.factors,
         unverified=scheme.unverified(),
+        covers=scheme.meta.covers.describe() if scheme.meta.covers else "",
+        not_scored=outside,
     )

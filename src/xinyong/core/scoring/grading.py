@@ -17,6 +17,7 @@ from xinyong.core.scoring.explanation import (
     OverrideDecision,
 )
 from xinyong.core.scoring.result import Item
+from xinyong.core.timeutil import china_day
 
 Totals = dict[tuple[str | None, str], int]
 """Points per (factor, category); the factor is None outside scorecards."""
@@ -77,7 +78,7 @@ def grade(
             r = e.record
             if r.category not in o.categories or r.occurred_at > at:
                 continue
-            if r.occurred_at.date() < first_day:
+            if china_day(r.occurred_at) < first_day:
                 continue
             until = o.validity.after(r.occurred_at)
             if e.ends_at is not None and e.ends_at < until:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from xinyong.core.scoring.explanation import (
@@ -15,7 +15,7 @@ from xinyong.core.scoring.explanation import (
     decided_by_from_dict,
     decided_by_to_dict,
 )
-from xinyong.core.timeutil import iso, parse_instant
+from xinyong.core.timeutil import iso, parse_instant, version_start
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +92,10 @@ class ScoreResult:
     adjustments: list[Adjustment] = field(default_factory=list)
     factors: list[FactorValue] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+    covers: str = ""
+    """Whom the scheme covers (empty: the scheme does not say)."""
+    not_scored: str | None = None
+    """Why the subject is outside the population the scheme covers (then no score, no grade)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +103,7 @@ class ScoreResult:
             "scheme": self.scheme,
             "kind": self.kind,
             "scheme_version": self.version,
+            "scheme_version_takes_effect": version_start(date.fromisoformat(self.version)),
             "at": iso(self.at),
             "known_at": iso(self.known_at),
             "score": self.score,
@@ -110,6 +115,8 @@ class ScoreResult:
                 "factors": [f.to_dict() for f in self.factors],
                 "grade_decided_by": decided_by_to_dict(self.decided_by),
                 "not_counted": [i.to_dict() for i in self.ignored],
+                **({"covers": self.covers} if self.covers else {}),
+                **({"not_scored": self.not_scored} if self.not_scored else {}),
             },
             "unverified_parameters": self.unverified,
         }
@@ -134,4 +141,6 @@ class ScoreResult:
             adjustments=[adjustment_from_dict(a) for a in x["adjustments"]],
             factors=[FactorValue.from_dict(f) for f in x["factors"]],
             unverified=list(d["unverified_parameters"]),
+            covers=x.get("covers", ""),
+            not_scored=x.get("not_scored"),
         )

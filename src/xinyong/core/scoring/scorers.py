@@ -71,7 +71,19 @@ def score_points(s: Scoring) -> Scored:
     if total != raw:
         adjustments.append(Clamp(raw, total - raw, version.floor, version.ceiling))
     graded, decided = grade(s.scheme, version, total, s.effective, s.at)
-    return Scored(total, graded, version.base.value, decided, adjustments)
+    parts = [
+        FactorValue(
+            p.id,
+            p.title,
+            1,  # parts add up: each counts once
+            p.base.value,
+            pts := sum(v for (fid, _), v in totals.items() if fid == p.id),
+            p.base.value + pts,
+            None,
+        )
+        for p in version.parts
+    ]
+    return Scored(total, graded, version.base.value, decided, adjustments, parts)
 
 
 def score_scorecard(s: Scoring) -> Scored:
@@ -118,9 +130,9 @@ def score_tiers(s: Scoring) -> Scored:
     rule_text = "default: no tier condition held"
     for t in version.tiers:
         if (
-            (t.negative_at_least is None or negatives >= t.negative_at_least)
-            and (t.negative_at_most is None or negatives <= t.negative_at_most)
-            and (t.positive_at_least is None or positives >= t.positive_at_least)
+            (t.negative_at_least is None or negatives >= t.negative_at_least.value)
+            and (t.negative_at_most is None or negatives <= t.negative_at_most.value)
+            and (t.positive_at_least is None or positives >= t.positive_at_least.value)
         ):
             tier, rule_text = t.name, t.description
             break

@@ -75,6 +75,8 @@ def _render_score(r: ScoreResult) -> None:
         out.print(f"score [bold]{r.score}[/]  grade [bold]{r.grade}[/]", highlight=False)
     elif r.grade is not None:
         out.print(f"tier [bold]{r.grade}[/]", highlight=False)
+    if r.not_scored:
+        out.print(r.not_scored, highlight=False)
     if r.base is not None:
         out.print(f"base {r.base}")
     t = Table("record", "category", "occurred", "points", "counts until")
@@ -170,6 +172,13 @@ def check_command(
         if "list_entry" in d:
             e = d["list_entry"]
             out.print(f"  list {e['list']} since {e['since']} until {e['until'] or 'removal'}")
+        if "through_role" in d:
+            r = d["through_role"]
+            out.print(
+                f"  entry of {r['unit']}, binding you as {r['role']} (record {r['record_id']}, "
+                f"since {r['since']}): {r['rule']}; you are not listed yourself",
+                highlight=False,
+            )
             out.print(f"  to object: {d['how_to_object']['how']} ({d['how_to_object']['body']})")
 
 

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from xinyong.adapters.audit_io import audit_summary
 from xinyong.core.errors import SchemeError
+from xinyong.core.timeutil import version_start
 from xinyong.drivers.cli.options import JsonOpt, fail, out, print_json
 from xinyong.system.schemes_io import all_memoranda, all_presets, load_scheme, load_scheme_file
 
@@ -96,6 +97,8 @@ def show_command(name: Annotated[str, typer.Argument(help="Preset name or .toml 
     data = s.model_dump(mode="json")
     data["unverified_parameters"] = s.unverified()
     data["audit"] = audit_summary(name)  # details: xinyong audit NAME
+    data["covers"] = s.meta.covers.describe() if s.meta.covers else "every valid subject"
+    data["versions_take_effect"] = [version_start(v.effective_from) for v in s.versions]
     print_json(data)
 
 

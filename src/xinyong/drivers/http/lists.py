@@ -45,7 +45,7 @@ def list_def(svc: Services, scheme: str, list_id: str, at: datetime) -> tuple[An
         raise NotFound(
             f"no scheme {scheme!r}; known schemes: {', '.join(sorted(svc.engine.schemes))}"
         )
-    version = s.version_at(at.date())
+    version = s.version_on(at)
     if version is None:
         raise NotFound(f"scheme {scheme!r} has no version in force on {at.date()}")
     lists: list[ListDef] = list(version.lists)
@@ -60,7 +60,7 @@ def public_lists(svc: Services, at: datetime) -> list[dict[str, str]]:
     """Every list in force at ``at`` that publishes something."""
     out = []
     for name, s in sorted(svc.engine.schemes.items()):
-        version = s.version_at(at.date())
+        version = s.version_on(at)
         for lst in [] if version is None else version.lists:
             if lst.published_fields:
                 out.append(

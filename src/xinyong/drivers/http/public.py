@@ -21,7 +21,7 @@ from xinyong.core.evaluate import age_on
 from xinyong.core.lists import ListEntry
 from xinyong.core.publication import Publication, publication_of
 from xinyong.core.records import Record, resolve
-from xinyong.core.timeutil import iso
+from xinyong.core.timeutil import china_day, iso
 from xinyong.system.catalogue import catalogue, publication_classes
 
 NOT_HELD = None
@@ -137,7 +137,7 @@ def _value(
     if name == "sex":
         return check(subject).fields.get("sex")
     if name == "age":
-        return age_on(subject, at.date())
+        return age_on(subject, china_day(at))
     if name == "case_number":
         return entry.cause.get("evidence")
     if name == "enforcing_court":
