@@ -441,5 +441,9 @@ def list_entries(
                 st = state_entry(scheme.name, lst, entry, score, grade, at)
                 if st is not None:
                     out.append(st)
+        if lst.moved_from:
+            from xinyong.core.list_moves import moved_entries  # imports this module
+
+            out.extend(moved_entries(scheme.name, lst, version.lists, effective, at, age_on))
     out.sort(key=lambda x: (x.since, x.list_id))
     return out, refused
