@@ -417,6 +417,10 @@ def list_entries(
     version = scheme.version_at(at.date())
     if version is None:
         return [], []
+    from xinyong.core.schemes.population import not_covered
+
+    if not_covered(scheme.meta.covers, subject, at.date()) is not None:
+        return [], []  # the scheme does not apply to this subject (meta.covers)
     effective, _ = resolve([r for r in records if r.subject == subject], known_at)
     out: list[ListEntry] = []
     refused: list[NotListed] = []

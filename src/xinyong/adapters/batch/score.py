@@ -39,6 +39,7 @@ from xinyong.core.schemes.model import (
     ScorecardVersion,
     TiersVersion,
 )
+from xinyong.core.schemes.population import not_covered
 from xinyong.core.scoring.engine import version_in_force
 from xinyong.core.timeutil import Duration
 
@@ -418,4 +419,18 @@ def population_plan(
         alive = alive & (pl.col(ENDS).is_null() | (pl.col(ENDS) > at_us))
     rows = _per_record(lf.with_columns(alive.alias("_alive")), t, current, at_us, df.height)
     totals = rows.group_by("subject").agg(_aggregations(t, current))
-    return _finish(totals, current, t)
+    return _covered(_finish(totals, current, t), scheme, at)
+
+
+def _covered(lf: pl.LazyFrame, scheme: AnyScheme, at: datetime) -> pl.LazyFrame:
+    """Subjects outside the population the scheme covers (``meta.covers``) have no row, as
+    :func:`score_subject` refuses them (NotCovered): one check per subject, not per record."""
+    pop = scheme.meta.covers
+    if pop is None or (pop.persons and pop.organisations and pop.min_age is None):
+        return lf
+    day = at.date()
+
+    def inside(subject: str) -> bool:
+        return not_covered(pop, str(subject), day) is None
+
+    return lf.filter(pl.col("subject").map_elements(inside, return_dtype=pl.Boolean))

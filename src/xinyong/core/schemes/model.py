@@ -23,6 +23,7 @@ from pydantic import Field, StrictInt, TypeAdapter, ValidationError, model_valid
 from xinyong.core.errors import SchemeError
 from xinyong.core.schemes.lists import ListDef
 from xinyong.core.schemes.params import Confidence, DurationField, IntParam, Param, Strict
+from xinyong.core.schemes.population import Population
 
 
 class Source(Strict):
@@ -41,6 +42,8 @@ class Meta(Strict):
     sources: list[Source]
     excluded_by_policy: list[str] = []
     """Parts of the real scheme deliberately not implemented, and why (e.g. speech)."""
+    covers: Population | None = None
+    """Whom the scheme applies to (None: every valid subject)."""
     unverified_values: list[str] = []
     """Unverified values that cannot carry a mark themselves (durations such as a list's term),
     each as 'path (value)'; :meth:`SchemeBase.unverified` lists them after the parameters."""

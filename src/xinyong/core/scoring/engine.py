@@ -23,6 +23,7 @@ from typing import Any
 from xinyong.core.errors import XinyongError
 from xinyong.core.records import Effective, Record, Voided, resolve
 from xinyong.core.schemes.model import AnyScheme
+from xinyong.core.schemes.population import not_covered
 from xinyong.core.scoring.grading import round_half_up_div
 from xinyong.core.scoring.result import Item, ScoreResult
 from xinyong.core.scoring.scorers import SCORERS, Scoring
@@ -40,6 +41,12 @@ __all__ = [
 
 class NoVersionInForce(XinyongError, ValueError):
     pass
+
+
+class NotCovered(NoVersionInForce):
+    """The scheme does not apply to this subject (``meta.covers``: e.g. a tax rating of
+    enterprises asked about a natural person); callers skip it as they skip a scheme with no
+    version in force."""
 
 
 def version_in_force(scheme: AnyScheme, at: datetime) -> Any:
@@ -148,6 +155,9 @@ def score_subject(
     """Score ``subject`` under ``scheme`` at ``at`` with what was known at ``known_at``."""
     known_at = at if known_at is None else known_at
     version = version_in_force(scheme, at)
+    outside = not_covered(scheme.meta.covers, subject, at.date())
+    if outside is not None:
+        raise NotCovered(f"scheme {scheme.name!r}, subject {subject}: {outside}")
     mine = [r for r in records if r.subject == subject]
     effective, voided = resolve(mine, known_at)
     counted, ignored = contributions(scheme, effective, voided, at)
