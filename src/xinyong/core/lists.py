@@ -422,6 +422,11 @@ def list_entries(
     if not_covered(scheme.meta.covers, subject, at.date()) is not None:
         return [], []  # the scheme does not apply to this subject (meta.covers)
     effective, _ = resolve([r for r in records if r.subject == subject], known_at)
+    wanted = scheme.meta.rated_only_with
+    if wanted and not any(
+        e.record.category in wanted and e.record.occurred_at <= at for e in effective
+    ):
+        return [], []  # not rated: no record of meta.rated_only_with yet
     out: list[ListEntry] = []
     refused: list[NotListed] = []
     for lst in version.lists:

@@ -143,6 +143,7 @@ def compile_scheme(scheme: AnyScheme, current: Any, at_us: int) -> Tables:
         {r.category for v in scheme.versions for r in v.rules}
         | {c for o in getattr(current, "overrides", []) for c in o.categories}
         | {c for a in getattr(current, "assignments", []) for c in a.categories}
+        | set(scheme.meta.rated_only_with)
     )
     starts = [
         instant_us(datetime.combine(v.effective_from, datetime.min.time(), UTC))
@@ -419,7 +420,17 @@ def population_plan(
         alive = alive & (pl.col(ENDS).is_null() | (pl.col(ENDS) > at_us))
     rows = _per_record(lf.with_columns(alive.alias("_alive")), t, current, at_us, df.height)
     totals = rows.group_by("subject").agg(_aggregations(t, current))
-    return _covered(_finish(totals, current, t), scheme, at)
+    out = _covered(_finish(totals, current, t), scheme, at)
+    if scheme.meta.rated_only_with:
+        # not rated without a record of meta.rated_only_with (as score_subject)
+        cats = sorted({t.categories.index(c) for c in scheme.meta.rated_only_with})
+        known = lf.filter(
+            pl.col(CAT).is_in(pl.Series(cats, dtype=pl.UInt32).implode())
+            & pl.col(EFFECTIVE)
+            & (pl.col(OCC) <= at_us)
+        )
+        out = out.join(known.select("subject").unique(), on="subject", how="semi")
+    return out
 
 
 def _covered(lf: pl.LazyFrame, scheme: AnyScheme, at: datetime) -> pl.LazyFrame:

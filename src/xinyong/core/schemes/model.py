@@ -44,6 +44,10 @@ class Meta(Strict):
     """Parts of the real scheme deliberately not implemented, and why (e.g. speech)."""
     covers: Population | None = None
     """Whom the scheme applies to (None: every valid subject)."""
+    rated_only_with: list[str] = []
+    """Record categories one of which must exist for a subject (occurred by the moment
+    evaluated) before the scheme scores, grades or lists it (the tax authority rates only the
+    taxpayers it has registered): without one, the subject is not covered."""
     unverified_values: list[str] = []
     """Unverified values that cannot carry a mark themselves (durations such as a list's term),
     each as 'path (value)'; :meth:`SchemeBase.unverified` lists them after the parameters."""

@@ -49,6 +49,15 @@ class NotCovered(NoVersionInForce):
     version in force."""
 
 
+def rated(scheme: AnyScheme, records: Sequence[Record], at: datetime, known_at: datetime) -> bool:
+    """Whether ``meta.rated_only_with`` lets the scheme rate the subject of ``records``."""
+    wanted = scheme.meta.rated_only_with
+    if not wanted:
+        return True
+    effective, _ = resolve(list(records), known_at)
+    return any(e.record.category in wanted and e.record.occurred_at <= at for e in effective)
+
+
 def version_in_force(scheme: AnyScheme, at: datetime) -> Any:
     v = scheme.version_at(at.date())
     if v is None:
@@ -159,6 +168,11 @@ def score_subject(
     if outside is not None:
         raise NotCovered(f"scheme {scheme.name!r}, subject {subject}: {outside}")
     mine = [r for r in records if r.subject == subject]
+    if not rated(scheme, mine, at, known_at):
+        raise NotCovered(
+            f"scheme {scheme.name!r}, subject {subject}: not rated: no record of "
+            f"{', '.join(scheme.meta.rated_only_with)} by {iso(at)[:10]}"
+        )
     effective, voided = resolve(mine, known_at)
     counted, ignored = contributions(scheme, effective, voided, at)
     scored = SCORERS[type(scheme)](Scoring(scheme, version, effective, counted, at))

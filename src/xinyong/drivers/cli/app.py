@@ -13,6 +13,7 @@ from xinyong.drivers.cli import (
     engine_cmd,
     ledger_cmd,
     objections_cmd,
+    org_cmd,
     schemes_cmd,
     spark_cmd,
 )
@@ -54,6 +55,7 @@ app.command("demo")(demo_command)
 app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
 app.command("test")(cases_command)
 app.command("audit")(audit_cmd.audit_command)
+app.command("org")(org_cmd.org_command)
 
 
 def _version(value: bool) -> None:
