@@ -74,6 +74,20 @@ def _render(p: dict[str, Any]) -> None:
             highlight=False,
             markup=False,
         )
+        cause = e["cause"]
+        if cause.get("kind") == "moved":
+            out.print(
+                f"  cause: on {cause['from_list']} since {cause['on_that_list_since'][:10]} "
+                f"(record {cause['record_id']}), still there after {cause['after']}",
+                highlight=False,
+                markup=False,
+            )
+        elif cause.get("record_id"):
+            out.print(
+                f"  cause: record {cause['record_id']} ({cause.get('category')})",
+                highlight=False,
+                markup=False,
+            )
         for way in e["how_to_get_off"]:
             out.print(f"  removal: {way}", highlight=False, markup=False)
     out.print(f"\nPublic ratings ({len(p['ratings'])}; {p['ratings_note']})", markup=False)
