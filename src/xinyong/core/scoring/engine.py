@@ -32,6 +32,7 @@ from xinyong.core.timeutil import iso
 __all__ = [
     "AnyScheme",
     "NoVersionInForce",
+    "NotCovered",
     "contributions",
     "round_half_up_div",
     "score_subject",
