@@ -233,3 +233,17 @@ def test_a_removal_before_the_period_prevents_the_move_and_one_after_ends_both()
 def test_moved_from_must_name_another_list_of_the_version(name: str) -> None:
     with pytest.raises(SchemeError, match="moved_from"):
         _lists(name)
+
+
+def test_the_live_state_horizon_knows_when_an_assignment_ends_and_an_entry_moves() -> None:
+    from xinyong.core.evaluate import evaluate_subject
+    from xinyong.core.state import horizon
+
+    graded = _graded(**_M)
+    recs = [_rec("n", "new", "2020-03-01")]
+    view = evaluate_subject({"t": graded}, "S1", recs, _t("2020-06-01"))
+    assert horizon({"t": graded}, recs, view) == _t("2021-03-01")  # M ends: grade changes
+    lists = _lists()
+    recs = [_rec("l", "listing", "2015-01-10")]
+    view = evaluate_subject({"t": lists}, "S1", recs, _t("2016-01-01"))
+    assert horizon({"t": lists}, recs, view) == _t("2018-01-10")  # the move to 'second'
