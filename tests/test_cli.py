@@ -115,6 +115,9 @@ def test_schemes_list_names_every_preset() -> None:
         "honest-shanghai",
         "spc-defaulters",
         "shenzhen-traffic",
+        "sat-tax-credit",
+        "sat-major-tax-violations",
+        "samr-enterprise-lists",
     }
     assert all(r["unverified_parameters"] > 0 for r in rows if r["name"] == "rongcheng")
 
@@ -123,7 +126,12 @@ def test_schemes_memoranda_lists_gates_measures_and_unverified() -> None:
     result = runner.invoke(app, ["schemes", "memoranda", "--json"])
     assert result.exit_code == 0, result.output
     rows = {r["name"]: r for r in json.loads(result.output)}
-    assert set(rows) == {"high-consumption-2015", "joint-punishment-2016", "rewards"}
+    assert set(rows) == {
+        "high-consumption-2015",
+        "joint-punishment-2016",
+        "rewards",
+        "corporate-measures-2016",
+    }
     assert "rail.g-train" in rows["high-consumption-2015"]["gates"]
     assert rows["high-consumption-2015"]["unverified"] == []
     assert any("rw.loan-terms" in u for u in rows["rewards"]["unverified"])

@@ -437,6 +437,11 @@ def list_entries(
     if not_covered(scheme.meta.covers, subject, china_day(at)) is not None:
         return [], []  # outside the population the scheme covers: on none of its lists
     effective, _ = resolve([r for r in records if r.subject == subject], known_at)
+    wanted = scheme.meta.rated_only_with
+    if wanted and not any(
+        e.record.category in wanted and e.record.occurred_at <= at for e in effective
+    ):
+        return [], []  # not rated: no record of meta.rated_only_with yet
     out: list[ListEntry] = []
     refused: list[NotListed] = []
     for lst in version.lists:
@@ -462,5 +467,9 @@ def list_entries(
                 st = state_entry(scheme.name, lst, entry, score, grade, at)
                 if st is not None:
                     out.append(st)
+        if lst.moved_from:
+            from xinyong.core.list_moves import moved_entries  # imports this module
+
+            out.extend(moved_entries(scheme.name, lst, version.lists, effective, at, age_on))
     out.sort(key=lambda x: (x.since, x.list_id))
     return out, refused

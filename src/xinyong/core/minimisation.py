@@ -39,12 +39,15 @@ class Admissible(frozenset[str]):
 
 
 def scheme_categories(scheme: Any) -> set[str]:
-    """Every record category a scheme refers to: rules, overrides and every part of lists."""
-    out: set[str] = set()
+    """Every record category a scheme refers to: rules, overrides, grade assignments and every
+    part of lists."""
+    out: set[str] = set(scheme.meta.rated_only_with)
     for v in scheme.versions:
         out.update(r.category for r in v.rules)
         for o in getattr(v, "overrides", []):
             out.update(o.categories)
+        for a in getattr(v, "assignments", []):
+            out.update(a.categories)
         for lst in v.lists:
             for e in lst.entries:
                 if isinstance(e, RecordEntry | ThresholdEntry):

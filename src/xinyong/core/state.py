@@ -69,6 +69,9 @@ def horizon(
             for o in getattr(v, "overrides", []):
                 for c in o.categories:
                     rules.setdefault(c, []).append(o.validity)
+            for a in getattr(v, "assignments", []):
+                for c in a.categories:
+                    rules.setdefault(c, []).append(a.validity)
     for r in records:
         for t in (r.occurred_at, r.recorded_at):
             if t > at:
@@ -82,7 +85,25 @@ def horizon(
             add(e.since)
         if e.until is not None and e.until > at:
             add(e.until)
+    for start in _moves(schemes, view):
+        if start > at:
+            add(start)
     return min(out, default=None)
+
+
+def _moves(schemes: Mapping[str, AnyScheme], view: SubjectView) -> list[datetime]:
+    """When entries of ``view`` would move to another list (``ListDef.moved_from``)."""
+    out: list[datetime] = []
+    for e in view.entries:
+        scheme = schemes.get(e.scheme)
+        version = scheme.version_at(view.at.date()) if scheme is not None else None
+        for lst in getattr(version, "lists", []):
+            for move in lst.moved_from:
+                if move.list == e.list_id:
+                    start = _after(move.after, e.since)
+                    if start is not None and (e.until is None or start < e.until):
+                        out.append(start)
+    return out
 
 
 # --- the stored form ----------------------------------------------------------------------

@@ -144,6 +144,8 @@ def compile_scheme(scheme: AnyScheme, current: Any, at_us: int) -> Tables:
     categories = sorted(
         {r.category for v in scheme.versions for r in v.rules}
         | {c for o in getattr(current, "overrides", []) for c in o.categories}
+        | {c for a in getattr(current, "assignments", []) for c in a.categories}
+        | set(scheme.meta.rated_only_with)
     )
     starts = [
         instant_us(day_start(v.effective_from))  # 00:00 in China (Asia/Shanghai)
@@ -233,6 +235,7 @@ def _per_record(lf: pl.LazyFrame, t: Tables, current: Any, at_us: int, rows: int
             )
             out.append(b.alias(f"_b{i}"))
         out += _override_columns(current, t, at_us)
+        out += _assignment_columns(current, t, at_us)
     return lf.select("subject", *out)
 
 
@@ -257,12 +260,30 @@ def _override_columns(version: Graded, t: Tables, at_us: int) -> list[pl.Expr]:
     return [(pl.max_horizontal(parts) if len(parts) > 1 else parts[0]).alias("_ov")]
 
 
+def _assignment_columns(version: Graded, t: Tables, at_us: int) -> list[pl.Expr]:
+    """``_as<j>``: this record holds assignment ``j`` (a grade set whatever the band)."""
+    out: list[pl.Expr] = []
+    for j, a in enumerate(version.assignments):
+        cats = sorted({t.categories.index(c) for c in a.categories})
+        late, early = cutoffs(a.validity, at_us)
+        out.append(
+            (
+                pl.col("_alive")
+                & pl.col(CAT).is_in(pl.Series(cats, dtype=pl.UInt32).implode())
+                & (pl.col(OCC) >= pl.when(pl.col("_late")).then(early).otherwise(late))
+                & (pl.col(OCC) >= t.starts[0])
+            ).alias(f"_as{j}")
+        )
+    return out
+
+
 def _aggregations(t: Tables, current: Any) -> list[pl.Expr]:
     if isinstance(current, TiersVersion):
         return [pl.col("_neg").sum(), pl.col("_pos").sum()]  # Booleans sum to counts
     out = [pl.col(f"_b{i}").sum() for i in range(len(t.buckets))]
     if current.overrides:
         out.append(pl.col("_ov").max())
+    out += [pl.col(f"_as{j}").any() for j in range(len(current.assignments))]
     return out
 
 
@@ -274,7 +295,7 @@ def _bucket_total(t: Tables, i: int) -> pl.Expr:
 
 def _grade(version: Graded, score: pl.Expr) -> pl.Expr:
     last = len(version.bands) - 1
-    if last == 0 and not version.overrides:
+    if last == 0 and not version.overrides and not version.assignments:
         # a scalar: gathering with a literal index would give one row, not one per subject
         return pl.lit(version.grades[0], dtype=pl.String)
     band: pl.Expr = pl.lit(last)
@@ -282,6 +303,18 @@ def _grade(version: Graded, score: pl.Expr) -> pl.Expr:
         limit = version.bands[i].min
         assert limit is not None  # validated: every band but the last has a min
         band = pl.when(score >= limit.value).then(pl.lit(i)).otherwise(band)
+    grades = version.grades
+    if grades != [b.grade for b in version.bands]:
+        # band index -> grade index (grade_order may hold grades no band has), then the
+        # first assignment that holds sets the grade (applied last-to-first so it wins)
+        band = _series([grades.index(b.grade) for b in version.bands]).gather(band)
+    if version.assignments:
+        for j in reversed(range(len(version.assignments))):
+            a = version.assignments[j]
+            held = pl.col(f"_as{j}")
+            if a.min_score is not None:
+                held = held & (score >= a.min_score.value)
+            band = pl.when(held).then(pl.lit(grades.index(a.grade))).otherwise(band)
     if version.overrides:
         band = pl.max_horizontal(band, pl.col("_ov"))
     return pl.lit(pl.Series(version.grades, dtype=pl.String)).gather(band)
@@ -410,7 +443,17 @@ def population_plan(
         alive = alive & (pl.col(ENDS).is_null() | (pl.col(ENDS) > at_us))
     rows = _per_record(lf.with_columns(alive.alias("_alive")), t, current, at_us, df.height)
     totals = rows.group_by("subject").agg(_aggregations(t, current))
-    return _covered(_finish(totals, current, t), scheme, at)
+    out = _covered(_finish(totals, current, t), scheme, at)
+    if scheme.meta.rated_only_with:
+        # not rated without a record of meta.rated_only_with (as score_subject)
+        cats = sorted({t.categories.index(c) for c in scheme.meta.rated_only_with})
+        known = lf.filter(
+            pl.col(CAT).is_in(pl.Series(cats, dtype=pl.UInt32).implode())
+            & pl.col(EFFECTIVE)
+            & (pl.col(OCC) <= at_us)
+        )
+        out = out.join(known.select("subject").unique(), on="subject", how="semi")
+    return out
 
 
 def _held(holds: Sequence[ReviewHold]) -> pl.Expr:

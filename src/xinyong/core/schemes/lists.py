@@ -11,6 +11,10 @@ Entry rules (``entries``), one of:
                 (``term_detail`` = "ground" with ``terms`` per ground; "until-removal" = no
                 fixed term).
 
+A list may also take subjects from another list (``moved_from``): an entry of that list still
+in force after a period lists the subject here (abnormal operations for 3 years: the serious
+list).
+
 Extension records add whole years within [min_years, max_years]; removal events end an
 entry; exclusions stop an entry from being made (minors; security given under ground 1).
 """
@@ -74,6 +78,20 @@ class RecordEntry(Strict):
         if self.term_detail is not None and not self.terms:
             raise ValueError("term_detail needs terms (one per detail value)")
         return self
+
+
+class MoveFrom(Strict):
+    """An entry of another list of the same version (``list``) still in force ``after`` its
+    start lists the subject here from that moment, for ``term`` (an enterprise still on the
+    abnormal-operations list after 3 years moves to the serious illegal list). This list's
+    removals that refer to the other list's listing record (or to none) end it."""
+
+    list: str
+    after: DurationField
+    term: DurationField | Literal["until-removal"]
+    legal_basis: str
+    description: str = ""
+    source: str | None = None
 
 
 Entry = Annotated[
@@ -145,3 +163,4 @@ class ListDef(Strict):
     role_categories: list[str] = []
     """Categories of role records that link a person to a listed unit (e.g. registry.role):
     never an entry of the person; memoranda that bind roles read them at gates."""
+    moved_from: list[MoveFrom] = []

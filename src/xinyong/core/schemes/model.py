@@ -45,6 +45,13 @@ class Meta(Strict):
     """Parts of the real scheme deliberately not implemented, and why (e.g. speech)."""
     covers: Population | None = None
     """Whom the scheme applies to (None: every valid subject)."""
+    rated_only_with: list[str] = []
+    """Record categories one of which must exist for a subject (occurred by the moment
+    evaluated) before the scheme scores, grades or lists it (the tax authority rates only the
+    taxpayers it has registered): without one, the subject is not covered."""
+    unverified_values: list[str] = []
+    """Unverified values that cannot carry a mark themselves (durations such as a list's term),
+    each as 'path (value)'; :meth:`SchemeBase.unverified` lists them after the parameters."""
 
 
 class Rule(Strict):
@@ -77,6 +84,20 @@ class Override(Strict):
     categories: list[str]
     max_grade: str
     validity: DurationField
+    legal_basis: str
+    description: str
+    source: str | None = None
+
+
+class Assignment(Strict):
+    """An active record of one of these categories sets the grade, whatever the band (the tax
+    rating's M for a new enterprise); overrides still cap it. With ``min_score`` it applies
+    only when the score is at least that (M for an enterprise without income: 70 or more)."""
+
+    categories: list[str]
+    grade: str
+    validity: DurationField
+    min_score: IntParam | None = None
     legal_basis: str
     description: str
     source: str | None = None
@@ -130,16 +151,27 @@ class VersionBase(Strict):
         ids = [lst.id for lst in self.lists]
         if len(ids) != len(set(ids)):
             raise ValueError(f"list ids must be unique, got {ids}")
+        for lst in self.lists:
+            for j, move in enumerate(lst.moved_from):
+                if move.list not in ids or move.list == lst.id:
+                    raise ValueError(
+                        f"lists[{lst.id}].moved_from[{j}].list: {move.list!r} must be another "
+                        f"list of this version, one of {[i for i in ids if i != lst.id]}"
+                    )
         return self
 
 
 class Graded(VersionBase):
     bands: list[Band]
     overrides: list[Override] = []
+    assignments: list[Assignment] = []
+    grade_order: list[str] = []
+    """Best to worst, when assignments set a grade that is no band's (the tax rating's M
+    between B and C); by default the bands' grades in order."""
 
     @property
     def grades(self) -> list[str]:
-        return [b.grade for b in self.bands]
+        return list(self.grade_order) or [b.grade for b in self.bands]
 
     @model_validator(mode="after")
     def _bands_ordered(self) -> Graded:
@@ -152,6 +184,21 @@ class Graded(VersionBase):
             raise ValueError("bands: the last band takes everything below; give it no min")
         if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
             raise ValueError(f"bands: mins must strictly decrease, got {mins}")
+        band_grades = [b.grade for b in self.bands]
+        if self.grade_order:
+            if len(set(self.grade_order)) != len(self.grade_order):
+                raise ValueError(f"grade_order: grades must be unique, got {self.grade_order}")
+            if [g for g in self.grade_order if g in band_grades] != band_grades:
+                raise ValueError(
+                    f"grade_order: must hold every band grade {band_grades} in band order, "
+                    f"got {self.grade_order}"
+                )
+        for i, a in enumerate(self.assignments):
+            if a.grade not in self.grades:
+                raise ValueError(
+                    f"assignments[{i}].grade: {a.grade!r} is not one of {self.grades} "
+                    "(add it to grade_order)"
+                )
         for o in self.overrides:
             if o.max_grade not in self.grades:
                 raise ValueError(
@@ -254,7 +301,7 @@ class SchemeBase(Strict):
         # the model is frozen, so the walk (a full dump of the scheme) is done once
         out: list[str] = []
         _walk(self.model_dump(exclude={"meta"}), "", self.meta.default_confidence, out)
-        return tuple(out)
+        return (*out, *self.meta.unverified_values)
 
     @model_validator(mode="after")
     def _versions(self) -> SchemeBase:
@@ -372,6 +419,7 @@ def format_validation_error(e: ValidationError, origin: str) -> str:
 
 __all__ = [
     "AnyScheme",
+    "Assignment",
     "Band",
     "Factor",
     "Override",

@@ -34,6 +34,7 @@ from xinyong.core.timeutil import china_day, iso
 __all__ = [
     "AnyScheme",
     "NoVersionInForce",
+    "NotCovered",
     "contributions",
     "round_half_up_div",
     "score_subject",
@@ -43,6 +44,21 @@ __all__ = [
 
 class NoVersionInForce(XinyongError, ValueError):
     pass
+
+
+class NotCovered(NoVersionInForce):
+    """The scheme does not apply to this subject (``meta.covers``: e.g. a tax rating of
+    enterprises asked about a natural person); callers skip it as they skip a scheme with no
+    version in force."""
+
+
+def rated(scheme: AnyScheme, records: Sequence[Record], at: datetime, known_at: datetime) -> bool:
+    """Whether ``meta.rated_only_with`` lets the scheme rate the subject of ``records``."""
+    wanted = scheme.meta.rated_only_with
+    if not wanted:
+        return True
+    effective, _ = resolve(list(records), known_at)
+    return any(e.record.category in wanted and e.record.occurred_at <= at for e in effective)
 
 
 def version_in_force(scheme: AnyScheme, at: datetime) -> Any:
@@ -163,6 +179,11 @@ def score_subject(
     known_at = at if known_at is None else known_at
     version = version_in_force(scheme, at)
     mine = [r for r in records if r.subject == subject]
+    if not rated(scheme, mine, at, known_at):
+        raise NotCovered(
+            f"scheme {scheme.name!r}, subject {subject}: not rated: no record of "
+            f"{', '.join(scheme.meta.rated_only_with)} by {iso(at)[:10]}"
+        )
     effective, voided = resolve(mine, known_at)
     counted, ignored = contributions(scheme, effective, voided, at, holds)
     outside = not_covered(scheme.meta.covers, subject, china_day(at))

@@ -152,14 +152,43 @@ class OverrideDecision:
 
 
 @dataclass(frozen=True, slots=True)
+class AssignmentDecision:
+    """A record whose category set the grade whatever the band (the tax rating's M), until
+    when it does, and the least score it needed (if any)."""
+
+    record_id: str
+    category: str
+    grade: str
+    rule: str
+    legal_basis: str
+    until: datetime
+    min_score: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record_id": self.record_id,
+            "category": self.category,
+            "grade": self.grade,
+            "rule": self.rule,
+            "legal_basis": self.legal_basis,
+            "until": iso(self.until),
+            "min_score": self.min_score,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class GradeDecision:
-    """Points and scorecard schemes: the band, and the override that capped it (if any)."""
+    """Points and scorecard schemes: the band, the assignment that set the grade (if any)
+    and the override that capped it (if any)."""
 
     band: BandDecision
     override: OverrideDecision | None = None
+    assigned: AssignmentDecision | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"band": self.band.to_dict()}
+        if self.assigned is not None:
+            d["assigned"] = self.assigned.to_dict()
         if self.override is not None:
             d["override"] = self.override.to_dict()
         return d
@@ -199,4 +228,8 @@ def decided_by_from_dict(d: Mapping[str, Any]) -> DecidedBy:
         return TierDecision(**d)
     o = d.get("override")
     override = None if o is None else OverrideDecision(**{**o, "until": parse_instant(o["until"])})
-    return GradeDecision(BandDecision(**d["band"]), override)
+    a = d.get("assigned")
+    assigned = (
+        None if a is None else AssignmentDecision(**{**a, "until": parse_instant(a["until"])})
+    )
+    return GradeDecision(BandDecision(**d["band"]), override, assigned)

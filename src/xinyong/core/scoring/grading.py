@@ -4,13 +4,14 @@ the overrides that decide the grade."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from xinyong.core.records import Effective
 from xinyong.core.schemes.model import AnyScheme, Graded
 from xinyong.core.scoring.explanation import (
     Adjustment,
+    AssignmentDecision,
     BandDecision,
     Cap,
     GradeDecision,
@@ -71,7 +72,10 @@ def grade(
         confidence=(band.min.confidence or scheme.meta.default_confidence) if band.min else None,
     )
     override: OverrideDecision | None = None
-    index = band_index
+    index = grades.index(band.grade)
+    assigned = assignment(version, score, effective, at, first_day)
+    if assigned is not None:
+        index = grades.index(assigned.grade)
     for o in version.overrides:
         cap_index = grades.index(o.max_grade)
         for e in effective:
@@ -88,4 +92,28 @@ def grade(
                 override = OverrideDecision(
                     r.id, r.category, o.max_grade, o.description, o.legal_basis, until
                 )
-    return grades[index], GradeDecision(decided_band, override)
+    return grades[index], GradeDecision(decided_band, override, assigned)
+
+
+def assignment(
+    version: Graded, score: int, effective: Sequence[Effective], at: datetime, first_day: date
+) -> AssignmentDecision | None:
+    """The first assignment with an active record (latest record first) that sets the grade."""
+    for a in version.assignments:
+        if a.min_score is not None and score < a.min_score.value:
+            continue
+        for e in sorted(effective, key=lambda x: x.record.occurred_at, reverse=True):
+            r = e.record
+            if r.category not in a.categories or r.occurred_at > at:
+                continue
+            if r.occurred_at.date() < first_day:
+                continue
+            until = a.validity.after(r.occurred_at)
+            if e.ends_at is not None and e.ends_at < until:
+                until = e.ends_at
+            if at < until:
+                floor = a.min_score.value if a.min_score is not None else None
+                return AssignmentDecision(
+                    r.id, r.category, a.grade, a.description, a.legal_basis, until, floor
+                )
+    return None

@@ -13,6 +13,7 @@ from xinyong.drivers.cli import (
     engine_cmd,
     ledger_cmd,
     objections_cmd,
+    org_cmd,
     schemes_cmd,
     spark_cmd,
     study_cmd,
@@ -56,6 +57,7 @@ app.command("study")(study_cmd.study_command)
 app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
 app.command("test")(cases_command)
 app.command("audit")(audit_cmd.audit_command)
+app.command("org")(org_cmd.org_command)
 
 
 def _version(value: bool) -> None:

@@ -99,6 +99,13 @@ def _render_score(r: ScoreResult) -> None:
         b = d.band
         floor = f"score >= {b.min}" if b.min is not None else "lowest band"
         out.print(f"grade: band {b.grade} ({floor}, confidence {b.confidence})", highlight=False)
+        if d.assigned is not None:
+            g = d.assigned
+            out.print(
+                f"  set to {g.grade} by {g.record_id} ({g.category}) until {iso(g.until)}: "
+                f"{g.rule}",
+                highlight=False,
+            )
         if d.override is not None:
             o = d.override
             out.print(

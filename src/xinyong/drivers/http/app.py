@@ -29,6 +29,7 @@ from xinyong.drivers.http import (
     lists,
     notices,
     objections,
+    org_page,
     portal,
 )
 from xinyong.drivers.http import repairs as repairs_http
@@ -130,4 +131,5 @@ def create_app(
     for module in (ingest, files, gates, lists, objections, notices, portal, audit_page):
         app.include_router(module.router)
     app.include_router(repairs_http.router)
+    app.include_router(org_page.router)
     return app

@@ -27,6 +27,7 @@ COUNTED: tuple[tuple[str, str], ...] = (
     ("POST", "/objections"),
     ("GET", "/v1/lists/"),
     ("GET", "/lists/"),
+    ("GET", "/org"),
 )
 _CLIENTS = 100_000  # buckets kept (least recently used dropped first)
 
