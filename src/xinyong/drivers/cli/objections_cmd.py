@@ -103,12 +103,14 @@ def file_command(
     by: ByOpt = "subject",
     at: AtOpt = None,
     as_json: JsonOpt = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the new case's id (for scripts).")
+    ] = False,
     db: DbOpt = DEFAULT_DB,
 ) -> None:
     """File an objection to a record or a list entry; prints its id and deadlines.
 
-    Example: xinyong objections file 11010519491231002X --reason "paid in full"
-    --list spc-defaulters/dishonest-defaulters
+    Example: xinyong objections file 11010519491231002X --reason "paid in full" --list spc-defaulters/dishonest-defaulters
     """
     if (record is None) == (list_ is None):
         fail("give exactly one of --record ID or --list scheme/list")
@@ -119,6 +121,9 @@ def file_command(
         else:
             assert list_ is not None
             case = desk.file(code, "list_entry", list_, reason, by, at=_moment(at))
+        if quiet:
+            out.print(case.id, highlight=False)
+            return
         _render(desk, case, as_json, _moment(at))
 
 
