@@ -120,7 +120,8 @@ class Shell:
         self.sel.register(self.proc.stdout, selectors.EVENT_READ)
 
     def run(self, command: str) -> tuple[str, int]:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.proc.stdin.write(f"{{ {command}\n}} 2>&1; printf '\\n{END} %d\\n' $?\n".encode())
         self.proc.stdin.flush()
         buf = b""

@@ -110,7 +110,8 @@ def file_command(
 ) -> None:
     """File an objection to a record or a list entry; prints its id and deadlines.
 
-    Example: xinyong objections file 11010519491231002X --reason "paid in full" --list spc-defaulters/dishonest-defaulters
+    Example: xinyong objections file 11010519491231002X --reason "paid in full"
+    --list spc-defaulters/dishonest-defaulters
     """
     if (record is None) == (list_ is None):
         fail("give exactly one of --record ID or --list scheme/list")
