@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from http_helpers import AGENCY, ORG, PERSON, TestClient, jsonl, listing
+from http_helpers import AGENCY, OPERATOR, ORG, PERSON, TestClient, jsonl, listing
 
 
 def test_home_lists_published_lists(client: TestClient) -> None:
@@ -43,25 +43,27 @@ def test_status_page_masks_explains_and_offers_an_objection(client: TestClient) 
     assert "<img" not in page
 
 
-def test_objection_form_shows_id_and_deadlines(client: TestClient) -> None:
+def test_objection_form_redirects_to_a_receipt(client: TestClient) -> None:
     client.post("/v1/records", content=jsonl(listing()), headers=AGENCY)
-    r = client.post(
-        "/objections",
-        data={
-            "subject": PERSON,
-            "target": "list:spc-defaulters/dishonest-defaulters",
-            "reason": "I <b>paid</b>",
-        },
-    )
-    assert r.status_code == 201, r.text
-    m = re.search(r'id="objection-id">(obj-[0-9a-f]+)<', r.text)
+    form = {
+        "subject": PERSON,
+        "target": "list:spc-defaulters/dishonest-defaulters",
+        "reason": "I <b>paid</b>",
+    }
+    r = client.post("/objections", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text  # post-redirect-get
+    assert r.headers["location"].startswith("/objections/received?receipt=rcp-")
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200
+    m = re.search(r'id="receipt">(rcp-[\w-]+)<', page.text)
     assert m is not None
-    assert "Decision by" in r.text
-    assert "within 3 working days" in r.text
-    assert "1101**********002X" in r.text
-    follow = client.get(f"/objections/{m.group(1)}")
+    assert 'action="/objections/withdraw"' in page.text
+    [case] = client.get("/v1/objections", headers=OPERATOR).json()["cases"]
+    follow = client.get(f"/objections/{case['id']}")
     assert follow.status_code == 200
-    assert "filed" in follow.text
+    assert "Decision by" in follow.text
+    assert "within 3 working days" in follow.text
+    assert "1101**********002X" in follow.text
 
 
 def test_objection_form_refusals_are_pages(client: TestClient) -> None:
@@ -69,9 +71,11 @@ def test_objection_form_refusals_are_pages(client: TestClient) -> None:
     assert r.status_code == 422
     assert "reason" in r.text
     r = client.post(
-        "/objections", data={"subject": ORG, "target": "record:nope", "reason": "<script>"}
+        "/objections",
+        data={"subject": ORG, "target": "record:nope", "reason": "<script>"},
+        follow_redirects=False,
     )
-    assert r.status_code == 404
+    assert r.status_code == 303  # the same answer as for a real record: nothing is learnt
     assert "<script>" not in r.text
 
 
@@ -93,15 +97,17 @@ def test_objection_page_withdraws_before_a_ruling(client: TestClient) -> None:
         data={"subject": PERSON, "target": "list:spc-defaulters/dishonest-defaulters",
               "reason": "paid"},
     )  # fmt: skip
-    oid = re.search(r'id="objection-id">(obj-[0-9a-f]+)<', r.text)
-    assert oid is not None
-    assert f'action="/objections/{oid.group(1)}/withdraw"' in r.text
-    r = client.post(f"/objections/{oid.group(1)}/withdraw", data={"reason": "<b>settled</b>"})
-    assert r.status_code == 200, r.text
-    assert 'id="withdrawn"' in r.text
-    assert "&lt;b&gt;settled&lt;/b&gt;" in r.text
-    assert "/withdraw" not in r.text  # no second withdrawal offered
-    r = client.post(f"/objections/{oid.group(1)}/withdraw", data={})
-    assert r.status_code == 409
-    assert "was withdrawn" in r.text
-    assert client.post("/objections/obj-nope/withdraw", data={}).status_code == 404
+    receipt = re.search(r'name="receipt" value="(rcp-[\w-]+)"', r.text)
+    assert receipt is not None
+    [case] = client.get("/v1/objections", headers=OPERATOR).json()["cases"]
+    assert "/withdraw" not in client.get(f"/objections/{case['id']}").text  # the id is not enough
+    r = client.post("/objections/withdraw", data={"receipt": "rcp-guess", "reason": "x"})
+    assert r.status_code == 202
+    assert 'id="withdrawn"' not in client.get(f"/objections/{case['id']}").text
+    r = client.post(
+        "/objections/withdraw", data={"receipt": receipt.group(1), "reason": "<b>ok</b>"}
+    )
+    assert r.status_code == 202, r.text
+    page = client.get(f"/objections/{case['id']}").text
+    assert 'id="withdrawn"' in page
+    assert "&lt;b&gt;ok&lt;/b&gt;" in page

@@ -20,8 +20,15 @@ from xinyong.core.timeutil import iso
 from xinyong.drivers.http.context import Services, Svc, access, code
 from xinyong.drivers.http.errors import error_body, status_of
 from xinyong.drivers.http.lists import default_at, list_def, list_page, public_lists
-from xinyong.drivers.http.objections import ObjectionIn, file_objection, public_view, withdraw
+from xinyong.drivers.http.objections import ObjectionIn, log_read, public_view, target_of
 from xinyong.drivers.http.public import entry_view, mask, shown
+from xinyong.drivers.http.public_objections import (
+    RECEIVED,
+    client_of,
+    file_public,
+    receipts,
+    withdraw_public,
+)
 from xinyong.drivers.http.templates import render
 from xinyong.system.principals import PUBLIC
 
@@ -126,7 +133,7 @@ def list_html(
 
 
 @router.post("/objections", response_class=HTMLResponse)
-async def objection_form(request: Request, svc: Svc) -> HTMLResponse:
+async def objection_form(request: Request, svc: Svc) -> Response:
     form = await _form(request)
     kind, _, target = form.get("target", "").partition(":")
     data: dict[str, Any] = {
@@ -144,30 +151,51 @@ async def objection_form(request: Request, svc: Svc) -> HTMLResponse:
         why = "; ".join(f"{'.'.join(map(str, x['loc'])) or 'form'}: {x['msg']}" for x in e.errors())
         return _page(render("error", title="Cannot accept this", message=why), 422)
     try:
-        got = await run_in_threadpool(file_objection, svc, PUBLIC, body)
-    except XinyongError as e:
-        return _error(e)
-    return _page(render("objection", o=got), 201)
-
-
-@router.post("/objections/{objection_id}/withdraw", response_class=HTMLResponse)
-async def withdraw_form(objection_id: str, request: Request, svc: Svc) -> HTMLResponse:
-    form = await _form(request)
-    try:
+        subject = code(body.subject)
+        kind, target = target_of(body)
         got = await run_in_threadpool(
-            withdraw, svc, objection_id[:100], PUBLIC, form.get("reason", "")[:4000]
+            file_public,
+            svc,
+            receipts(request),
+            client_of(request),
+            subject,
+            kind,
+            target,
+            body.reason,
+            body.contact,
         )
     except XinyongError as e:
         return _error(e)
-    return _page(render("objection", o=got))
+    # post-redirect-get: a reload does not post again; the receipt is the objector's secret
+    return RedirectResponse(f"/objections/received?receipt={quote(got['receipt'])}", 303)
+
+
+@router.get("/objections/received", response_class=HTMLResponse)
+def received_page(receipt: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
+    return _page(render("received", receipt=receipt, message=RECEIVED))
+
+
+@router.post("/objections/withdraw", response_class=HTMLResponse)
+async def withdraw_form(request: Request, svc: Svc) -> HTMLResponse:
+    form = await _form(request)
+    got = await run_in_threadpool(
+        withdraw_public,
+        svc,
+        receipts(request),
+        client_of(request),
+        form.get("receipt", "")[:100],
+        form.get("reason", "")[:4000],
+    )
+    return _page(render("withdrawn", message=got["message"]), 202)
 
 
 @router.get("/objections/{objection_id}", response_class=HTMLResponse)
 def objection_page(objection_id: str, svc: Svc) -> HTMLResponse:
     try:
-        got = public_view(svc, svc.desk.case(objection_id[:100]), PUBLIC)
+        case = svc.desk.case(objection_id[:100])
     except XinyongError:
         return _page(
             render("error", title="Not found", message=f"no objection {objection_id[:100]!r}"), 404
         )
-    return _page(render("objection", o=got))
+    log_read(svc, PUBLIC, case)
+    return _page(render("objection", o=public_view(svc, case, PUBLIC)))

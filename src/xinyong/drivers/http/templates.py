@@ -93,12 +93,24 @@ the decision. If rejected: {{ o.rule.reconsideration_body }} may be asked to rec
 {{ o.rule.periods.reconsideration_decision }}.</li>
 </ul>{% if o.withdrawal %}<p id="withdrawn">Withdrawn on {{ o.withdrawal.at[:10] }}{% if
 o.withdrawal.reason %}: {{ o.withdrawal.reason }}{% endif %}. The deciding body owes no decision
-after that day.</p>{% endif %}{% if o.withdrawable %}
-<form action="/objections/{{ o.id }}/withdraw" method="post" class="withdraw">
-<label>Withdraw this objection (it has not been ruled on yet); why, optionally:
-<input name="reason" maxlength="4000"></label> <button type="submit">Withdraw</button>
-</form>{% endif %}<p class="note">Governing rule: {{ o.rule.legal_basis }} (confidence {{ o.rule.confidence }}).
+after that day.</p>{% endif %}<p class="note">Governing rule: {{ o.rule.legal_basis }} (confidence {{ o.rule.confidence }}).
 Keep the objection id to follow it: <a href="/objections/{{ o.id }}">/objections/{{ o.id }}</a></p>
+{% endblock %}"""
+
+_RECEIVED = """{% extends "base" %}{% block main %}
+<h1>Objection received</h1>
+<p id="message">{{ message }}</p>
+<p>Your receipt: <strong id="receipt">{{ receipt }}</strong></p>
+<form action="/objections/withdraw" method="post" class="withdraw">
+<input type="hidden" name="receipt" value="{{ receipt }}">
+<label for="withdraw-reason">Withdraw this objection (before it is ruled on); why, optionally</label>
+<input id="withdraw-reason" name="reason" maxlength="4000"> <button type="submit">Withdraw</button>
+</form>
+<p><a href="/">Back to search</a></p>
+{% endblock %}"""
+
+_WITHDRAWN = """{% extends "base" %}{% block main %}
+<h1>Withdrawal received</h1><p id="message">{{ message }}</p><p><a href="/">Back to search</a></p>
 {% endblock %}"""
 
 _ERROR = """{% extends "base" %}{% block main %}
@@ -114,6 +126,8 @@ env = Environment(
             "list": _LIST,
             "objection": _OBJECTION,
             "error": _ERROR,
+            "received": _RECEIVED,
+            "withdrawn": _WITHDRAWN,
         }
     ),
     autoescape=select_autoescape(default=True, default_for_string=True),
