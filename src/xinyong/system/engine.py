@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from xinyong.core.errors import XinyongError
+from xinyong.core.errors import XinyongError, did_you_mean
 from xinyong.core.evaluate import SubjectView, age_on, check_gate, evaluate_subject
 from xinyong.core.lists import ListEntry, list_entries
 from xinyong.core.sanctions import Decision, Memorandum, gates_of
@@ -67,6 +67,7 @@ class Engine:
         gates = self.gates()
         if gate not in gates:
             raise UnknownGate(
-                f"no gate {gate!r} in the memoranda loaded; known gates: {', '.join(sorted(gates))}"
+                f"no gate {gate!r} in the memoranda loaded{did_you_mean(gate, gates)}; known "
+                f"gates: {', '.join(sorted(gates))}"
             )
         return check_gate(self.memoranda, self.view(subject, at, known_at), gate)
