@@ -129,6 +129,9 @@ def lists_command(
     if as_json:
         print_json(data)
         return
+    if not view.entries:
+        out.print(f"{code} has never been on a list (as of {t:%Y-%m-%d})", highlight=False)
+        return
     table = Table("list", "polarity", "since", "until", "in force", "cause", "basis")
     for e in view.entries:
         table.add_row(

@@ -279,10 +279,14 @@ def list_command(
     """
     when = instant(at, "--at") if at else now()
     with _desk(db) as desk:
+        late_by_case = {c.id: late for c, late in desk.overdue(when)}
         if overdue:
             rows = desk.overdue(when)
         else:
-            rows = [(c, []) for c in desk.cases(_subject(subject) if subject else None)]
+            rows = [
+                (c, late_by_case.get(c.id, []))
+                for c in desk.cases(_subject(subject) if subject else None)
+            ]
         if subject and overdue:
             rows = [(c, d) for c, d in rows if c.subject == _subject(subject)]
         if as_json:
@@ -292,6 +296,11 @@ def list_command(
                     for c, late in rows
                 ]
             )
+            return
+        if not rows:
+            which = "overdue objections" if overdue else "objections"
+            about = f" about {_subject(subject)}" if subject else ""
+            out.print(f"no {which}{about} at {when.date().isoformat()}", highlight=False)
             return
         t = Table("objection", "status", "subject", "target", "filed", "overdue")
         for c, late in rows:
