@@ -118,6 +118,7 @@ async def consume(
     """
     report = StreamReport()
     ring = keys if keys is not None else system.keys
+
     # an unreachable server is given up within a few seconds (3 tries, 1 s apart, 2 s each)
     async def on_error(e: Exception) -> None:  # one line, not the client's traceback
         if log is not None:
