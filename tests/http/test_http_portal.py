@@ -111,3 +111,14 @@ def test_objection_page_withdraws_before_a_ruling(client: TestClient) -> None:
     page = client.get(f"/objections/{case['id']}").text
     assert 'id="withdrawn"' in page
     assert "&lt;b&gt;ok&lt;/b&gt;" in page
+
+
+def test_api_docs_work_offline(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn." not in page.text  # today: cdn.jsdelivr.net
+    for asset in re.findall(r'(?:href|src)="(/static-offline-docs/[^"]+)"', page.text):
+        assert client.get(asset).status_code == 200, asset
+    assert "swagger-ui-bundle.js" in page.text
+    redoc = client.get("/redoc")
+    assert "cdn." not in redoc.text
