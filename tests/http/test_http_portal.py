@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from http_helpers import AGENCY, OPERATOR, ORG, PERSON, TestClient, jsonl, listing
 
 
@@ -122,3 +123,26 @@ def test_api_docs_work_offline(client: TestClient) -> None:
     assert "swagger-ui-bundle.js" in page.text
     redoc = client.get("/redoc")
     assert "cdn." not in redoc.text
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "words"),
+    [
+        ("/lists/spc-defaulters/dishonest-defaulters?page=0", 422, "page must be at least 1"),
+        ("/lists/spc-defaulters/dishonest-defaulters?page=abc", 422, "page must be a whole number"),
+        ("/foo", 404, "There is no page at /foo here"),
+        ("/search?q=" + "1" * 150, 422, "q is too long (at most 100 characters)"),
+    ],
+)
+def test_portal_errors_are_html_pages_in_plain_words(
+    client: TestClient, path: str, status: int, words: str
+) -> None:
+    r = client.get(path)
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("text/html")
+    assert words in r.text
+    assert (
+        client.get("/v1/lists/spc-defaulters/dishonest-defaulters?page=0")
+        .headers["content-type"]
+        .startswith("application/json")
+    )  # the API keeps JSON
