@@ -146,3 +146,28 @@ def test_portal_errors_are_html_pages_in_plain_words(
         .headers["content-type"]
         .startswith("application/json")
     )  # the API keeps JSON
+
+
+@pytest.mark.parametrize(
+    ("q", "words"),
+    [
+        ("1101**********002X", "This is a masked number"),
+        ("110105194912310021", "1101**********0021 is not a valid code: check character at "
+         "position 18 is &#39;1&#39;, expected &#39;X&#39;"),
+        ("9111I000600037341L", "character &#39;I&#39; at position 5"),
+    ],
+)  # fmt: skip
+def test_search_says_what_is_wrong_with_a_code_without_repeating_it(
+    client: TestClient, q: str, words: str
+) -> None:
+    r = client.get("/search", params={"q": q})
+    assert words in r.text
+    assert "110105194912310021" not in r.text  # never an unmasked number
+
+
+def test_subject_page_refuses_what_is_not_a_code(client: TestClient) -> None:
+    for path in ("/subject/abc", "/subject/110105194912310021"):
+        r = client.get(path)
+        assert r.status_code == 400
+        assert r.headers["content-type"].startswith("text/html")
+        assert "110105194912310021" not in r.text

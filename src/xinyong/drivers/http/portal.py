@@ -18,7 +18,7 @@ from xinyong.core.codes import check
 from xinyong.core.errors import XinyongError
 from xinyong.core.timeutil import iso
 from xinyong.drivers.http.context import Services, Svc, access, code
-from xinyong.drivers.http.errors import error_body, status_of
+from xinyong.drivers.http.errors import BadRequest, error_body, status_of
 from xinyong.drivers.http.lists import default_at, list_def, list_page, public_lists
 from xinyong.drivers.http.objections import ObjectionIn, log_read, public_view, target_of
 from xinyong.drivers.http.public import entry_view, mask, shown
@@ -66,6 +66,10 @@ def search(svc: Svc, q: Annotated[str, Query(max_length=100)] = "") -> Response:
     text = q.strip()
     if text and check(text.upper()).valid:
         return RedirectResponse(f"/subject/{quote(text.upper())}", status_code=303)
+    if about_code := code_message(text):
+        return _page(
+            render("home", lists=public_lists(svc, default_at()), q="", message=about_code)
+        )
     at = default_at()
     lists = public_lists(svc, at)
     found = [
@@ -79,6 +83,27 @@ def search(svc: Svc, q: Annotated[str, Query(max_length=100)] = "") -> Response:
         "18-character code, or by the name of a list."
     )
     return _page(render("home", lists=found or lists, q=text, message=message))
+
+
+def code_message(text: str) -> str | None:
+    """What to say when the search text looks like a code but cannot be looked up (never
+    repeating an unmasked number), or ``None`` when it does not look like one."""
+    compact = text.replace(" ", "").upper()
+    if "*" in compact and len(compact) >= 15:
+        return (
+            "This is a masked number, as the lists show them: the hidden characters are not "
+            "published, so it cannot be looked up. Type the full 18-character code, or follow "
+            "the entry's link on the list page."
+        )
+    if len(compact) in (15, 18) and compact.isascii() and compact.isalnum():
+        got = check(compact)
+        return None if got.valid else f"{mask(compact)} is not a valid code: {got.reason}."
+    if len(compact) >= 12 and compact.isascii() and compact.isalnum():
+        return (
+            f"A code has 18 characters (a first-generation resident number 15); this one has "
+            f"{len(compact)}."
+        )
+    return None
 
 
 def subject_status(svc: Services, subject: str) -> dict[str, Any]:
@@ -116,6 +141,13 @@ def subject_status(svc: Services, subject: str) -> dict[str, Any]:
 def subject_page(subject: str, svc: Svc) -> HTMLResponse:
     try:
         wanted = code(subject)
+        if (problem := code_message(wanted)) is not None:
+            raise BadRequest(problem)
+        if not check(wanted).valid:
+            raise BadRequest(
+                "This is not a code: a resident identity number or a unified social credit "
+                "code has 18 characters (a first-generation resident number 15)."
+            )
         svc.journal.log([access(PUBLIC, wanted, "public portal status lookup", "public status")])
         return _page(render("subject", **subject_status(svc, wanted)))
     except XinyongError as e:
