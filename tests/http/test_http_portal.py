@@ -171,3 +171,17 @@ def test_subject_page_refuses_what_is_not_a_code(client: TestClient) -> None:
         assert r.status_code == 400
         assert r.headers["content-type"].startswith("text/html")
         assert "110105194912310021" not in r.text
+
+
+def test_list_pages_read_like_a_register(client: TestClient) -> None:
+    client.post("/v1/records", content=jsonl(listing()), headers=AGENCY)
+    page = client.get("/lists/spc-defaulters/dishonest-defaulters").text
+    assert "page 1 of 1" in page
+    assert '<th scope="col">Identity number (masked)</th>' in page
+    assert "person.id_number" not in page  # human labels, not keys
+    assert page.count("1101**********002X") == 1  # no duplicated subject column
+    assert "The cause is record" in page  # the why, visible
+    past = client.get("/lists/spc-defaulters/dishonest-defaulters?page=3").text
+    assert "There is no page 3: the list has 1 page." in past
+    empty = client.get("/lists/rongcheng/red").text
+    assert "Nobody is on this list as of" in empty

@@ -13,7 +13,7 @@ _BASE = """<!doctype html>
 <title>{% block title %}xinyong public portal{% endblock %}</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:52rem;margin:1rem auto;padding:0 1rem;line-height:1.45}
-table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%}.scroll{overflow-x:auto}td,th{border:1px solid #ccc;padding:.3rem;text-align:left;vertical-align:top}
 .black{border-left:.4rem solid #222;padding-left:.6rem}.red{border-left:.4rem solid #b00;padding-left:.6rem}
 .note{color:#555;font-size:.9rem}label{display:block;margin-top:.5rem}textarea,input[type=text]{width:100%}
 </style></head><body>
@@ -66,14 +66,17 @@ _LIST = """{% extends "base" %}{% block main %}
 <h1>{{ page.title }}</h1>
 <p>{{ page.polarity|capitalize }} list of {{ page.scheme }} · legal basis: {{ page.legal_basis }}</p>
 {% if page.note %}<p>{{ page.note }}</p>{% else %}
-<p>{{ page.total }} entries as of {{ page.at }}; page {{ page.page }}.</p>
-<table><tr><th>subject</th><th>since</th>{% for f in page.published_fields %}<th>{{ f }}</th>{% endfor %}<th>why</th></tr>
-{% for e in page.entries %}<tr><td>{{ e.subject }}</td><td>{{ e.since[:10] }}</td>
+{% set pages = [1, (page.total + page.size - 1) // page.size]|max %}
+{% set own = "person.id_number" in page.published_fields or "organisation.uscc" in page.published_fields %}
+<p id="count">{{ page.total }} {{ "entry" if page.total == 1 else "entries" }} as of {{ page.at[:10] }}{% if page.page <= pages %} · page {{ page.page }} of {{ pages }}{% endif %}</p>
+{% if not page.entries %}<p id="empty">{% if page.total == 0 %}Nobody is on this list as of {{ page.at[:10] }}.{% else %}There is no page {{ page.page }}: the list has {{ pages }} page{{ "s" if pages > 1 }}. <a href="?page={{ pages }}">Go to the last page</a>.{% endif %}</p>
+{% else %}<div class="scroll"><table><tr>{% if not own %}<th scope="col">Identity (masked)</th>{% endif %}<th scope="col">On the list</th>{% for f in page.published_fields %}<th scope="col">{{ f|label }}</th>{% endfor %}<th scope="col">Why</th></tr>
+{% for e in page.entries %}<tr>{% if not own %}<td>{{ e.subject }}</td>{% endif %}<td>since {{ e.since[:10] }}, {{ "until " ~ e.until[:10] if e.until else "until removed" }}</td>
 {% for f in page.published_fields %}<td>{{ "—" if e.fields.get(f) is none else e.fields.get(f) }}</td>{% endfor %}
-<td>{% if e.explanation %}<details><summary>explanation</summary>{{ e.explanation }}</details>{% endif %}</td></tr>
-{% endfor %}</table>
-{% if page.page > 1 %}<a href="?page={{ page.page - 1 }}">previous</a>{% endif %}
-{% if page.page * page.size < page.total %}<a href="?page={{ page.page + 1 }}">next</a>{% endif %}
+<td class="why">{{ e.explanation or "" }}</td></tr>
+{% endfor %}</table></div>{% endif %}
+<nav class="pages">{% if page.page > 1 %}<a href="?page={{ [page.page - 1, pages]|min }}">previous page</a>{% endif %}
+{% if page.page < pages %}<a href="?page={{ page.page + 1 }}">next page</a>{% endif %}</nav>
 {% endif %}{% endblock %}"""
 
 _OBJECTION = """{% extends "base" %}{% block main %}
@@ -132,6 +135,27 @@ env = Environment(
     ),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
+
+
+#: Column labels for published fields (others: the field's last part in words).
+LABELS = {
+    "person.id_number": "Identity number (masked)",
+    "person.name": "Name",
+    "organisation.name": "Organisation",
+    "organisation.uscc": "Credit code",
+    "organisation.legal_representative": "Legal representative",
+    "amount_performed": "Amount performed",
+    "case_number": "Case number",
+    "enforcing_court": "Enforcing court",
+    "dishonest_conduct": "Dishonest conduct",
+}
+
+
+def label(field: str) -> str:
+    return LABELS.get(field) or field.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+env.filters["label"] = label
 
 
 def render(name: str, **context: Any) -> str:
