@@ -127,3 +127,34 @@ def test_portal_errors_are_pages(server: tuple[str, str], page: Any) -> None:
         assert words in page.inner_text("#error")
     page.goto(base + "/docs")
     page.wait_for_selector(".swagger-ui .info", timeout=15000)  # rendered from local assets
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_no_serious_accessibility_violations(server: tuple[str, str], page: Any) -> None:
+    """axe-core (packaged by axe-playwright-python) on every portal page: no violation of
+    impact serious or critical."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, _ = server
+    axe = Axe()
+    paths = [
+        "/",
+        f"/subject/{PERSON}",
+        "/lists/spc-defaulters/dishonest-defaulters",
+        "/lists/spc-defaulters/dishonest-defaulters?page=9",
+        "/search?q=1101**********002X",
+        "/objections/received?receipt=rcp-example",
+        "/foo",
+    ]
+    found = {}
+    for path in paths:
+        page.goto(base + path)
+        got = axe.run(page).response["violations"]
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']}"
+            for v in got
+            if v.get("impact") in ("serious", "critical")
+        ]
+        if serious:
+            found[path] = serious
+    assert not found, found

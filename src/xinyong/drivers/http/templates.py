@@ -70,7 +70,7 @@ _LIST = """{% extends "base" %}{% block main %}
 {% set own = "person.id_number" in page.published_fields or "organisation.uscc" in page.published_fields %}
 <p id="count">{{ page.total }} {{ "entry" if page.total == 1 else "entries" }} as of {{ page.at[:10] }}{% if page.page <= pages %} · page {{ page.page }} of {{ pages }}{% endif %}</p>
 {% if not page.entries %}<p id="empty">{% if page.total == 0 %}Nobody is on this list as of {{ page.at[:10] }}.{% else %}There is no page {{ page.page }}: the list has {{ pages }} page{{ "s" if pages > 1 }}. <a href="?page={{ pages }}">Go to the last page</a>.{% endif %}</p>
-{% else %}<div class="scroll"><table><tr>{% if not own %}<th scope="col">Identity (masked)</th>{% endif %}<th scope="col">On the list</th>{% for f in page.published_fields %}<th scope="col">{{ f|label }}</th>{% endfor %}<th scope="col">Why</th></tr>
+{% else %}<div class="scroll" tabindex="0" role="region" aria-label="Entries on this page"><table><tr>{% if not own %}<th scope="col">Identity (masked)</th>{% endif %}<th scope="col">On the list</th>{% for f in page.published_fields %}<th scope="col">{{ f|label }}</th>{% endfor %}<th scope="col">Why</th></tr>
 {% for e in page.entries %}<tr>{% if not own %}<td>{{ e.subject }}</td>{% endif %}<td>since {{ e.since[:10] }}, {{ "until " ~ e.until[:10] if e.until else "until removed" }}</td>
 {% for f in page.published_fields %}<td>{{ "—" if e.fields.get(f) is none else e.fields.get(f) }}</td>{% endfor %}
 <td class="why">{{ e.explanation or "" }}</td></tr>
