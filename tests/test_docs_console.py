@@ -137,8 +137,12 @@ class Shell:
         return buf[: found.start()].decode("utf-8", "replace"), int(found.group(1))
 
     def close(self) -> None:
+        self.sel.close()
         self.proc.kill()
         self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
 
 
 def sandbox(tmp: Path) -> Path:
