@@ -185,3 +185,17 @@ def test_list_pages_read_like_a_register(client: TestClient) -> None:
     assert "There is no page 3: the list has 1 page." in past
     empty = client.get("/lists/rongcheng/red").text
     assert "Nobody is on this list as of" in empty
+
+
+def test_home_links_the_api_docs_and_audits_and_says_as_of_when(client: TestClient) -> None:
+    page = client.get("/").text
+    assert 'href="/docs"' in page
+    assert 'href="/schemes/spc-defaulters/audit"' in page
+    assert "Lists as in force on " in page
+
+
+def test_objection_form_errors_are_in_plain_words(client: TestClient) -> None:
+    r = client.post("/objections", data={"subject": PERSON, "target": "list:a/b", "reason": ""})
+    assert r.status_code == 422
+    assert "reason is missing or too short." in r.text
+    assert "String should have" not in r.text  # not the validation library's words

@@ -18,7 +18,7 @@ from xinyong.core.codes import check
 from xinyong.core.errors import XinyongError
 from xinyong.core.timeutil import iso
 from xinyong.drivers.http.context import Services, Svc, access, code
-from xinyong.drivers.http.errors import BadRequest, error_body, status_of
+from xinyong.drivers.http.errors import BadRequest, _plain, error_body, status_of
 from xinyong.drivers.http.lists import default_at, list_def, list_page, public_lists
 from xinyong.drivers.http.objections import ObjectionIn, log_read, public_view, target_of
 from xinyong.drivers.http.public import entry_view, mask, shown
@@ -58,7 +58,15 @@ def _error(exc: XinyongError) -> HTMLResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(svc: Svc) -> HTMLResponse:
-    return _page(render("home", lists=public_lists(svc, default_at()), q="", message=None))
+    return _page(
+        render(
+            "home",
+            as_of=default_at().date().isoformat(),
+            lists=public_lists(svc, default_at()),
+            q="",
+            message=None,
+        )
+    )
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -68,7 +76,13 @@ def search(svc: Svc, q: Annotated[str, Query(max_length=100)] = "") -> Response:
         return RedirectResponse(f"/subject/{quote(text.upper())}", status_code=303)
     if about_code := code_message(text):
         return _page(
-            render("home", lists=public_lists(svc, default_at()), q="", message=about_code)
+            render(
+                "home",
+                as_of=default_at().date().isoformat(),
+                lists=public_lists(svc, default_at()),
+                q="",
+                message=about_code,
+            )
         )
     at = default_at()
     lists = public_lists(svc, at)
@@ -82,7 +96,15 @@ def search(svc: Svc, q: Annotated[str, Query(max_length=100)] = "") -> Response:
         + "xinyong holds no names: records are attributed to codes. Search by a full "
         "18-character code, or by the name of a list."
     )
-    return _page(render("home", lists=found or lists, q=text, message=message))
+    return _page(
+        render(
+            "home",
+            as_of=default_at().date().isoformat(),
+            lists=found or lists,
+            q=text,
+            message=message,
+        )
+    )
 
 
 def code_message(text: str) -> str | None:
@@ -180,7 +202,7 @@ async def objection_form(request: Request, svc: Svc) -> Response:
     try:
         body = ObjectionIn.model_validate(data)
     except ValidationError as e:
-        why = "; ".join(f"{'.'.join(map(str, x['loc'])) or 'form'}: {x['msg']}" for x in e.errors())
+        why = "; ".join(_plain(x) for x in e.errors()) + "."
         return _page(render("error", title="Cannot accept this", message=why), 422)
     try:
         subject = code(body.subject)

@@ -32,7 +32,8 @@ _HOME = """{% extends "base" %}{% block main %}
 {% if message %}<p id="message">{{ message }}</p>{% endif %}
 <h2>Published lists</h2><ul id="lists">
 {% for l in lists %}<li><a href="/lists/{{ l.scheme }}/{{ l.list }}">{{ l.title }}</a>
-({{ l.polarity }} list, {{ l.scheme }})</li>{% else %}<li>none</li>{% endfor %}</ul>
+({{ l.polarity }} list, {{ l.scheme }}; <a href="/schemes/{{ l.scheme }}/audit">audit of the scheme</a>)</li>{% else %}<li>none</li>{% endfor %}</ul>
+<p class="note">Lists as in force on {{ as_of }} (UTC). For programs: the <a href="/docs">API documentation</a> (OpenAPI at <a href="/openapi.json">/openapi.json</a>).</p>
 {% endblock %}"""
 
 _SUBJECT = """{% extends "base" %}{% block main %}
