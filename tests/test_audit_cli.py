@@ -144,7 +144,7 @@ def _toml(data: dict[str, object]) -> str:
 
 
 def test_schemes_show_carries_the_audit_summary() -> None:
-    r = runner.invoke(app, ["schemes", "show", "shenzhen-traffic"])
+    r = runner.invoke(app, ["schemes", "show", "shenzhen-traffic", "--json"])
     assert r.exit_code == 0, r.output
     audit = json.loads(r.output)["audit"]
     assert audit["by_severity"]["high"] == 2

@@ -26,13 +26,17 @@ Names are imported on first use, so ``import xinyong`` stays cheap.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("xinyong")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return str(version("xinyong"))
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
 
 #: Public name -> (module, attribute).
 _EXPORTS: dict[str, tuple[str, str]] = {
@@ -98,6 +102,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read from the installed metadata on first use (costs ~0.1 s)
+        globals()[name] = got = _version()
+        return got
     try:
         module, attr = _EXPORTS[name]
     except KeyError:
@@ -112,6 +119,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    __version__: str
     from xinyong.adapters.audit_io import audit_summary, run_audit
     from xinyong.adapters.batch import records_frame, score_population
     from xinyong.adapters.batch.frame import FRAME_SCHEMA, REQUIRED_COLUMNS

@@ -309,6 +309,7 @@ def test_objection_flow(client: TestClient, db: str) -> None:
             "list": "spc-defaulters/dishonest-defaulters",
             "reason": "I paid in full",
         },
+        headers=ME,
     )
     assert r.status_code == 201, r.text
     o = r.json()
@@ -327,6 +328,7 @@ def test_objection_flow(client: TestClient, db: str) -> None:
     assert all(set(e) == {"kind", "at"} for e in public["history"])
     mine = client.get(f"/v1/objections/{o['id']}", headers=ME).json()
     assert mine["subject"] == PERSON
+    assert count(db, "access_log") >= 2  # both reads of the objection are logged
     r = client.post(
         "/v1/objections",
         json={"subject": PERSON, "record_id": entry.id, "reason": "wrong case"},
@@ -334,6 +336,7 @@ def test_objection_flow(client: TestClient, db: str) -> None:
     )
     assert r.status_code == 201
     assert r.json()["filed_by"] == "subject:the person"
+    assert o["filed_by"] == "subject:the person"
     assert count(db, "objection_events") == 2
     file = client.get(f"/v1/subjects/{PERSON}", headers=ME).json()
     assert {x["id"] for x in file["objections"]} == {o["id"], r.json()["id"]}
@@ -349,7 +352,9 @@ def test_operator_decides_and_the_gate_follows(client: TestClient, db: str) -> N
         == "deny"
     )
     oid = client.post(
-        "/v1/objections", json={"subject": PERSON, "record_id": entry.id, "reason": "paid"}
+        "/v1/objections",
+        json={"subject": PERSON, "record_id": entry.id, "reason": "paid"},
+        headers=ME,
     ).json()["id"]
     # only an operator runs the workflow
     r = client.post(f"/v1/objections/{oid}/review", json={}, headers=ME)
@@ -399,7 +404,7 @@ def test_operator_decides_and_the_gate_follows(client: TestClient, db: str) -> N
     assert client.get(f"/v1/subjects/{PERSON}/notices", headers=OPERATOR).status_code == 200
     r = client.post(f"/v1/objections/{oid}/close", json={"note": "done"}, headers=OPERATOR)
     assert r.json()["status"] == "closed"
-    r = client.post(f"/v1/objections/{oid}/reconsideration", json={"reason": "x"})
+    r = client.post(f"/v1/objections/{oid}/reconsideration", json={"reason": "x"}, headers=ME)
     assert r.status_code == 409
 
 
@@ -434,8 +439,8 @@ def test_reconsideration_of_a_rejection(client: TestClient) -> None:
     [
         ({"subject": PERSON, "reason": "x"}, {}, 422, "exactly one of"),
         ({"subject": PERSON, "record_id": "a", "list": "a/b", "reason": "x"}, {}, 422, "exactly"),
-        ({"subject": PERSON, "record_id": "nope", "reason": "x"}, {}, 404, "no record"),
-        ({"subject": PERSON, "list": "rongcheng/black", "reason": "x"}, {}, 404, "not and was not"),
+        ({"subject": PERSON, "record_id": "nope", "reason": "x"}, ME, 404, "no record"),
+        ({"subject": PERSON, "list": "rongcheng/black", "reason": "x"}, ME, 404, "not and was not"),
         ({"subject": PERSON, "list": "nolist", "reason": "x"}, {}, 400, "scheme/list"),
         ({"subject": ORG, "list": "a/b", "reason": "x"}, ME, 403, "only about its own"),
         ({"subject": PERSON, "list": "a/b", "reason": "x"}, GATE, 403, "role 'gate'"),
@@ -521,7 +526,9 @@ def test_withdrawal_by_the_objector(client: TestClient) -> None:
     client.post("/v1/records", content=jsonl(entry), headers=AGENCY)
     body = {"subject": PERSON, "record_id": entry.id, "reason": "paid"}
     mine = client.post("/v1/objections", json=body, headers=ME).json()["id"]
-    theirs = client.post("/v1/objections", json=body).json()["id"]  # filed in the public role
+    receipt = client.post("/v1/objections", json=body).json()["receipt"]  # the public role
+    [theirs] = [c["id"] for c in client.get("/v1/objections", headers=OPERATOR).json()["cases"]
+                if c["filed_by"] == "public"]  # fmt: skip
     r = client.post(f"/v1/objections/{mine}/withdrawal", json={"reason": "x"})
     assert r.status_code == 403, r.text
     assert "withdraw it with that key" in r.json()["message"]
@@ -539,9 +546,16 @@ def test_withdrawal_by_the_objector(client: TestClient) -> None:
                     "reasons": "x"}, headers=OPERATOR)  # fmt: skip
     assert r.status_code == 409
     r = client.post(f"/v1/objections/{theirs}/withdrawal", json={})
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "withdrawn"
-    assert r.json()["subject"] == mask(PERSON)
+    assert r.status_code == 403, r.text  # the id is not enough: the receipt is the secret
+    assert "receipt" in r.json()["message"]
+    r = client.post("/v1/objections/withdrawal", json={"receipt": "rcp-guess"})
+    assert r.status_code == 202
+    assert client.get(f"/v1/objections/{theirs}").json()["status"] == "filed"
+    r = client.post("/v1/objections/withdrawal", json={"receipt": receipt, "reason": "settled"})
+    assert r.status_code == 202
+    got = client.get(f"/v1/objections/{theirs}").json()
+    assert got["status"] == "withdrawn"
+    assert got["subject"] == mask(PERSON)
     assert (
         client.post(f"/v1/objections/{theirs}/withdrawal", json={}, headers=GATE).status_code == 403
     )

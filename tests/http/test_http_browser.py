@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from http_helpers import KEYS_TOML, PERSON, listing
 
@@ -90,18 +91,70 @@ def test_search_explain_and_object(server: tuple[str, str], page: Any) -> None:
     assert "If this is wrong, object to" in explanation
     page.fill("textarea[name=reason]", "The debt was paid in full on the day of the judgment.")
     page.click("form.objection button[type=submit]")
-    page.wait_for_selector("#objection-id")
-    objection = page.inner_text("#objection-id")
-    assert re.fullmatch(r"obj-[0-9a-f]{16}", objection)
-    deadlines = page.inner_text("#deadlines")
-    assert "Decision by" in deadlines
-    assert "3 working days" in deadlines
-    assert "10 days" in deadlines
-    page.goto(f"{base}/objections/{objection}")
-    assert page.inner_text("#status") == "filed"
-    page.fill("form.withdraw input[name=reason]", "Settled with the creditor.")
-    page.click("form.withdraw button[type=submit]")
-    page.wait_for_selector("#withdrawn")
-    assert page.inner_text("#status") == "withdrawn"
-    assert "Settled with the creditor." in page.inner_text("#withdrawn")
-    assert page.locator("form.withdraw").count() == 0
+    page.wait_for_url(re.compile(r"/objections/received\?receipt=rcp-"))  # post-redirect-get
+    receipt = page.inner_text("#receipt")
+    assert receipt.startswith("rcp-")
+    assert "Keep the receipt" in page.inner_text("#message")
+    page.reload()  # a reload shows the receipt again and files nothing
+    assert page.inner_text("#receipt") == receipt
+    with httpx.Client(base_url=base, headers={"X-API-Key": "operator-secret-1"}) as api:
+        [case] = api.get("/v1/objections").json()["cases"]
+        page.goto(f"{base}/objections/{case['id']}")
+        assert page.inner_text("#status") == "filed"
+        deadlines = page.inner_text("#deadlines")
+        assert "Decision by" in deadlines
+        assert "3 working days" in deadlines
+        assert "10 days" in deadlines
+        assert page.locator("form.withdraw").count() == 0  # the case id alone cannot withdraw
+        page.go_back()
+        page.fill("form.withdraw input[name=reason]", "Settled with the creditor.")
+        page.click("form.withdraw button[type=submit]")
+        page.wait_for_selector("h1:has-text('Withdrawal received')")
+        page.goto(f"{base}/objections/{case['id']}")
+        assert page.inner_text("#status") == "withdrawn"
+        assert "Settled with the creditor." in page.inner_text("#withdrawn")
+        assert len(api.get("/v1/objections").json()["cases"]) == 1
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_portal_errors_are_pages(server: tuple[str, str], page: Any) -> None:
+    base, _ = server
+    for path, words in (
+        ("/lists/spc-defaulters/dishonest-defaulters?page=0", "page must be at least 1"),
+        ("/foo", "There is no page at /foo here"),
+    ):
+        page.goto(base + path)
+        assert words in page.inner_text("#error")
+    page.goto(base + "/docs")
+    page.wait_for_selector(".swagger-ui .info", timeout=15000)  # rendered from local assets
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_no_serious_accessibility_violations(server: tuple[str, str], page: Any) -> None:
+    """axe-core (packaged by axe-playwright-python) on every portal page: no violation of
+    impact serious or critical."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, _ = server
+    axe = Axe()
+    paths = [
+        "/",
+        f"/subject/{PERSON}",
+        "/lists/spc-defaulters/dishonest-defaulters",
+        "/lists/spc-defaulters/dishonest-defaulters?page=9",
+        "/search?q=1101**********002X",
+        "/objections/received?receipt=rcp-example",
+        "/foo",
+    ]
+    found = {}
+    for path in paths:
+        page.goto(base + path)
+        got = axe.run(page).response["violations"]
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']}"
+            for v in got
+            if v.get("impact") in ("serious", "critical")
+        ]
+        if serious:
+            found[path] = serious
+    assert not found, found

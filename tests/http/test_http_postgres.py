@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from http_helpers import AGENCY, GATE, KEYS_TOML, ME, PERSON, TestClient, jsonl, listing
+from http_helpers import AGENCY, GATE, KEYS_TOML, ME, OPERATOR, PERSON, TestClient, jsonl, listing
 
 from pg_schema import PG_SERVER, fresh_pg_schema
 from xinyong.drivers.http import create_app
@@ -31,8 +31,9 @@ def test_service_on_postgres(url: str) -> None:
         r = c.post(
             "/v1/objections", json={"subject": PERSON, "record_id": entry.id, "reason": "paid"}
         )
-        assert r.status_code == 201
-        assert c.get(f"/v1/objections/{r.json()['id']}").json()["status"] == "filed"
+        assert r.status_code == 202  # public: a receipt, nothing learnt
+        [case] = c.get("/v1/objections", headers=OPERATOR).json()["cases"]
+        assert c.get(f"/v1/objections/{case['id']}").json()["status"] == "filed"
     with psycopg.connect(PG_SERVER, autocommit=True) as con:
         con.execute(f'SET search_path = "{url.rsplit("%3D", 1)[1]}"')
         for sql in (
@@ -43,6 +44,7 @@ def test_service_on_postgres(url: str) -> None:
         ):
             with pytest.raises(psycopg.Error, match="append-only"):
                 con.execute(sql)
-        assert con.execute("SELECT count(*) FROM access_log").fetchone() == (2,)
+        # file, gate check, public objection filed, operator list, objection read
+        assert con.execute("SELECT count(*) FROM access_log").fetchone() == (5,)
         assert con.execute("SELECT count(*) FROM objection_events").fetchone() == (1,)
         assert con.execute("SELECT count(*) FROM notices").fetchone()[0] >= 2

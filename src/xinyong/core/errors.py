@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from difflib import get_close_matches
+
 
 class XinyongError(Exception):
     """Base class for every error the engine raises on bad input."""
@@ -33,3 +36,10 @@ class SchemeError(XinyongError):
 
 class UnknownSubject(XinyongError):
     """No such subject in the store."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``choices`` to a mistyped ``name``, or
+    ``""`` when none is close."""
+    close = get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -148,7 +148,9 @@ class CreditSystem:
         ``by`` (a principal or a key's name; ``None``: the operator). Raises
         :class:`~xinyong.system.reading.IngestFailed` with every row error otherwise.
         After the commit the live state is caught up and, if ``notices``, the notices of
-        adverse changes are sent."""
+        adverse changes are sent (from this batch on, even when no notices were sent before)."""
+        if notices:
+            self.desk.start_notices()
         done = self.admit(source, by=by)
         sent = self.after_ingest(notices=notices)
         results = [

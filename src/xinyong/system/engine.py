@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from xinyong.core.errors import XinyongError
+from xinyong.core.errors import XinyongError, did_you_mean
 from xinyong.core.evaluate import (
     SubjectView,
     age_on,
@@ -81,7 +81,8 @@ class Engine:
         gates = self.gates()
         if gate not in gates:
             raise UnknownGate(
-                f"no gate {gate!r} in the memoranda loaded; known gates: {', '.join(sorted(gates))}"
+                f"no gate {gate!r} in the memoranda loaded{did_you_mean(gate, gates)}; known "
+                f"gates: {', '.join(sorted(gates))}"
             )
         if any(m.binds_roles is not None for m in self.memoranda):
             records = self._file(subject)

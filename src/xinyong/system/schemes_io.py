@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from xinyong.core.errors import SchemeError
+from xinyong.core.errors import SchemeError, did_you_mean
 from xinyong.core.sanctions import Memorandum, parse_memorandum
 from xinyong.core.schemes.model import parse_scheme
 from xinyong.core.scoring.engine import AnyScheme
@@ -52,7 +52,9 @@ def preset(name: str) -> AnyScheme:
     """A shipped scheme by name (see :func:`preset_names`); errors list the names."""
     names = preset_names()
     if name not in names:
-        raise SchemeError(f"no preset scheme {name!r}; presets: {', '.join(names)}")
+        raise SchemeError(
+            f"no preset scheme {name!r}{did_you_mean(name, names)}; presets: {', '.join(names)}"
+        )
     f = _preset_dir("schemes").joinpath(f"{name}.toml")
     scheme = parse_scheme(_read(f, f"presets/{name}.toml"), f"presets/{name}.toml")
     if scheme.name != name:

@@ -12,6 +12,8 @@ This package is pure: the only thing it reads is data shipped inside packages (s
 division table, ``xinyong/data/pilot_codes.txt``).
 """
 
+from typing import TYPE_CHECKING
+
 from xinyong.core.codes.check import (
     CodeCheck,
     Kind,
@@ -19,14 +21,6 @@ from xinyong.core.codes.check import (
     check_organisation,
     check_resident,
     normalise,
-)
-from xinyong.core.codes.issue import (
-    SequenceCapacityError,
-    issue_organisation_codes,
-    issue_resident_ids,
-    make_resident_id,
-    make_uscc,
-    random_regions,
 )
 from xinyong.core.codes.organisation import (
     ALPHABET,
@@ -73,3 +67,33 @@ __all__ = [
     "shipped_allow_list",
     "uscc_check_char",
 ]
+
+
+_ISSUE = (
+    "SequenceCapacityError",
+    "issue_organisation_codes",
+    "issue_resident_ids",
+    "make_resident_id",
+    "make_uscc",
+    "random_regions",
+)
+
+
+def __getattr__(name: str) -> object:
+    """The issuing functions load numpy: imported on first use, so checking a code does not."""
+    if name in _ISSUE:
+        from xinyong.core.codes import issue
+
+        return getattr(issue, name)
+    raise AttributeError(f"module 'xinyong.core.codes' has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from xinyong.core.codes.issue import (
+        SequenceCapacityError,
+        issue_organisation_codes,
+        issue_resident_ids,
+        make_resident_id,
+        make_uscc,
+        random_regions,
+    )

@@ -146,7 +146,13 @@ def check(code: str, *, allow: Iterable[str] = (), today: date | None = None) ->
         )
     could_be_resident = code[:17].isascii() and code[:17].isdigit() and code[17] in "0123456789X"
     if not could_be_resident:
-        return _organisation(code, False)[0]
+        organisation, n_organisation = _organisation(code, False)
+        if organisation.valid or not (code[:17].isascii() and code[:17].isdigit()):
+            return organisation
+        # 17 digits and a last character no resident number has ('Y'): a resident number
+        # mistyped in its check character reads better as one, if it has fewer faults so
+        _, n_digits = _resident(code[:17] + "0", day)
+        return _resident(code, day)[0] if n_digits < n_organisation else organisation
     resident, n_resident = _resident(code, day)
     organisation, n_organisation = _organisation(code, False)
     if resident.valid and organisation.valid:

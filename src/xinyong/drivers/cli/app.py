@@ -1,31 +1,101 @@
-"""``xinyong``: the command line. Each command calls one library function."""
+"""``xinyong``: the command line. Each command calls one library function.
+
+Commands are loaded when they are run: the root group knows each command's module and a
+one-line help, so ``xinyong --help`` imports no command module and ``xinyong code check``
+imports only ``code_cmd`` (and what it needs), not SQLAlchemy, Polars or FastAPI. Measure
+with ``python bench/startup.py``.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from typing import Annotated, Any
 
 import typer
+from typer import _click as click  # typer vendors click: its classes, not the click package's
+from typer.core import TyperCommand, TyperGroup
 
-from xinyong.drivers.cli import (
-    audit_cmd,
-    code_cmd,
-    dataset_cmd,
-    engine_cmd,
-    ledger_cmd,
-    objections_cmd,
-    org_cmd,
-    schemes_cmd,
-    spark_cmd,
-    study_cmd,
-)
-from xinyong.drivers.cli.ingest_cmd import ingest_command
-from xinyong.drivers.cli.repair_cmd import app as repair_app
-from xinyong.drivers.cli.serve_cmd import serve_command
-from xinyong.drivers.cli.state_cmd import ingest_stream_command, state_command
-from xinyong.drivers.cli.test_cmd import cases_command
-from xinyong.drivers.cli.world_cmd import demo_command, world_app
+#: name -> (module, attribute, help): ``attribute`` is a Typer app (a group of commands) or a
+#: command function. The order is the order of ``xinyong --help``.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "code": ("code_cmd", "app", "Check credit codes."),
+    "ingest": (
+        "ingest_cmd",
+        "ingest_command",
+        "Load a file of credit-file records, all or nothing.",
+    ),
+    "schemes": ("schemes_cmd", "app", "List, show and validate schemes."),
+    "score": ("engine_cmd", "score_command", "Score a subject with a full explanation."),
+    "lists": ("engine_cmd", "lists_command", "A subject's list entries, with history."),
+    "check": ("engine_cmd", "check_command", "Ask a gate: allow, deny or benefit, and why."),
+    "gates": ("engine_cmd", "gates_command", "List the gates the memoranda define."),
+    "rescore": ("engine_cmd", "rescore_command", "Rescore the whole population into Parquet."),
+    "export": ("dataset_cmd", "app", "Export the store's records (Parquet dataset)."),
+    "serve": ("serve_cmd", "serve_command", "Serve the API and the public portal over HTTP."),
+    "repair": ("repair_cmd", "app", "Credit repair of published records."),
+    "state": ("state_cmd", "state_command", "Rebuild or catch up the live state."),
+    "ingest-stream": ("state_cmd", "ingest_stream_command", "Ingest records from NATS JetStream."),
+    "objections": ("objections_cmd", "app", "File, review, decide and follow objections."),
+    "notices": (
+        "objections_cmd",
+        "notices_command",
+        "The notices of adverse changes to a subject.",
+    ),
+    "spark": ("spark_cmd", "app", "Rescore on Apache Spark."),
+    "world": ("world_cmd", "world_app", "Generate and run a synthetic city."),
+    "demo": ("world_cmd", "demo_command", "Generate a city, run it, write the report, serve it."),
+    "ledger": ("ledger_cmd", "app", "Verify and sign the tamper-evident ledger."),
+    "test": ("test_cmd", "cases_command", "Check schemes against golden cases (YAML)."),
+    "audit": ("audit_cmd", "audit_command", "Audit schemes and memoranda against legal orders."),
+    "study": ("study_cmd", "study_command", "Run a study: variants x seeds, with intervals."),
+    "org": ("org_cmd", "org_command", "A company's public credit information."),
+}
+
+
+def load(name: str) -> click.Command:
+    """The click command ``name``, its module imported now."""
+    module, attribute, help_ = COMMANDS[name]
+    target: Any = getattr(importlib.import_module(f"xinyong.drivers.cli.{module}"), attribute)
+    if isinstance(target, typer.Typer):
+        command: click.Command = typer.main.get_group(target)
+        command.help = command.help or help_
+    else:
+        single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The root group: commands imported on first use; help lists them from :data:`COMMANDS`."""
+
+    _listing = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, (_, _, help_) in COMMANDS.items():  # stand-ins: names for help and "did you mean"
+            self.commands[name] = TyperCommand(name, help=help_)
+        self._loaded: set[str] = set()
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS or self._listing:
+            return super().get_command(ctx, cmd_name)
+        if cmd_name not in self._loaded:
+            self.commands[cmd_name] = load(cmd_name)
+            self._loaded.add(cmd_name)
+        return self.commands[cmd_name]
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     name="xinyong",
     help="xinyong (信用): explainable, contestable social credit schemes, with a synthetic "
     "world to study them.\n\nExample: xinyong demo",
@@ -33,31 +103,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.add_typer(code_cmd.app, name="code", help="Check credit codes.")
-app.command("ingest")(ingest_command)
-app.add_typer(schemes_cmd.app, name="schemes", help="List, show and validate schemes.")
-app.command("score")(engine_cmd.score_command)
-app.command("lists")(engine_cmd.lists_command)
-app.command("check")(engine_cmd.check_command)
-app.command("gates")(engine_cmd.gates_command)
-app.command("rescore")(engine_cmd.rescore_command)
-app.add_typer(dataset_cmd.app, name="export", help="Export the store's records (Parquet dataset).")
-app.command("serve")(serve_command)
-app.add_typer(repair_app, name="repair", help="Credit repair of published records.")
-app.command("state")(state_command)
-app.command("ingest-stream")(ingest_stream_command)
-app.add_typer(
-    objections_cmd.app, name="objections", help="File, review, decide and follow objections."
-)
-app.command("notices")(objections_cmd.notices_command)
-app.add_typer(spark_cmd.app, name="spark", help="Rescore on Apache Spark.")
-app.add_typer(world_app, name="world", help="Generate and run a synthetic city.")
-app.command("demo")(demo_command)
-app.command("study")(study_cmd.study_command)
-app.add_typer(ledger_cmd.app, name="ledger", help="Verify and sign the tamper-evident ledger.")
-app.command("test")(cases_command)
-app.command("audit")(audit_cmd.audit_command)
-app.command("org")(org_cmd.org_command)
 
 
 def _version(value: bool) -> None:

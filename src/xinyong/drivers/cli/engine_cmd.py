@@ -138,6 +138,9 @@ def lists_command(
     if as_json:
         print_json(data)
         return
+    if not view.entries:
+        out.print(f"{code} has never been on a list (as of {t:%Y-%m-%d})", highlight=False)
+        return
     table = Table("list", "polarity", "since", "until", "in force", "cause", "basis")
     for e in view.entries:
         table.add_row(
@@ -186,6 +189,7 @@ def check_command(
                 f"since {r['since']}): {r['rule']}; you are not listed yourself",
                 highlight=False,
             )
+        if "how_to_object" in d and ("list_entry" in d or "through_role" in d):
             out.print(f"  to object: {d['how_to_object']['how']} ({d['how_to_object']['body']})")
 
 

@@ -103,6 +103,9 @@ def file_command(
     by: ByOpt = "subject",
     at: AtOpt = None,
     as_json: JsonOpt = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the new case's id (for scripts).")
+    ] = False,
     db: DbOpt = DEFAULT_DB,
 ) -> None:
     """File an objection to a record or a list entry; prints its id and deadlines.
@@ -119,6 +122,9 @@ def file_command(
         else:
             assert list_ is not None
             case = desk.file(code, "list_entry", list_, reason, by, at=_moment(at))
+        if quiet:
+            out.print(case.id, highlight=False)
+            return
         _render(desk, case, as_json, _moment(at))
 
 
@@ -273,10 +279,14 @@ def list_command(
     """
     when = instant(at, "--at") if at else now()
     with _desk(db) as desk:
+        late_by_case = {c.id: late for c, late in desk.overdue(when)}
         if overdue:
             rows = desk.overdue(when)
         else:
-            rows = [(c, []) for c in desk.cases(_subject(subject) if subject else None)]
+            rows = [
+                (c, late_by_case.get(c.id, []))
+                for c in desk.cases(_subject(subject) if subject else None)
+            ]
         if subject and overdue:
             rows = [(c, d) for c, d in rows if c.subject == _subject(subject)]
         if as_json:
@@ -286,6 +296,11 @@ def list_command(
                     for c, late in rows
                 ]
             )
+            return
+        if not rows:
+            which = "overdue objections" if overdue else "objections"
+            about = f" about {_subject(subject)}" if subject else ""
+            out.print(f"no {which}{about} at {when.date().isoformat()}", highlight=False)
             return
         t = Table("objection", "status", "subject", "target", "filed", "overdue")
         for c, late in rows:

@@ -85,8 +85,12 @@ def memoranda_command(as_json: JsonOpt = False) -> None:
 
 
 @app.command("show")
-def show_command(name: Annotated[str, typer.Argument(help="Preset name or .toml path.")]) -> None:
-    """Print a scheme as JSON, with its unverified parameters and its audit summary.
+def show_command(
+    name: Annotated[str, typer.Argument(help="Preset name or .toml path.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Print a scheme: a summary, then its TOML as written (with --json: the parsed scheme,
+    its unverified parameters and its audit summary).
 
     Example: xinyong schemes show rongcheng
     """
@@ -94,12 +98,42 @@ def show_command(name: Annotated[str, typer.Argument(help="Preset name or .toml 
         s = load_scheme(name)
     except SchemeError as e:
         fail(str(e))
-    data = s.model_dump(mode="json")
-    data["unverified_parameters"] = s.unverified()
-    data["audit"] = audit_summary(name)  # details: xinyong audit NAME
-    data["covers"] = s.meta.covers.describe() if s.meta.covers else "every valid subject"
-    data["versions_take_effect"] = [version_start(v.effective_from) for v in s.versions]
-    print_json(data)
+    audit = audit_summary(name)  # details: xinyong audit NAME
+    if as_json:
+        data = s.model_dump(mode="json")
+        data["unverified_parameters"] = s.unverified()
+        data["audit"] = audit
+        data["covers"] = s.meta.covers.describe() if s.meta.covers else "every valid subject"
+        data["versions_take_effect"] = [version_start(v.effective_from) for v in s.versions]
+        print_json(data)
+        return
+    unverified = s.unverified()
+    severities = ", ".join(f"{n} {k}" for k, n in audit["by_severity"].items()) or "none"
+    out.print(f"[bold]{s.name}[/]: {s.meta.title} ({s.kind})", highlight=False)
+    out.print(f"covers: {s.meta.covers.describe() if s.meta.covers else 'every valid subject'}")
+    out.print(
+        "versions take effect: " + ", ".join(version_start(v.effective_from) for v in s.versions),
+        highlight=False,
+    )
+    out.print(
+        f"unverified parameters: {len(unverified)}; audit findings: {audit['findings']} "
+        f"({severities}; details: xinyong audit {name})",
+        highlight=False,
+    )
+    out.print(f"--- {_source(name)}", highlight=False, markup=False)
+    out.print(_text(name), highlight=False, markup=False, end="")
+
+
+def _source(name: str) -> str:
+    return name if name.endswith(".toml") else f"src/xinyong/data/schemes/{name}.toml"
+
+
+def _text(name: str) -> str:
+    if name.endswith(".toml"):
+        return Path(name).read_text(encoding="utf-8")
+    from importlib import resources
+
+    return resources.files("xinyong.data").joinpath("schemes", f"{name}.toml").read_text("utf-8")
 
 
 @app.command("validate")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from xinyong.core.errors import XinyongError
-from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail
+from xinyong.drivers.cli.options import DEFAULT_DB, DbOpt, err, fail, settings
 
 
 def serve_command(
@@ -32,9 +32,18 @@ def serve_command(
 
     from xinyong.drivers.http import create_app
 
+    if "://" not in db and not Path(db).exists():
+        fail(f"no store at {db!r}; ingest records first (xinyong ingest FILE --db {db})")
+    s = settings(db, keys_file=keys)
     try:
         app = create_app(db, keys_file=keys)
     except XinyongError as e:
         fail(str(e))
     err.print(f"serving {db} on http://{host}:{port}/ (API docs at /docs)", highlight=False)
+    if s.keys_file is None and not s.api_keys:
+        err.print(
+            "no API keys (--keys FILE, XINYONG_KEYS_FILE or XINYONG_API_KEYS): serving the "
+            "public role only (the portal, published lists, objections); see docs/api.md",
+            highlight=False,
+        )
     uvicorn.run(app, host=host, port=port, log_level="info")

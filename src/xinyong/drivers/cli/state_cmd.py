@@ -59,6 +59,8 @@ def ingest_stream_command(
     Example: xinyong ingest-stream --nats nats://127.0.0.1:4222 --stream RECORDS
     --subject 'records.>' --keys keys.toml --db credit.db
     """
+    from nats.errors import Error as NatsError
+
     from xinyong.composition import open_system
     from xinyong.drivers.stream import StreamOptions, consume
 
@@ -78,8 +80,11 @@ def ingest_stream_command(
                 log=lambda line: err.print(line, highlight=False, markup=False),
             )
         )
-    except (OSError, TimeoutError) as e:
-        fail(f"cannot consume from {nats_url}: {e}")
+    except (OSError, TimeoutError, NatsError) as e:
+        fail(
+            f"cannot consume from {nats_url}: {e or type(e).__name__}; is a NATS server with "
+            "JetStream running there? (e.g. nats-server -js)"
+        )
     finally:
         system.close()
     out.print(

@@ -117,12 +117,22 @@ def run_command(
     world: Annotated[
         Path, typer.Option("--world", help="World directory made by `xinyong world generate`.")
     ] = Path("world"),
-    db: Annotated[Path | None, typer.Option("--db", help="Store file (recreated).")] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Store file, recreated (an existing one only with --replace); default: "
+            "xinyong.db in the results directory.",
+        ),
+    ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Results directory (default: the world's).")
     ] = None,
     months: MonthsOpt = None,
     seed: SeedOpt = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Wipe and recreate an existing --db store.")
+    ] = False,
 ) -> None:
     """Run a generated world through the engine, month by month.
 
@@ -130,6 +140,11 @@ def run_command(
 
     Example: xinyong world run --world world --months 6
     """
+    if db is not None and db.exists() and not replace:
+        fail(
+            f"store {str(db)!r} exists and world run would wipe it; pass --replace to recreate "
+            "it, or give a new --db"
+        )
     try:
         s, pop, manifest = load_world(world)
     except XinyongError as e:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from xinyong.composition import keyring, open_system
@@ -118,7 +119,8 @@ def create_app(
         finally:
             opener.close()
 
-    app = FastAPI(
+    # /docs and /redoc from assets shipped in the fastapi-offline package: they work offline
+    app = FastAPIOffline(
         title="xinyong",
         version="0.1.0",
         summary="Explainable, contestable credit files, lists and gates (synthetic data only).",

@@ -6,13 +6,14 @@ ingest refusal adds ``"errors"`` (row, field, reason for each bad row) and ``"wr
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong.core.errors import (
@@ -151,9 +152,55 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+#: Paths answered in JSON; every other path is the portal, answered with HTML pages.
+_API = ("/v1", "/openapi.json", "/docs", "/redoc", "/static-offline-docs")
+_TITLES = {400: "Bad request", 401: "Who are you?", 403: "Not allowed", 404: "Not found",
+           405: "Not allowed", 409: "Conflict", 413: "Too large", 422: "Cannot accept this",
+           429: "Too many requests"}  # fmt: skip
+
+
+def _plain(e: Mapping[str, Any]) -> str:
+    """A validation error in plain words: which field, and what would be right."""
+    field = str(e.get("loc", ("", "value"))[-1])
+    ctx = e.get("ctx") or {}
+    words = {
+        "int_parsing": "must be a whole number",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}",
+        "less_than_equal": f"must be at most {ctx.get('le')}",
+        "string_too_long": f"is too long (at most {ctx.get('max_length')} characters)",
+        "string_too_short": "is missing or too short",
+        "missing": "is missing",
+    }.get(str(e.get("type")), str(e.get("msg", "is not valid")))
+    return f"{field} {words}"
+
+
+def _portal(handler: Callable[[Request, Exception], Awaitable[Response]]) -> Any:
+    """``handler`` for the API; for a portal path, the same status as an HTML page."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        answer = await handler(request, exc)
+        if request.url.path.startswith(_API) or answer.status_code >= 500:
+            return answer
+        from xinyong.drivers.http.templates import render
+
+        if isinstance(exc, RequestValidationError):
+            message = "; ".join(_plain(e) for e in exc.errors()) + "."
+        elif isinstance(exc, StarletteHTTPException) and exc.status_code == 404:
+            message = (
+                f"There is no page at {request.url.path[:200]} here; start from the home page."
+            )
+        else:
+            message = json.loads(bytes(answer.body))["message"]
+        title = _TITLES.get(answer.status_code, "Bad request")
+        html = render("error", title=title, message=message)
+        return HTMLResponse(html, status_code=answer.status_code)
+
+    return handle
+
+
 def install(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
-    app.add_exception_handler(XinyongError, _domain)
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(StarletteHTTPException, _http)
+    """Register the handlers on ``app`` (HTML pages for the portal's paths)."""
+    app.add_exception_handler(XinyongError, _portal(_domain))
+    app.add_exception_handler(RequestValidationError, _portal(_validation))
+    app.add_exception_handler(StarletteHTTPException, _portal(_http))
     app.add_exception_handler(Exception, _unexpected)

@@ -19,6 +19,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from xinyong.core.errors import did_you_mean
 from xinyong.core.timeutil import iso
 from xinyong.drivers.http.context import (
     Services,
@@ -78,7 +79,8 @@ def _gate(svc: Services, gate: str) -> None:
     gates = svc.engine.gates()
     if gate not in gates:
         raise NotFound(
-            f"no gate {gate!r} in the memoranda loaded; known gates: {', '.join(sorted(gates))}"
+            f"no gate {gate!r} in the memoranda loaded{did_you_mean(gate, gates)}; known gates: "
+            f"{', '.join(sorted(gates))}"
         )
 
 

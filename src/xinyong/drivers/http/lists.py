@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import polars as pl
 from fastapi import APIRouter, Query
 
+from xinyong.core.errors import did_you_mean
 from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.schemes.lists import ListDef
 from xinyong.core.scoring.engine import AnyScheme
@@ -53,7 +54,10 @@ def list_def(svc: Services, scheme: str, list_id: str, at: datetime) -> tuple[An
         if lst.id == list_id:
             return s, lst
     known = ", ".join(lst.id for lst in lists) or "none"
-    raise NotFound(f"scheme {scheme!r} has no list {list_id!r} on {at.date()}; its lists: {known}")
+    hint = did_you_mean(list_id, [lst.id for lst in lists])
+    raise NotFound(
+        f"scheme {scheme!r} has no list {list_id!r} on {at.date()}{hint}; its lists: {known}"
+    )
 
 
 def public_lists(svc: Services, at: datetime) -> list[dict[str, str]]:

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from xinyong.core.objection_case import Case, NoSuchCase
 from xinyong.core.timeutil import now
-from xinyong.drivers.http.context import Services, Svc, code, instant, require
+from xinyong.drivers.http.context import Services, Svc, access, code, instant, require
 from xinyong.drivers.http.errors import BadRequest, Forbidden, NotFound
 from xinyong.drivers.http.public import mask
+from xinyong.drivers.http.public_objections import client_of, file_public, receipts, withdraw_public
 from xinyong.system.principals import Principal, Role
 
 router = APIRouter(prefix="/v1/objections", tags=["objections"])
@@ -82,6 +84,12 @@ class ReconsiderationIn(BaseModel):
     reason: str = Field(min_length=1, max_length=4000)
 
 
+class ReceiptWithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    receipt: str = Field(min_length=1, max_length=100, description="the receipt given at filing")
+    reason: str = Field("", max_length=4000, description="why (optional)")
+
+
 class WithdrawalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field("", max_length=4000, description="why (optional)")
@@ -100,6 +108,17 @@ def public_view(svc: Services, case: Case, who: Principal) -> dict[str, Any]:
         ]
         got["subject"] = mask(got["subject"])
     return got
+
+
+def target_of(body: ObjectionIn) -> tuple[str, str]:
+    """The target's kind and id, checked for shape only."""
+    if body.record_id is not None:
+        return "record", body.record_id.strip()
+    assert body.list is not None
+    target = body.list.strip()
+    if "/" not in target:
+        raise BadRequest(f"list {body.list!r} must be written scheme/list")
+    return "list_entry", target
 
 
 def file_objection(svc: Services, who: Principal, body: ObjectionIn) -> dict[str, Any]:
@@ -136,9 +155,47 @@ Reader = Annotated[Principal, Depends(require(Role.SUBJECT, Role.PUBLIC, Role.OP
 Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
 
 
-@router.post("", status_code=201, summary="File an objection (subject or public)")
-def post_objection(body: ObjectionIn, svc: Svc, who: Objector) -> dict[str, Any]:
+@router.post(
+    "",
+    status_code=201,
+    response_model=None,
+    summary="File an objection (subject or public)",
+    responses={
+        202: {
+            "description": "public role: a receipt, the same answer whether or not the target "
+            "exists (see drivers/http/public_objections.py)"
+        }
+    },
+)
+def post_objection(
+    body: ObjectionIn, svc: Svc, who: Objector, request: Request
+) -> dict[str, Any] | JSONResponse:
+    if who.role is Role.PUBLIC:
+        subject = code(body.subject)
+        kind, target = target_of(body)
+        got = file_public(
+            svc,
+            receipts(request),
+            client_of(request),
+            subject,
+            kind,
+            target,
+            body.reason,
+            body.contact,
+        )
+        return JSONResponse(got, status_code=202)
     return file_objection(svc, who, body)
+
+
+@router.post(
+    "/withdrawal",
+    status_code=202,
+    summary="Withdraw a public objection with its receipt (the same answer whatever happened)",
+)
+def post_receipt_withdrawal(
+    body: ReceiptWithdrawalIn, svc: Svc, request: Request
+) -> dict[str, Any]:
+    return withdraw_public(svc, receipts(request), client_of(request), body.receipt, body.reason)
 
 
 @router.get("", summary="Objection cases, or only the overdue ones (operator)")
@@ -150,12 +207,21 @@ def list_objections(
 ) -> dict[str, Any]:
     when = instant(at, "at")
     cases = [c for c, _ in svc.desk.overdue(when)] if overdue else svc.desk.cases()
+    svc.journal.log_reads(
+        who.role.value, who.name, [c.subject for c in cases], "objection list", "objection"
+    )
     return {"at": when.isoformat(), "cases": [svc.desk.show(c, when) for c in cases]}
 
 
 @router.get("/{objection_id}", summary="An objection's status, deadlines and history")
 def get_objection(objection_id: CaseId, svc: Svc, who: Reader) -> dict[str, Any]:
-    return public_view(svc, _case(svc, objection_id, who), who)
+    case = _case(svc, objection_id, who)
+    log_read(svc, who, case)
+    return public_view(svc, case, who)
+
+
+def log_read(svc: Services, who: Principal, case: Case) -> None:
+    svc.journal.log([access(who, case.subject, f"reading objection {case.id}", "objection")])
 
 
 _REFUSED: dict[int | str, dict[str, Any]] = {
@@ -205,11 +271,16 @@ def post_reconsideration(
 
 def _objector(svc: Services, case_id: str, who: Principal, step: str) -> Case:
     """The case, if ``who`` may take the objector's ``step`` on it: the subject of the case,
-    or (for a case filed in the public role) whoever holds its id."""
+    or (for a case filed in the public role, to withdraw it) whoever holds its receipt."""
     case = _case(svc, case_id, who)
     if who.role is Role.PUBLIC and case.filed_by.startswith(f"{Role.SUBJECT.value}:"):
         raise Forbidden(
             f"objection {case_id} was filed with the subject's key; {step} with that key"
+        )
+    if who.role is Role.PUBLIC and step == "withdraw it":
+        raise Forbidden(
+            "a public objection is withdrawn with the receipt given at filing: "
+            "POST /v1/objections/withdrawal with the receipt"
         )
     return case
 

@@ -18,10 +18,17 @@ from xinyong.core.codes import check
 from xinyong.core.errors import XinyongError
 from xinyong.core.timeutil import iso
 from xinyong.drivers.http.context import Services, Svc, access, code
-from xinyong.drivers.http.errors import error_body, status_of
+from xinyong.drivers.http.errors import BadRequest, _plain, error_body, status_of
 from xinyong.drivers.http.lists import default_at, list_def, list_page, public_lists
-from xinyong.drivers.http.objections import ObjectionIn, file_objection, public_view, withdraw
+from xinyong.drivers.http.objections import ObjectionIn, log_read, public_view, target_of
 from xinyong.drivers.http.public import entry_view, mask, shown
+from xinyong.drivers.http.public_objections import (
+    RECEIVED,
+    client_of,
+    file_public,
+    receipts,
+    withdraw_public,
+)
 from xinyong.drivers.http.templates import render
 from xinyong.system.principals import PUBLIC
 
@@ -51,7 +58,15 @@ def _error(exc: XinyongError) -> HTMLResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(svc: Svc) -> HTMLResponse:
-    return _page(render("home", lists=public_lists(svc, default_at()), q="", message=None))
+    return _page(
+        render(
+            "home",
+            as_of=default_at().date().isoformat(),
+            lists=public_lists(svc, default_at()),
+            q="",
+            message=None,
+        )
+    )
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -59,6 +74,16 @@ def search(svc: Svc, q: Annotated[str, Query(max_length=100)] = "") -> Response:
     text = q.strip()
     if text and check(text.upper()).valid:
         return RedirectResponse(f"/subject/{quote(text.upper())}", status_code=303)
+    if about_code := code_message(text):
+        return _page(
+            render(
+                "home",
+                as_of=default_at().date().isoformat(),
+                lists=public_lists(svc, default_at()),
+                q="",
+                message=about_code,
+            )
+        )
     at = default_at()
     lists = public_lists(svc, at)
     found = [
@@ -71,7 +96,36 @@ def search(svc: Svc, q: Annotated[str, Query(max_length=100)] = "") -> Response:
         + "xinyong holds no names: records are attributed to codes. Search by a full "
         "18-character code, or by the name of a list."
     )
-    return _page(render("home", lists=found or lists, q=text, message=message))
+    return _page(
+        render(
+            "home",
+            as_of=default_at().date().isoformat(),
+            lists=found or lists,
+            q=text,
+            message=message,
+        )
+    )
+
+
+def code_message(text: str) -> str | None:
+    """What to say when the search text looks like a code but cannot be looked up (never
+    repeating an unmasked number), or ``None`` when it does not look like one."""
+    compact = text.replace(" ", "").upper()
+    if "*" in compact and len(compact) >= 15:
+        return (
+            "This is a masked number, as the lists show them: the hidden characters are not "
+            "published, so it cannot be looked up. Type the full 18-character code, or follow "
+            "the entry's link on the list page."
+        )
+    if len(compact) in (15, 18) and compact.isascii() and compact.isalnum():
+        got = check(compact)
+        return None if got.valid else f"{mask(compact)} is not a valid code: {got.reason}."
+    if len(compact) >= 12 and compact.isascii() and compact.isalnum():
+        return (
+            f"A code has 18 characters (a first-generation resident number 15); this one has "
+            f"{len(compact)}."
+        )
+    return None
 
 
 def subject_status(svc: Services, subject: str) -> dict[str, Any]:
@@ -109,6 +163,13 @@ def subject_status(svc: Services, subject: str) -> dict[str, Any]:
 def subject_page(subject: str, svc: Svc) -> HTMLResponse:
     try:
         wanted = code(subject)
+        if (problem := code_message(wanted)) is not None:
+            raise BadRequest(problem)
+        if not check(wanted).valid:
+            raise BadRequest(
+                "This is not a code: a resident identity number or a unified social credit "
+                "code has 18 characters (a first-generation resident number 15)."
+            )
         svc.journal.log([access(PUBLIC, wanted, "public portal status lookup", "public status")])
         return _page(render("subject", **subject_status(svc, wanted)))
     except XinyongError as e:
@@ -126,7 +187,7 @@ def list_html(
 
 
 @router.post("/objections", response_class=HTMLResponse)
-async def objection_form(request: Request, svc: Svc) -> HTMLResponse:
+async def objection_form(request: Request, svc: Svc) -> Response:
     form = await _form(request)
     kind, _, target = form.get("target", "").partition(":")
     data: dict[str, Any] = {
@@ -141,33 +202,54 @@ async def objection_form(request: Request, svc: Svc) -> HTMLResponse:
     try:
         body = ObjectionIn.model_validate(data)
     except ValidationError as e:
-        why = "; ".join(f"{'.'.join(map(str, x['loc'])) or 'form'}: {x['msg']}" for x in e.errors())
+        why = "; ".join(_plain(x) for x in e.errors()) + "."
         return _page(render("error", title="Cannot accept this", message=why), 422)
     try:
-        got = await run_in_threadpool(file_objection, svc, PUBLIC, body)
-    except XinyongError as e:
-        return _error(e)
-    return _page(render("objection", o=got), 201)
-
-
-@router.post("/objections/{objection_id}/withdraw", response_class=HTMLResponse)
-async def withdraw_form(objection_id: str, request: Request, svc: Svc) -> HTMLResponse:
-    form = await _form(request)
-    try:
+        subject = code(body.subject)
+        kind, target = target_of(body)
         got = await run_in_threadpool(
-            withdraw, svc, objection_id[:100], PUBLIC, form.get("reason", "")[:4000]
+            file_public,
+            svc,
+            receipts(request),
+            client_of(request),
+            subject,
+            kind,
+            target,
+            body.reason,
+            body.contact,
         )
     except XinyongError as e:
         return _error(e)
-    return _page(render("objection", o=got))
+    # post-redirect-get: a reload does not post again; the receipt is the objector's secret
+    return RedirectResponse(f"/objections/received?receipt={quote(got['receipt'])}", 303)
+
+
+@router.get("/objections/received", response_class=HTMLResponse)
+def received_page(receipt: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
+    return _page(render("received", receipt=receipt, message=RECEIVED))
+
+
+@router.post("/objections/withdraw", response_class=HTMLResponse)
+async def withdraw_form(request: Request, svc: Svc) -> HTMLResponse:
+    form = await _form(request)
+    got = await run_in_threadpool(
+        withdraw_public,
+        svc,
+        receipts(request),
+        client_of(request),
+        form.get("receipt", "")[:100],
+        form.get("reason", "")[:4000],
+    )
+    return _page(render("withdrawn", message=got["message"]), 202)
 
 
 @router.get("/objections/{objection_id}", response_class=HTMLResponse)
 def objection_page(objection_id: str, svc: Svc) -> HTMLResponse:
     try:
-        got = public_view(svc, svc.desk.case(objection_id[:100]), PUBLIC)
+        case = svc.desk.case(objection_id[:100])
     except XinyongError:
         return _page(
             render("error", title="Not found", message=f"no objection {objection_id[:100]!r}"), 404
         )
-    return _page(render("objection", o=got))
+    log_read(svc, PUBLIC, case)
+    return _page(render("objection", o=public_view(svc, case, PUBLIC)))

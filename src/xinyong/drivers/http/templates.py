@@ -13,7 +13,7 @@ _BASE = """<!doctype html>
 <title>{% block title %}xinyong public portal{% endblock %}</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:52rem;margin:1rem auto;padding:0 1rem;line-height:1.45}
-table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%}.scroll{overflow-x:auto}td,th{border:1px solid #ccc;padding:.3rem;text-align:left;vertical-align:top}
 .black{border-left:.4rem solid #222;padding-left:.6rem}.red{border-left:.4rem solid #b00;padding-left:.6rem}
 .note{color:#555;font-size:.9rem}label{display:block;margin-top:.5rem}textarea,input[type=text]{width:100%}
 </style></head><body>
@@ -32,7 +32,8 @@ _HOME = """{% extends "base" %}{% block main %}
 {% if message %}<p id="message">{{ message }}</p>{% endif %}
 <h2>Published lists</h2><ul id="lists">
 {% for l in lists %}<li><a href="/lists/{{ l.scheme }}/{{ l.list }}">{{ l.title }}</a>
-({{ l.polarity }} list, {{ l.scheme }})</li>{% else %}<li>none</li>{% endfor %}</ul>
+({{ l.polarity }} list, {{ l.scheme }}; <a href="/schemes/{{ l.scheme }}/audit">audit of the scheme</a>)</li>{% else %}<li>none</li>{% endfor %}</ul>
+<p class="note">Lists as in force on {{ as_of }} (UTC). For programs: the <a href="/docs">API documentation</a> (OpenAPI at <a href="/openapi.json">/openapi.json</a>).</p>
 {% endblock %}"""
 
 _SUBJECT = """{% extends "base" %}{% block main %}
@@ -66,14 +67,17 @@ _LIST = """{% extends "base" %}{% block main %}
 <h1>{{ page.title }}</h1>
 <p>{{ page.polarity|capitalize }} list of {{ page.scheme }} · legal basis: {{ page.legal_basis }}</p>
 {% if page.note %}<p>{{ page.note }}</p>{% else %}
-<p>{{ page.total }} entries as of {{ page.at }}; page {{ page.page }}.</p>
-<table><tr><th>subject</th><th>since</th>{% for f in page.published_fields %}<th>{{ f }}</th>{% endfor %}<th>why</th></tr>
-{% for e in page.entries %}<tr><td>{{ e.subject }}</td><td>{{ e.since[:10] }}</td>
+{% set pages = [1, (page.total + page.size - 1) // page.size]|max %}
+{% set own = "person.id_number" in page.published_fields or "organisation.uscc" in page.published_fields %}
+<p id="count">{{ page.total }} {{ "entry" if page.total == 1 else "entries" }} as of {{ page.at[:10] }}{% if page.page <= pages %} · page {{ page.page }} of {{ pages }}{% endif %}</p>
+{% if not page.entries %}<p id="empty">{% if page.total == 0 %}Nobody is on this list as of {{ page.at[:10] }}.{% else %}There is no page {{ page.page }}: the list has {{ pages }} page{{ "s" if pages > 1 }}. <a href="?page={{ pages }}">Go to the last page</a>.{% endif %}</p>
+{% else %}<div class="scroll" tabindex="0" role="region" aria-label="Entries on this page"><table><tr>{% if not own %}<th scope="col">Identity (masked)</th>{% endif %}<th scope="col">On the list</th>{% for f in page.published_fields %}<th scope="col">{{ f|label }}</th>{% endfor %}<th scope="col">Why</th></tr>
+{% for e in page.entries %}<tr>{% if not own %}<td>{{ e.subject }}</td>{% endif %}<td>since {{ e.since[:10] }}, {{ "until " ~ e.until[:10] if e.until else "until removed" }}</td>
 {% for f in page.published_fields %}<td>{{ "—" if e.fields.get(f) is none else e.fields.get(f) }}</td>{% endfor %}
-<td>{% if e.explanation %}<details><summary>explanation</summary>{{ e.explanation }}</details>{% endif %}</td></tr>
-{% endfor %}</table>
-{% if page.page > 1 %}<a href="?page={{ page.page - 1 }}">previous</a>{% endif %}
-{% if page.page * page.size < page.total %}<a href="?page={{ page.page + 1 }}">next</a>{% endif %}
+<td class="why">{{ e.explanation or "" }}</td></tr>
+{% endfor %}</table></div>{% endif %}
+<nav class="pages">{% if page.page > 1 %}<a href="?page={{ [page.page - 1, pages]|min }}">previous page</a>{% endif %}
+{% if page.page < pages %}<a href="?page={{ page.page + 1 }}">next page</a>{% endif %}</nav>
 {% endif %}{% endblock %}"""
 
 _OBJECTION = """{% extends "base" %}{% block main %}
@@ -93,12 +97,24 @@ the decision. If rejected: {{ o.rule.reconsideration_body }} may be asked to rec
 {{ o.rule.periods.reconsideration_decision }}.</li>
 </ul>{% if o.withdrawal %}<p id="withdrawn">Withdrawn on {{ o.withdrawal.at[:10] }}{% if
 o.withdrawal.reason %}: {{ o.withdrawal.reason }}{% endif %}. The deciding body owes no decision
-after that day.</p>{% endif %}{% if o.withdrawable %}
-<form action="/objections/{{ o.id }}/withdraw" method="post" class="withdraw">
-<label>Withdraw this objection (it has not been ruled on yet); why, optionally:
-<input name="reason" maxlength="4000"></label> <button type="submit">Withdraw</button>
-</form>{% endif %}<p class="note">Governing rule: {{ o.rule.legal_basis }} (confidence {{ o.rule.confidence }}).
+after that day.</p>{% endif %}<p class="note">Governing rule: {{ o.rule.legal_basis }} (confidence {{ o.rule.confidence }}).
 Keep the objection id to follow it: <a href="/objections/{{ o.id }}">/objections/{{ o.id }}</a></p>
+{% endblock %}"""
+
+_RECEIVED = """{% extends "base" %}{% block main %}
+<h1>Objection received</h1>
+<p id="message">{{ message }}</p>
+<p>Your receipt: <strong id="receipt">{{ receipt }}</strong></p>
+<form action="/objections/withdraw" method="post" class="withdraw">
+<input type="hidden" name="receipt" value="{{ receipt }}">
+<label for="withdraw-reason">Withdraw this objection (before it is ruled on); why, optionally</label>
+<input id="withdraw-reason" name="reason" maxlength="4000"> <button type="submit">Withdraw</button>
+</form>
+<p><a href="/">Back to search</a></p>
+{% endblock %}"""
+
+_WITHDRAWN = """{% extends "base" %}{% block main %}
+<h1>Withdrawal received</h1><p id="message">{{ message }}</p><p><a href="/">Back to search</a></p>
 {% endblock %}"""
 
 _ERROR = """{% extends "base" %}{% block main %}
@@ -114,10 +130,33 @@ env = Environment(
             "list": _LIST,
             "objection": _OBJECTION,
             "error": _ERROR,
+            "received": _RECEIVED,
+            "withdrawn": _WITHDRAWN,
         }
     ),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
+
+
+#: Column labels for published fields (others: the field's last part in words).
+LABELS = {
+    "person.id_number": "Identity number (masked)",
+    "person.name": "Name",
+    "organisation.name": "Organisation",
+    "organisation.uscc": "Credit code",
+    "organisation.legal_representative": "Legal representative",
+    "amount_performed": "Amount performed",
+    "case_number": "Case number",
+    "enforcing_court": "Enforcing court",
+    "dishonest_conduct": "Dishonest conduct",
+}
+
+
+def label(field: str) -> str:
+    return LABELS.get(field) or field.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+env.filters["label"] = label
 
 
 def render(name: str, **context: Any) -> str:
