@@ -211,3 +211,30 @@ def test_an_agency_cannot_amend_another_agencys_record(tmp_path: Path) -> None:
         assert "beijing" not in str(e.value)  # nothing about the other agency's record
         own = make_revocation(court_listing, source="court")
         assert system.ingest([own], by="court-1").inserted == 1
+
+
+def test_http_refuses_an_amendment_of_another_agencys_record_naming_the_row(
+    tmp_path: Path,
+) -> None:
+    from factories import make_revocation
+
+    listing = make_record(
+        category="court.listing_decision",
+        source="tax-bureau",  # not one of court-1's sources: written by another agency
+        legal_basis="SPC Provisions art. 1",
+        details={"ground": 1},
+    )
+    db = tmp_path / "c.db"
+    with open_system(Settings(db=str(db))) as system:
+        system.ingest([listing])
+    revoke = make_revocation(listing, source="court", category="court.listing_decision")
+    with TestClient(create_app(str(db), keys=KEYS)) as client:
+        r = client.post("/v1/records", content=_jsonl(revoke), headers=AGENCY)
+    assert r.status_code == 403
+    assert [(e["row"], e["field"]) for e in r.json()["errors"]] == [(1, "refers_to")]
+    assert "row 1: field 'refers_to'" in r.json()["message"]
+    assert "tax-bureau" not in r.text
+
+
+def _jsonl(record: Any) -> bytes:
+    return (json.dumps(record.to_dict()) + "\n").encode()

@@ -36,10 +36,8 @@ MAX_ERRORS = 50
 
 
 class NotAuthorised(IngestFailed):
-    """Rows whose category the sending agency may not record; nothing was written.
-    ``refused``: (row, category) of each."""
-
-    refused: list[tuple[int, str]] = []
+    """Rows the sending agency may not write (a category or source not its own, an
+    amendment of another agency's record); nothing was written."""
 
 
 class EmptyBatch(IngestFailed):
@@ -164,17 +162,11 @@ class Admission:
             refused += self._foreign_amendments(batch, by)
             refused.sort(key=lambda e: (e.row or 0, e.field or ""))
             if refused:
-                denied = NotAuthorised(
+                raise NotAuthorised(
                     refused[: self.max_errors],
                     source=batch.source,
                     truncated=len(refused) > self.max_errors,
                 )
-                denied.refused = [
-                    (batch.rows[i], r.category if not by.may_write(r.category) else r.source)
-                    for i, r in enumerate(batch.records)
-                    if not by.may_write(r.category) or not by.may_source(r.source)
-                ]
-                raise denied
         errors = list(batch.errors)
         cats = self.categories
         keep_records: list[Record] = []

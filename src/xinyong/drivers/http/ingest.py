@@ -20,13 +20,11 @@ def append(svc: Services, who: Principal, body: bytes) -> dict[str, Any]:
     try:
         done = svc.system.admit(body, by=who)
     except NotAuthorised as e:
-        listed = "; ".join(
-            f"row {x.row}: {x.reason.split(' to record ', 1)[-1].split(';')[0]}"
-            for x in e.errors[:10]
-        )
+        listed = "; ".join(str(x) for x in e.errors[:10])
         raise Forbidden(
-            f"agency {who.name!r} is not authorised to record these categories ({listed}); it "
-            f"may record: {', '.join(sorted(who.categories))}; nothing was written",
+            f"agency {who.name!r} may not write {len(e.errors)} row(s) of this batch ({listed}); "
+            f"it may record: {', '.join(sorted(who.categories))}, as "
+            f"{', '.join(sorted(who.sources))}; nothing was written",
             e.errors,
         ) from None
     except EmptyBatch:
