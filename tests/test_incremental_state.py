@@ -321,3 +321,17 @@ def test_engine_with_state_answers_as_engine_without(db: str) -> None:
         for gate in GATES:
             assert fast.check(gate, subject, clock.t) == plain.check(gate, subject, clock.t)
     store.close()
+
+
+def test_a_live_state_started_after_the_system_opened_is_kept_current(tmp_path: Path) -> None:
+    """``xinyong state`` run while a server holds the store: the server's next ingest
+    catches the new live state up."""
+    from factories import make_record as record
+    from xinyong import Settings, open_system
+
+    db = str(tmp_path / "c.db")
+    with open_system(Settings(db=db)) as server:
+        with open_system(Settings(db=db)) as operator:
+            operator.build_live_state()
+        done = server.ingest([record()])
+        assert done.live_subjects == 1

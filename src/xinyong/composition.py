@@ -103,9 +103,20 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
     admission = Admission(
         store,
         categories,
-        live=(live.catch_up if live is not None else None),
+        live=(live.catch_up if live is not None else _live_if_enabled(store, schemes, memoranda)),
         notify=desk.notices_catch_up,
     )
     system = CreditSystem(s, store, engine, desk, admission, keys)
     system.closers.append(store.close)  # closes the journal, ledger and live state with it
     return system
+
+
+def _live_if_enabled(store: Any, schemes: dict[str, Any], memoranda: list[Any]) -> Any:
+    """After a commit, catch up the store's live state if one was started since this system
+    opened (``xinyong state`` run meanwhile): one query when there is none."""
+
+    def catch_up() -> Any:
+        live = live_state(store, schemes, memoranda)
+        return live.catch_up() if live is not None else None
+
+    return catch_up
