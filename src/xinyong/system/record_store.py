@@ -72,8 +72,8 @@ class RecordStore(Protocol):
         """Insert ``records`` in one transaction, all or nothing, stamped with ``writer``
         (the principal that wrote them, ``role:name``), which the ledger covers.
 
-        Raises ``RecordConflict`` (same id, different content; the message names the id and
-        the differing fields) or ``InvalidRecord`` (field ``refers_to``: a broken reference),
+        Raises ``RecordConflict`` (same id, different content; a stored record is named by
+        its id only) or ``InvalidRecord`` (field ``refers_to``: a broken reference),
         and then writes nothing.
         """
         ...
@@ -182,14 +182,13 @@ def plan_append(
     hashes: Sequence[str],
     known: Mapping[str, Known],
     *,
-    stored: Callable[[str], Record | None],
     where: Callable[[int], str] | None = None,
     limit: int = 1,
 ) -> Plan:
     """Decide what appending ``records`` does, given the ``known`` facts about stored ids.
 
-    ``hashes[i]`` is the content hash of ``records[i]``; ``stored`` fetches a stored record
-    (only called to explain a conflict); ``where`` names a batch position in messages.
+    ``hashes[i]`` is the content hash of ``records[i]``; ``where`` names a batch position in
+    messages.
     Stops after ``limit`` problems.
     """
     name = where or (lambda i: f"batch position {i + 1}")

@@ -12,6 +12,7 @@ processes the writers lock what they change.
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -38,8 +39,6 @@ def checkpoint_wal(dbapi_conn: Any, wal_path: str | None) -> str:
     has grown past :data:`WAL_LIMIT` (waits up to the busy timeout for readers to finish their
     transaction, then starts the WAL over), so a steady read load cannot make it grow without
     bound. Returns the mode used."""
-    import os
-
     try:
         big = wal_path is not None and os.path.getsize(wal_path) > WAL_LIMIT
     except OSError:

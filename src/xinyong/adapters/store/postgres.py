@@ -64,7 +64,7 @@ class PostgresRecordStore(SqlRecordStore):
             known = self._known(conn, records)
             new = fresh(records, known)
             hashes = _copy(conn, records, new, now, writer)
-            plan = plan_append(records, hashes, known, stored=lambda i: self._get(conn, i), limit=1)
+            plan = plan_append(records, hashes, known, limit=1)
             if plan.problems:  # rolls back the rows copied
                 raise _as_error(plan.problems[0])
             made = chain_append(conn, entries(hashes, new, writer, now), self.signer)

@@ -166,7 +166,7 @@ class SqlRecordStore:
             known = self._known(conn, records)
             new = fresh(records, known)
             hashes = self._insert(conn, records, new, now, writer)
-            plan = plan_append(records, hashes, known, stored=lambda i: self._get(conn, i), limit=1)
+            plan = plan_append(records, hashes, known, limit=1)
             if plan.problems:  # rolls back the rows written
                 raise _as_error(plan.problems[0])
             made = chain_append(conn, entries(hashes, new, writer, now), self.signer)
@@ -209,7 +209,6 @@ class SqlRecordStore:
                 records,
                 hashes,
                 self._known(conn, records),
-                stored=lambda i: self._get(conn, i),
                 where=where,
                 limit=limit,
             ).problems
