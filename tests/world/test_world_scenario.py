@@ -20,7 +20,11 @@ def test_default_scenario_loads(scenario: Scenario) -> None:
     assert scenario.world.city == "3710"
     assert scenario.family.association_effect == 0.0, "family association must be off by default"
     assert scenario.errors.scale == 1.0
-    assert scenario.system.schemes == ["rongcheng", "spc-defaulters"]
+    assert scenario.system.schemes[:2] == ["rongcheng", "spc-defaulters"]
+    assert scenario.firms.on  # firms act, and the organisation schemes score them
+    assert {"sat-tax-credit", "sat-major-tax-violations", "samr-enterprise-lists"} <= set(
+        scenario.system.schemes
+    )
 
 
 def test_every_parameter_has_a_comment() -> None:

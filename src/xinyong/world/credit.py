@@ -21,10 +21,11 @@ import polars as pl
 import xinyong
 from xinyong import REQUIRED_COLUMNS, records_frame, score_population
 from xinyong.core.lists import ListEntry, state_entry
+from xinyong.core.minimisation import scheme_categories
 from xinyong.core.records import Record
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.schemes.lists import GradeEntry
-from xinyong.core.scoring.engine import AnyScheme, NoVersionInForce, score_subject
+from xinyong.core.scoring.engine import AnyScheme, NotCovered, NoVersionInForce, score_subject
 from xinyong.world.lists_view import ListShape, event_entries, list_shape
 from xinyong.world.subjects import BoolArray
 
@@ -110,6 +111,9 @@ class CreditView:
         self.system = system
         self.store = system.store  # reads only; every write goes through system.ingest
         self.schemes = dict(schemes)
+        # The categories each scheme reads: a scheme is scored over those records only (and
+        # every record that amends another), so that a scheme of few records costs little.
+        self.reads = {name: sorted(scheme_categories(s)) for name, s in self.schemes.items()}
         self.memoranda = list(memoranda)
         self.codes = codes
         self.n = codes.len()
@@ -216,23 +220,33 @@ class CreditView:
     ) -> Scored | None:
         try:
             empty = score_subject(scheme, "", [], at)
+            base_score, base = empty.score, empty.grade
+        except NotCovered:
+            # rated only with a record of meta.rated_only_with: a subject without records
+            # has no score and no grade (it is on none of the scheme's grade lists)
+            base_score, base = None, None
         except NoVersionInForce:
             return None
-        if empty.score is None and empty.grade is None:
+        if base_score is None and base is None and not scheme.meta.rated_only_with:
             return None
         version = scheme.version_on(at)
         grades: list[str] = list(getattr(version, "grades", []))
-        if not grades and empty.grade is not None:
-            grades = [empty.grade]
-        base_grade = grades.index(empty.grade) if empty.grade in grades else NONE
+        if not grades and base is not None:
+            grades = [base]
+        base_grade = grades.index(base) if base in grades else NONE
         if into is None:
-            score = np.full(self.n, np.nan if empty.score is None else float(empty.score))
+            score = np.full(self.n, np.nan if base_score is None else float(base_score))
             grade = np.full(self.n, base_grade, dtype=np.int16)
         else:
             score, grade = into.score.copy(), into.grade.copy()
             if only is not None:
-                score[only] = np.nan if empty.score is None else float(empty.score)
+                score[only] = np.nan if base_score is None else float(base_score)
                 grade[only] = base_grade
+        reads = self.reads.get(scheme.name)
+        if reads is not None and frame.height:
+            frame = frame.filter(
+                pl.col("category").cast(pl.String).is_in(reads) | pl.col("refers_to").is_not_null()
+            )
         if frame.height:
             res = score_population(scheme, frame, at, at).join(
                 self.index, on="subject", how="inner"

@@ -132,6 +132,7 @@ def report_html(
                 "agency's silo); errors are counted against the world's ground truth.",
                 agency_table(run.metrics["agencies"]),
             ),
+            *_firm_table(run),
             (
                 "Scenario",
                 "The parameters that shape this run (all in the scenario file).",
@@ -145,6 +146,18 @@ def report_html(
             ),
         ],
     )
+
+
+def _firm_table(run: RunResult) -> list[tuple[str, str, pl.DataFrame]]:
+    firms = run.metrics.get("firms", pl.DataFrame())
+    if not firms.height:
+        return []
+    note = (
+        "Per list, firm type and size at the last month end: the firms, those on the list, "
+        "their share, and the wrongful listings (on the list only because of an agency "
+        "error). Every firm rate in the scenario is illustrative (U)."
+    )
+    return [("Firms on the organisation lists", note, firms)]
 
 
 def agency_table(agencies: pl.DataFrame) -> pl.DataFrame:

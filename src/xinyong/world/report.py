@@ -8,7 +8,8 @@ the network, and no links out. Figures (matplotlib, Agg backend):
 3. denials per gate;
 4. share on a black list by income decile;
 5. wrongful listings and denials caused by data errors;
-6. objections that would be needed.
+6. objections that would be needed;
+7. firms on the organisation lists by size and type, and their wrongful listings.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ FIGURES = (
     ("deciles", "Share on a black list by income decile"),
     ("wrongful", "Wrongful listings and denials caused by data errors"),
     ("objections", "Objections that would be needed"),
+    ("firms", "Firms on the organisation lists, by size and type"),
 )
 
 
@@ -289,6 +291,62 @@ def fig_objections(metrics: Mapping[str, pl.DataFrame]) -> str:
     return _png(fig)
 
 
+SIZE_COLOURS = (("small", "#4c72b0"), ("medium", "#dd8452"), ("large", "#55a868"))
+
+
+def fig_firms(metrics: Mapping[str, pl.DataFrame]) -> str:
+    """Left: % of firms on each organisation list at the last month end, one bar per size.
+    Right: wrongful listings of firms on each black list, stacked by firm type."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [3, 2]})
+    firms = metrics.get("firms", pl.DataFrame())
+    if not firms.height:
+        _empty(axes[0], "no firms in this run")
+        _empty(axes[1], "no firms in this run")
+        return _png(fig)
+    by_size = (
+        firms.group_by("list", "size")
+        .agg(pl.col("firms").sum(), pl.col("listed").sum())
+        .with_columns(share=pl.col("listed") / pl.max_horizontal(pl.col("firms"), pl.lit(1)))
+    )
+    keys = sorted(by_size["list"].unique().to_list())
+    y = np.arange(len(keys))
+    h = 0.8 / len(SIZE_COLOURS)
+    for i, (size, colour) in enumerate(SIZE_COLOURS):
+        sel = dict(by_size.filter(pl.col("size") == size).select("list", "share").iter_rows())
+        axes[0].barh(
+            y + (i - 1) * h, [100 * sel.get(k, 0.0) for k in keys], h, color=colour, label=size
+        )
+    axes[0].set_yticks(y, keys, fontsize=8)
+    axes[0].invert_yaxis()
+    axes[0].set_xlabel("% of firms of that size on the list (last month end)")
+    axes[0].legend(fontsize=8, title="firm size", title_fontsize=8, frameon=False)
+    axes[0].set_title("Share of firms on each list")
+    black = firms.filter(pl.col("polarity") == "black")
+    wrong = black.group_by("list", "type").agg(pl.col("wrongful").sum()).sort("list", "type")
+    if wrong.height and int(wrong["wrongful"].sum()) > 0:
+        wkeys = sorted(wrong.filter(pl.col("wrongful") > 0)["list"].unique().to_list())
+        wy = np.arange(len(wkeys))
+        left = np.zeros(len(wkeys))
+        for t in sorted(wrong["type"].unique().to_list()):
+            sel = dict(wrong.filter(pl.col("type") == t).select("list", "wrongful").iter_rows())
+            v = np.array([float(sel.get(k, 0)) for k in wkeys])
+            axes[1].barh(wy, v, left=left, label=t)
+            left += v
+        axes[1].set_yticks(wy, wkeys, fontsize=8)
+        axes[1].invert_yaxis()
+        axes[1].legend(fontsize=8, title="firm type", title_fontsize=8, frameon=False)
+        from matplotlib.ticker import MaxNLocator
+
+        axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes[1].set_xlabel("firms")
+    else:
+        _empty(axes[1], "no wrongful listing of a firm")
+    axes[1].set_title("Wrongfully listed firms (agency errors)")
+    fig.tight_layout()
+    return _png(fig)
+
+
 def figures(
     metrics: Mapping[str, pl.DataFrame], final_scores: Mapping[str, np.ndarray]
 ) -> dict[str, str]:
@@ -300,6 +358,7 @@ def figures(
         "deciles": fig_deciles(metrics),
         "wrongful": fig_wrongful(metrics),
         "objections": fig_objections(metrics),
+        "firms": fig_firms(metrics),
     }
 
 
