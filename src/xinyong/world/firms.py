@@ -25,6 +25,7 @@ move makes the firm unreachable until it registers the new address.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
@@ -202,12 +203,16 @@ class FirmProcess:
         for pos, at in zip(firms.tolist(), when(firms.size).tolist(), strict=True):
             self._emit(rng, pos, LATE_FILING, at)
         wrong = rng.binomial(firms.size, min(1.0, self.tax.false_positive_rate * self.scale))
-        for pos, at in zip(rng.integers(0, max(n, 1), wrong).tolist(), when(wrong).tolist()):
+        for pos, at in zip(
+            rng.integers(0, max(n, 1), wrong).tolist(), when(wrong).tolist(), strict=True
+        ):
             self._emit(rng, pos, LATE_FILING, at, truth=FALSE_POSITIVE)
         # Major tax violations (determined by the tax authority, ground 1-11 of Order No. 54).
         major = rng.random(n) < np.array(f.major_violation_per_year)[size] / 12.0
         major &= self._covered(rng, n, market=False)
-        for pos, at in zip(np.flatnonzero(major).tolist(), when(int(major.sum())).tolist()):
+        for pos, at in zip(
+            np.flatnonzero(major).tolist(), when(int(major.sum())).tolist(), strict=True
+        ):
             self._emit(rng, pos, MAJOR, at, ground=str(int(rng.integers(1, 12))))
         # Moves: an unregistered move leaves the firm unreachable at its registered address.
         moved = rng.random(n) < np.array(f.moves_per_year)[size] / 12.0
@@ -219,7 +224,9 @@ class FirmProcess:
         # The regulator finds unreachable firms (ground 4).
         found = self.unreachable & (rng.random(n) < f.unreachable_found_monthly)
         found &= self._covered(rng, n, market=True)
-        for pos, at in zip(np.flatnonzero(found).tolist(), when(int(found.sum())).tolist()):
+        for pos, at in zip(
+            np.flatnonzero(found).tolist(), when(int(found.sum())).tolist(), strict=True
+        ):
             if not self._listed_on(pos, UNREACHABLE):
                 self._emit(rng, pos, LISTING, at, ground=UNREACHABLE)
         # Corrections and objections: removal of listings the system holds.

@@ -106,7 +106,9 @@ def _found_firms(firms: pl.DataFrame, label: str) -> str:
     shares = {
         str(r["size"]): 100 * r["listed"] / max(r["firms"], 1) for r in sizes.iter_rows(named=True)
     }
-    by_size = ", ".join(f"{_pct(shares[k])} of {k}" for k in ("small", "medium", "large") if k in shares)
+    by_size = ", ".join(
+        f"{_pct(shares[k])} of {k}" for k in ("small", "medium", "large") if k in shares
+    )
     wrong = int(per_list["wrongful"].sum())
     return (
         f"Found: at {label} the black list holding most firms is {top['list']} "
