@@ -51,6 +51,7 @@ def test_firms_appear_on_the_lists_by_type_and_size(firm_run: RunResult) -> None
     assert int(firms.filter(pl.col("list") == "sat-tax-credit/a-level")["listed"].sum()) > 0
     assert firms["share"].min() >= 0.0
     assert firms["share"].max() <= 1.0
+    assert (firms["listed"] + firms["missed"] <= firms["firms"]).all()
 
 
 def test_wrongful_listings_come_from_the_regulators_errors(

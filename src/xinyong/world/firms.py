@@ -299,8 +299,9 @@ def firm_outcomes(
     polarity: dict[str, str],
 ) -> pl.DataFrame:
     """Per list, firm type and size: the firms, those on the list in the system's view,
-    their share, and the wrongful listings (on the list only because of an agency error:
-    absent from the error-free view)."""
+    their share, the wrongful listings (on the list only because of an agency error: absent
+    from the error-free view) and the missed ones (kept off the list by an error: on it in
+    the error-free view; for the red A-level list, an A lost to a false record)."""
     idx = firms["subject"].to_numpy()
     parts = []
     for key in sorted(k for k in in_force if k.split("/")[0] in SCHEMES):
@@ -312,6 +313,7 @@ def firm_outcomes(
                 polarity=pl.lit(polarity.get(key, "")),
                 listed=pl.Series(listed),
                 wrongful=pl.Series(listed & ~without),
+                missed=pl.Series(~listed & without),
             )
         )
     if not parts:
@@ -324,6 +326,7 @@ def firm_outcomes(
                 "firms": pl.UInt32,
                 "listed": pl.UInt32,
                 "wrongful": pl.UInt32,
+                "missed": pl.UInt32,
                 "share": pl.Float64,
             }
         )
@@ -334,6 +337,7 @@ def firm_outcomes(
             pl.len().alias("firms"),
             pl.col("listed").sum().cast(pl.UInt32),
             pl.col("wrongful").sum().cast(pl.UInt32),
+            pl.col("missed").sum().cast(pl.UInt32),
         )
         .with_columns((pl.col("listed") / pl.col("firms")).alias("share"))
         .sort("list", "type", "size")

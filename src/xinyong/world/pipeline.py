@@ -154,8 +154,9 @@ def _firm_table(run: RunResult) -> list[tuple[str, str, pl.DataFrame]]:
         return []
     note = (
         "Per list, firm type and size at the last month end: the firms, those on the list, "
-        "their share, and the wrongful listings (on the list only because of an agency "
-        "error). Every firm rate in the scenario is illustrative (U)."
+        "their share, the wrongful listings (on the list only because of an agency error) and "
+        "the missed ones (kept off the list by an error; on the red A-level list, an A lost "
+        "to a false record). Every firm rate in the scenario is illustrative (U)."
     )
     return [("Firms on the organisation lists", note, firms)]
 
