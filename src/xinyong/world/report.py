@@ -294,34 +294,48 @@ def fig_objections(metrics: Mapping[str, pl.DataFrame]) -> str:
 SIZE_COLOURS = (("small", "#4c72b0"), ("medium", "#dd8452"), ("large", "#55a868"))
 
 
-def fig_firms(metrics: Mapping[str, pl.DataFrame]) -> str:
-    """Left: % of firms on each organisation list at the last month end, one bar per size.
-    Right: wrongful listings of firms on each black list, stacked by firm type."""
-    plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [3, 2]})
-    firms = metrics.get("firms", pl.DataFrame())
-    if not firms.height:
-        _empty(axes[0], "no firms in this run")
-        _empty(axes[1], "no firms in this run")
-        return _png(fig)
-    by_size = (
-        firms.group_by("list", "size")
-        .agg(pl.col("firms").sum(), pl.col("listed").sum())
-        .with_columns(share=pl.col("listed") / pl.max_horizontal(pl.col("firms"), pl.lit(1)))
-    )
-    keys = sorted(by_size["list"].unique().to_list())
+def _size_bars(ax: Any, by_size: pl.DataFrame, keys: list[str]) -> None:
     y = np.arange(len(keys))
     h = 0.8 / len(SIZE_COLOURS)
     for i, (size, colour) in enumerate(SIZE_COLOURS):
         sel = dict(by_size.filter(pl.col("size") == size).select("list", "share").iter_rows())
-        axes[0].barh(
-            y + (i - 1) * h, [100 * sel.get(k, 0.0) for k in keys], h, color=colour, label=size
-        )
-    axes[0].set_yticks(y, keys, fontsize=8)
-    axes[0].invert_yaxis()
-    axes[0].set_xlabel("% of firms of that size on the list (last month end)")
+        ax.barh(y + (i - 1) * h, [100 * sel.get(k, 0.0) for k in keys], h, color=colour, label=size)
+    ax.set_yticks(y, [k.replace("/", "/\n") for k in keys], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(left=0)
+
+
+def fig_firms(metrics: Mapping[str, pl.DataFrame]) -> str:
+    """Left: % of firms of each size on each black list of the organisation schemes at the
+    last month end; middle: the same for the red lists (A level), on its own scale; right:
+    wrongful listings of firms on the black lists, stacked by firm type."""
+    plt = _plt()
+    fig, axes = plt.subplots(
+        1, 3, figsize=(11, 4.0), gridspec_kw={"width_ratios": [5, 3, 4]}, squeeze=True
+    )
+    firms = metrics.get("firms", pl.DataFrame())
+    if not firms.height:
+        for ax in axes:
+            _empty(ax, "no firms in this run")
+        return _png(fig)
+    by_size = (
+        firms.group_by("list", "polarity", "size")
+        .agg(pl.col("firms").sum(), pl.col("listed").sum())
+        .with_columns(share=pl.col("listed") / pl.max_horizontal(pl.col("firms"), pl.lit(1)))
+    )
+    for ax, polarity, title in (
+        (axes[0], "black", "Firms on each black list"),
+        (axes[1], "red", "Firms on each red list"),
+    ):
+        part = by_size.filter(pl.col("polarity") == polarity)
+        keys = sorted(part["list"].unique().to_list())
+        if keys:
+            _size_bars(ax, part, keys)
+            ax.set_xlabel("% of the firms of that size")
+        else:
+            _empty(ax, f"no {polarity} list")
+        ax.set_title(title, fontsize=10)
     axes[0].legend(fontsize=8, title="firm size", title_fontsize=8, frameon=False)
-    axes[0].set_title("Share of firms on each list")
     black = firms.filter(pl.col("polarity") == "black")
     wrong = black.group_by("list", "type").agg(pl.col("wrongful").sum()).sort("list", "type")
     if wrong.height and int(wrong["wrongful"].sum()) > 0:
@@ -331,18 +345,18 @@ def fig_firms(metrics: Mapping[str, pl.DataFrame]) -> str:
         for t in sorted(wrong["type"].unique().to_list()):
             sel = dict(wrong.filter(pl.col("type") == t).select("list", "wrongful").iter_rows())
             v = np.array([float(sel.get(k, 0)) for k in wkeys])
-            axes[1].barh(wy, v, left=left, label=t)
+            axes[2].barh(wy, v, left=left, label=t)
             left += v
-        axes[1].set_yticks(wy, wkeys, fontsize=8)
-        axes[1].invert_yaxis()
-        axes[1].legend(fontsize=8, title="firm type", title_fontsize=8, frameon=False)
+        axes[2].set_yticks(wy, [k.replace("/", "/\n") for k in wkeys], fontsize=8)
+        axes[2].invert_yaxis()
+        axes[2].legend(fontsize=8, title="firm type", title_fontsize=8, frameon=False)
         from matplotlib.ticker import MaxNLocator
 
-        axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes[1].set_xlabel("firms")
+        axes[2].xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes[2].set_xlabel("firms")
     else:
-        _empty(axes[1], "no wrongful listing of a firm")
-    axes[1].set_title("Wrongfully listed firms (agency errors)")
+        _empty(axes[2], "no wrongful listing of a firm")
+    axes[2].set_title("Wrongfully listed firms (agency errors)", fontsize=10)
     fig.tight_layout()
     return _png(fig)
 

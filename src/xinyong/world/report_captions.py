@@ -22,9 +22,9 @@ SHOWS = {
     "objections": "Subjects who would need to object at each month end, by what the error did "
     "to them (a subject can be counted under several reasons).",
     "firms": "Left: the share of firms (organisations the market regulator registers) of each "
-    "size on each organisation list at the last month end (the A-level list is a red list). "
-    "Right: firms on a black list only because of an agency error (absent from the "
-    "error-free view), by firm type.",
+    "size on each black list of the organisation schemes at the last month end; middle: the "
+    "same for the red list (A level), on its own scale; right: firms on a black list only "
+    "because of an agency error (absent from the error-free view), by firm type.",
 }
 
 

@@ -247,7 +247,7 @@ class Firms(Strict):
     major_violation_per_year: SizeRates = [0.004, 0.004, 0.002]
     correct_monthly: Share = 0.15
     wrong_listing_share: Share = 0.01
-    objection_monthly: Share = 0.3
+    objection_monthly: Share = 0.1
     tax_agency: str = "tax"
     market_agency: str = "market"
 
