@@ -345,11 +345,20 @@ def fig_firms(metrics: Mapping[str, pl.DataFrame]) -> str:
         for t in sorted(wrong["type"].unique().to_list()):
             sel = dict(wrong.filter(pl.col("type") == t).select("list", "wrongful").iter_rows())
             v = np.array([float(sel.get(k, 0)) for k in wkeys])
-            axes[2].barh(wy, v, left=left, label=t)
+            if v.any():
+                axes[2].barh(wy, v, 0.5, left=left, label=t)
             left += v
         axes[2].set_yticks(wy, [k.replace("/", "/\n") for k in wkeys], fontsize=8)
-        axes[2].invert_yaxis()
-        axes[2].legend(fontsize=8, title="firm type", title_fontsize=8, frameon=False)
+        axes[2].set_ylim(len(wkeys) - 0.5, -0.5)
+        axes[2].legend(
+            fontsize=8,
+            title="firm type",
+            title_fontsize=8,
+            frameon=False,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.18),
+            ncols=2,
+        )
         from matplotlib.ticker import MaxNLocator
 
         axes[2].xaxis.set_major_locator(MaxNLocator(integer=True))
