@@ -130,6 +130,9 @@ class CreditView:
         self.changed: set[int] = set()  # new records that may change event entries
         self.threshold_changed: set[int] = set()  # new records of threshold categories only
         self.event_subjects: set[int] = set()  # ever had a record of an event category
+        # per scheme, the subjects with a record of a category it reads (any version): when
+        # a scheme's version in force changes, only these need their entries re-derived
+        self.read_subjects: dict[str, set[int]] = {name: set() for name in self.schemes}
         self.threshold_hits = np.zeros(self.n, dtype=np.int64)
         self.erroneous: set[str] = set()
         self.err_subjects = np.zeros(self.n, dtype=bool)
@@ -177,6 +180,10 @@ class CreditView:
         self.changed.update(subject[in_events & ~in_thresholds].tolist())
         self.threshold_changed.update(subject[in_thresholds].tolist())
         self.event_subjects.update(subject[in_events].tolist())
+        for name, reads in self.reads.items():
+            self.read_subjects[name].update(
+                np.unique(subject[category.is_in(reads).to_numpy()]).tolist()
+            )
         wrong = rows["truth"].to_numpy() != 0
         if wrong.any():
             # Ids only of erroneous records that can move list entries (see _refresh_entries).
@@ -267,7 +274,7 @@ class CreditView:
 
     def _refresh_entries(self, at: datetime, shapes: Mapping[str, ListShape]) -> None:
         """Re-derive event entries for subjects whose list-relevant records changed (all
-        such subjects when a scheme's version in force changed)."""
+        subjects with a record a scheme reads when its version in force changed)."""
         versions = {name: shape.version for name, shape in shapes.items()}
         counts = [c for sh in shapes.values() for c in sh.threshold_counts.values()]
         least = min(counts) if counts else 0
@@ -276,7 +283,9 @@ class CreditView:
             s for s in self.threshold_changed if s in self.cache or self.threshold_hits[s] >= least
         )
         if versions != self._versions:
-            todo |= self.event_subjects
+            for name, version in versions.items():
+                if name not in self._versions or self._versions[name] is not version:
+                    todo |= self.read_subjects.get(name, set()) & self.event_subjects
             self._versions = versions
         self.changed = set()
         self.threshold_changed = set()
