@@ -267,6 +267,11 @@ def summary_rows(
         ("seed", str(run.seed)),
         ("records ingested", f"{run.records_ingested:,}"),
     ]
+    firms = run.metrics.get("firms")
+    if firms is not None and firms.height:
+        first = firms.filter(pl.col("list") == firms["list"][0])
+        n_firms = int(first["firms"].to_numpy().sum())
+        rows.append(("firms (their records)", f"{n_firms:,} ({run.firm_records:,})"))
     if m.height:
         err = int(m["erroneous_ingested"].sum())
         rows += [
