@@ -297,7 +297,7 @@ class Scenario(Strict):
             if getattr(self.firms, key) not in names:
                 raise ValueError(f"firms.{key}: unknown agency {getattr(self.firms, key)!r}")
         org_types = {t.name for t in self.population.org_types}
-        unknown_types = sorted(set(self.firms.types) - org_types)
+        unknown_types = sorted(set(self.firms.types) - org_types) if self.firms.on else []
         if unknown_types:
             raise ValueError(f"firms.types: unknown organisation types {unknown_types}")
         for i, e in enumerate(self.events):
