@@ -85,9 +85,11 @@ def test_the_default_scenario_fits_the_catalogue_and_the_memoranda(scenario: Sce
 
 
 def test_firm_types_and_agencies_must_exist_when_firms_are_on(scenario: Scenario) -> None:
-    with pytest.raises(ScenarioError, match=r"firms.types: unknown organisation types \['guild'\]"):
+    with pytest.raises(
+        ScenarioError, match=r"firms\.types: unknown organisation types \['guild'\]"
+    ):
         scenario.with_changes(firms={"types": ["guild"]})
-    with pytest.raises(ScenarioError, match="firms.tax_agency: unknown agency 'irs'"):
+    with pytest.raises(ScenarioError, match=r"firms\.tax_agency: unknown agency 'irs'"):
         scenario.with_changes(firms={"tax_agency": "irs"})
     # off: not checked (a scenario with other organisation types still loads)
     assert not scenario.with_changes(firms={"on": False, "types": ["guild"]}).firms.on
