@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from xinyong.adapters.batch.codes import resident_births
 from xinyong.adapters.batch.frame import (
     REQUIRED_COLUMNS,
     US_PER_DAY,
@@ -466,6 +467,14 @@ def _held(holds: Sequence[ReviewHold]) -> pl.Expr:
     return out
 
 
+def _years_to(born: pl.Expr, day: date) -> pl.Expr:
+    """Whole years from ``born`` to ``day``, as :func:`years_between`."""
+    early = (pl.lit(day.month) < born.dt.month()) | (
+        (pl.lit(day.month) == born.dt.month()) & (pl.lit(day.day) < born.dt.day())
+    )
+    return pl.lit(day.year) - born.dt.year().cast(pl.Int32) - early.cast(pl.Int32)
+
+
 def _covered(
     lf: pl.LazyFrame, scheme: AnyScheme, at: datetime, subjects: pl.Series
 ) -> pl.LazyFrame:
@@ -479,8 +488,20 @@ def _covered(
         return lf  # numbered synthetic subjects, not credit codes: no population rule applies
     day = china_day(at)
     names = subjects.unique()
-    inside = pl.Series("_in", [covered(pop, s, day) for s in names.cast(pl.String)], pl.Boolean)
-    table = pl.DataFrame([names, inside]).lazy()
+    text = names.cast(pl.String)
+    born = resident_births(text, date.today())  # the common case as columns
+    fast = pl.DataFrame({"born": born}).with_columns(
+        _in=pl.lit(pop.persons)
+        & (
+            pl.lit(True)
+            if pop.min_age is None
+            else _years_to(pl.col("born"), day) >= pop.min_age.value
+        )
+    )["_in"].fill_null(False)
+    rest = born.is_null().to_numpy()
+    inside = fast.to_numpy(writable=True)
+    inside[rest] = [covered(pop, s, day) for s in text.filter(pl.Series(rest)).to_list()]
+    table = pl.DataFrame([names, pl.Series("_in", inside, pl.Boolean)]).lazy()
     cols = [c for c in lf.collect_schema().names() if c != "subject"]
     return lf.join(table, on="subject", how="left").select(
         "subject", *(pl.when(pl.col("_in")).then(pl.col(c)).alias(c) for c in cols)
