@@ -3,6 +3,8 @@ a bound on how many wait, and worker processes that answer as the server itself 
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,3 +130,20 @@ def test_list_workers_setting_is_checked() -> None:
     with pytest.raises(SettingsError, match="0 to 64"):
         Settings(list_workers=-1)
     assert Settings.from_env({"XINYONG_LIST_WORKERS": "0"}).list_workers == 0
+
+
+def test_a_killed_list_worker_is_replaced(
+    tmp_path: Path, keys: KeyRing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XINYONG_LIST_WORKERS", "1")
+    monkeypatch.setenv("XINYONG_PUBLIC_RATE", "0")
+    with TestClient(create_app(str(tmp_path / "k.db"), keys=keys)) as client:
+        client.post("/v1/records", content=jsonl(listing()), headers=AGENCY)
+        assert client.get(URL, params={"at": "2026-01-01"}).status_code == 200
+        pages = client.app.state.opener.open().lists  # type: ignore[attr-defined]
+        [pid] = pages.worker_pids()
+        os.kill(pid, signal.SIGKILL)
+        codes = [client.get(URL, params={"at": f"2025-0{m}-01"}).status_code for m in (1, 2, 3)]
+        assert codes[0] in (200, 503)  # the request that finds the worker dead: told to retry
+        assert codes[-1] == 200  # a new worker makes the next ones
+        assert pages.worker_pids() not in ([], [pid])

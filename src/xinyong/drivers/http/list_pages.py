@@ -34,7 +34,7 @@ import polars as pl
 from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.schemes.lists import ListDef
 from xinyong.core.scoring.engine import AnyScheme
-from xinyong.drivers.http.errors import Busy
+from xinyong.drivers.http.errors import Busy, NotFound
 from xinyong.drivers.http.public import entry_view, mask, shown
 from xinyong.system.ports import Backend
 from xinyong.system.settings import Settings
@@ -67,7 +67,9 @@ def evaluate(store: Backend, schemes: dict[str, AnyScheme], scheme: str, list_id
     masked, the full code kept under ``_code`` for the server's own links."""
     s = schemes[scheme]
     version = s.version_on(at)
-    lst = next(x for x in (version.lists if version else ()) if x.id == list_id)
+    lst = next((x for x in (version.lists if version else ()) if x.id == list_id), None)
+    if lst is None:  # the scheme changed between the server's check and this evaluation
+        raise NotFound(f"scheme {scheme!r} has no list {list_id!r} on {at.date()}")
     rows: Rows = []
     for subject in candidates(store, lst):
         records = store.records_for(subject)
