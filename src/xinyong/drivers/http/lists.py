@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import APIRouter, Query
 
 from xinyong.core.errors import did_you_mean
-from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.schemes.lists import ListDef
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.core.timeutil import iso, now
 from xinyong.core.workdays import china_date, end_of_day
 from xinyong.drivers.http.context import Services, Svc, Who, instant
 from xinyong.drivers.http.errors import NotFound
-from xinyong.drivers.http.public import entry_view, mask, shown
 from xinyong.system.principals import Role
 
 router = APIRouter(prefix="/v1/lists", tags=["lists"])
-
-_cache: OrderedDict[tuple[int, str, str, str, int], list[dict[str, Any]]] = OrderedDict()
-_cache_lock = threading.Lock()
-_evaluating = threading.Lock()
 
 
 def day_of(at: datetime) -> datetime:
@@ -73,64 +64,6 @@ def public_lists(svc: Services, at: datetime) -> list[dict[str, str]]:
     return out
 
 
-def candidates(svc: Services, lst: ListDef) -> list[str]:
-    """Subjects that could be on ``lst``: for a list made only by listing records, those with
-    a record of a listing category (one columnar read); otherwise every subject."""
-    if not lst.entries or any(e.kind != "record" for e in lst.entries):
-        return svc.store.subjects()
-    categories = sorted({c for e in lst.entries for c in getattr(e, "categories", [])})
-    frame = svc.store.frame(["subject", "category"])
-    hit = frame.filter(pl.col("category").cast(pl.String).is_in(categories))
-    return sorted(hit["subject"].unique().to_list())
-
-
-def _rows(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[dict[str, Any]]:
-    key = (id(svc), scheme, lst.id, iso(at), svc.store.count())
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    with _evaluating:  # one evaluation at a time: the same page asked twice is made once
-        with _cache_lock:
-            if key in _cache:
-                return _cache[key]
-        rows = _evaluate(svc, scheme, lst, at)
-        with _cache_lock:
-            _cache[key] = rows
-            while len(_cache) > 16:
-                _cache.popitem(last=False)
-    return rows
-
-
-def _evaluate(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[dict[str, Any]]:
-    s = svc.engine.schemes[scheme]
-    rows: list[dict[str, Any]] = []
-    for subject in candidates(svc, lst):
-        records = svc.store.records_for(subject)
-        view = evaluate_subject({scheme: s}, subject, records, at)
-        by_id = {r.id: r for r in records}
-        result = view.scores.get(scheme)
-        for e in view.in_force():
-            if e.list_id != lst.id or not shown(e, by_id, at):
-                continue
-            rows.append(
-                {
-                    "subject": mask(subject),
-                    **entry_view(
-                        lst.published_fields,
-                        e,
-                        subject,
-                        at,
-                        grade=result.grade if result else None,
-                        records=by_id,
-                    ),
-                    "_code": subject,
-                }
-            )
-    rows.sort(key=lambda r: (r["since"], r["subject"]))
-    return rows
-
-
 def list_page(
     svc: Services, scheme: str, list_id: str, at: datetime, page: int, size: int
 ) -> dict[str, Any]:
@@ -153,7 +86,7 @@ def list_page(
             note="this list publishes no fields; its entries are not public",
         )
         return body
-    rows = _rows(svc, scheme, lst, at)
+    rows = svc.lists.rows(scheme, lst.id, at)
     start = (page - 1) * size
     body["total"] = len(rows)
     body["entries"] = [
