@@ -109,6 +109,12 @@ def test_read_commands_refuse_a_store_that_does_not_exist(tmp_path: Path) -> Non
         ["state"],
         ["serve"],
         ["export", "parquet", "--out", str(tmp_path / "ds")],
+        ["gates"],
+        ["score", PERSON, "--scheme", "rongcheng"],
+        ["notices", PERSON],
+        ["org", "91110000600037341L"],
+        ["objections", "list"],
+        ["ledger", "verify"],
     ):
         r = runner.invoke(app, [*argv, "--db", missing])
         assert r.exit_code != 0, (argv, r.output)
@@ -123,3 +129,19 @@ def test_schemes_show_is_readable_and_json_on_request() -> None:
     assert "--- src/xinyong/data/schemes/rongcheng.toml" in r.output
     assert "[meta]" in r.output
     assert runner.invoke(app, ["schemes", "show", "rongcheng", "--json"]).output.startswith("{")
+
+
+def test_gates_reads_the_store_given_and_the_memoranda_in_force(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    every = runner.invoke(app, ["gates", "--json"])
+    assert every.exit_code == 0, every.output
+    with_store = runner.invoke(app, ["gates", "--json", "--db", db])
+    assert with_store.exit_code == 0, with_store.output
+    assert with_store.output == every.output
+    assert "air.ticket" in with_store.output
+    only = runner.invoke(
+        app, ["gates", "--json"], env={"XINYONG_MEMORANDA": "corporate-measures-2016"}
+    )
+    assert only.exit_code == 0, only.output
+    assert "finance.bond-issue" in only.output
+    assert "air.ticket" not in only.output

@@ -51,7 +51,8 @@ def _schemes(settings: Settings) -> dict[str, Any]:
     return {s.name: s for s in loaded}
 
 
-def _memoranda(settings: Settings) -> list[Any]:
+def memoranda_in_force(settings: Settings) -> list[Any]:
+    """The memoranda a system opened with ``settings`` enforces (no store needed)."""
     if "memoranda" in settings.extra:
         return list(settings.extra["memoranda"])
     if not settings.memoranda:
@@ -81,7 +82,7 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
             f"no store at {s.db!r}; ingest records first (xinyong ingest FILE --db {s.db})"
         )
     keys = keyring(s)
-    schemes, memoranda = _schemes(s), _memoranda(s)
+    schemes, memoranda = _schemes(s), memoranda_in_force(s)
     cats = s.extra.get("categories")
     if cats is not None:
         categories: frozenset[str] = frozenset(cats)
