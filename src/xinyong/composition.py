@@ -12,6 +12,7 @@ script) opens its system here:
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,21 @@ def _signer(settings: Settings) -> Signer | None:
         return None
     anchor = str(settings.ledger_anchor) if settings.ledger_anchor is not None else None
     return Signer(load_key(Path(settings.ledger_key)), settings.ledger_every, anchor)
+
+
+def store_holder(db: str) -> str | None:
+    """Who holds the store file ``db`` now (a running ``xinyong serve``), or ``None``: a
+    command about to replace the store refuses while it is held."""
+    from xinyong.adapters.holder import holder
+
+    return holder(db)
+
+
+def holding_store(db: str, what: str) -> AbstractContextManager[None]:
+    """Mark the store file ``db`` as held by ``what`` (e.g. a server) while the block runs."""
+    from xinyong.adapters.holder import held
+
+    return held(db, what)
 
 
 def open_system(settings: Settings | None = None, *, must_exist: bool = False) -> CreditSystem:

@@ -59,9 +59,17 @@ def generate(
 
 
 def fresh_store_path(db: Path) -> Path:
-    """Delete an earlier store file (and its WAL files) so the run starts empty."""
+    """Delete an earlier store file (and its WAL files) so the run starts empty; refused
+    while a running server holds that store (it would serve a file deleted under it)."""
+    held_by = xinyong.store_holder(str(db))
+    if held_by is not None:
+        raise xinyong.XinyongError(
+            f"{db} is in use: {held_by} holds it, and replacing the store would pull it from "
+            "under that server; stop the server first (Ctrl-C where it runs), or write the "
+            "new city elsewhere (xinyong demo --out DIR, xinyong world run --db FILE)"
+        )
     db.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", ".held"):  # .held: a left-over, not held
         p = db.with_name(db.name + suffix)
         if p.exists():
             p.unlink()

@@ -30,6 +30,7 @@ def serve_command(
     """
     import uvicorn
 
+    from xinyong.composition import holding_store
     from xinyong.drivers.http import create_app
 
     if "://" not in db and not Path(db).exists():
@@ -46,4 +47,5 @@ def serve_command(
             "public role only (the portal, published lists, objections); see docs/api.md",
             highlight=False,
         )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    with holding_store(db, f"a server at http://{host}:{port}/"):  # demo refuses to replace it
+        uvicorn.run(app, host=host, port=port, log_level="info")
