@@ -62,9 +62,9 @@ def test_demo_refuses_to_replace_a_store_a_running_server_holds(tmp_path: Path) 
     assert CliRunner().invoke(cli, ["ingest", str(records), "--db", str(db)]).exit_code == 0
     before = db.read_bytes()
     port = _free_port()
+    serve = ["serve", "--db", str(db), "--port", str(port)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "xinyong.drivers.cli.fast", "serve", "--db", str(db)]
-        + ["--port", str(port)],
+        [sys.executable, "-m", "xinyong.drivers.cli.fast", *serve],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
