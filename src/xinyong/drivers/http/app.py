@@ -35,6 +35,7 @@ from xinyong.drivers.http import (
 )
 from xinyong.drivers.http import repairs as repairs_http
 from xinyong.drivers.http.context import Services
+from xinyong.drivers.http.dates import world_of
 from xinyong.drivers.http.limits import BoundedRequests
 from xinyong.drivers.http.throttle import PublicThrottle
 from xinyong.system.principals import KeyRing
@@ -127,6 +128,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.opener = opener
+    app.state.world = world_of(store_url)  # a store the synthetic world made: its day, report
     app.add_middleware(BoundedRequests, keys=lambda: opener.open().keys)
     app.add_middleware(PublicThrottle, rate=settings.public_rate)
     errors.install(app)
