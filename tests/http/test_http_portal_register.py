@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from http_helpers import AGENCY, ORG, PERSON, TestClient, jsonl, listing
 
 import xinyong
-from xinyong.core.timeutil import now
+from xinyong.core.timeutil import iso, now
 from xinyong.core.workdays import china_date
 from xinyong.drivers.http import create_app
 from xinyong.drivers.http.dates import ABOUT_SUFFIX
@@ -177,3 +178,16 @@ def test_every_portal_page_says_which_day_it_shows(client: TestClient, path: str
     page = client.get(path).text
     assert 'id="as-of-note"' in page
     assert f"Showing today, {china_date(now()).isoformat()}" in page
+
+
+def test_serve_counts_the_lists_in_the_background_after_start_up(db: str, keys: KeyRing) -> None:
+    from xinyong.drivers.http import lists
+    from xinyong.drivers.http.dates import default_day
+
+    _ingest(db, [_civic(0, "civic.heroic_act", _days_ago(5))])
+    day = iso(default_day(None))
+    with TestClient(create_app(db, keys=keys, warm=True)):
+        deadline = time.monotonic() + 20
+        while not any(k[2] == "dishonest-defaulters" and k[3] == day for k in lists._cache):
+            assert time.monotonic() < deadline, "the lists were not counted after start-up"
+            time.sleep(0.05)

@@ -37,7 +37,7 @@ def serve_command(
         fail(f"no store at {db!r}; ingest records first (xinyong ingest FILE --db {db})")
     s = settings(db, keys_file=keys)
     try:
-        app = create_app(db, keys_file=keys)
+        app = create_app(db, keys_file=keys, warm=True)
     except XinyongError as e:
         fail(str(e))
     err.print(f"serving {db} on http://{host}:{port}/ (API docs at /docs)", highlight=False)

@@ -97,9 +97,12 @@ def portal_day(
     world: World | None = getattr(request.app.state, "world", None)
     if at:
         return Day(day_of(instant(at, "at")), at, world)
-    if world is not None:
-        return Day(day_of(world.at), None, world)
-    return Day(default_at(), None, None)
+    return Day(default_day(world), None, world)
+
+
+def default_day(world: World | None) -> datetime:
+    """The day portal pages show when not asked: the world's last day, else today."""
+    return day_of(world.at) if world is not None else default_at()
 
 
 PortalDay = Annotated[Day, Depends(portal_day)]
