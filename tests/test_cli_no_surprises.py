@@ -4,12 +4,14 @@ suggested for typos, empty results said in words, readable scheme output."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
+from typing import Any
 import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-from xinyong.drivers.cli.app import COMMANDS, app
+from xinyong.drivers.cli.app import COMMANDS, app, load
 
 ROOT = Path(__file__).parents[1]
 RECORDS = ROOT / "examples" / "records.jsonl"
@@ -145,3 +147,34 @@ def test_gates_reads_the_store_given_and_the_memoranda_in_force(tmp_path: Path) 
     assert only.exit_code == 0, only.output
     assert "finance.bond-issue" in only.output
     assert "air.ticket" not in only.output
+
+
+def _leaves(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:
+    subcommands = getattr(command, "commands", None)
+    if subcommands:
+        for name, sub in subcommands.items():
+            yield from _leaves(sub, [*path, name])
+    else:
+        yield path, command
+
+
+def test_help_examples_are_one_line_each() -> None:
+    """Each example in a command's help is one line, to copy as it is (issue 16)."""
+    broken = {}
+    for name in COMMANDS:
+        for path, command in _leaves(load(name), [name]):
+            for paragraph in (command.help or "").split("\n\n"):
+                lines = paragraph.strip().splitlines()
+                if lines and lines[0].startswith("Example"):  # a line per example, whole
+                    if any("xinyong " not in line for line in lines):
+                        broken[" ".join(path)] = paragraph
+    assert not broken, broken
+    r = runner.invoke(app, ["repair", "request", "--help"], env={"COLUMNS": "250"})
+    example = next(line for line in r.output.splitlines() if "Example:" in line)
+    assert '--commitment "I will comply with the law"' in example
+
+
+def test_command_lists_show_each_summary_on_one_line() -> None:
+    r = runner.invoke(app, ["objections", "--help"], env={"COLUMNS": "250"})
+    row = next(line for line in r.output.splitlines() if "│ decide" in line)
+    assert "the wrong record is revoked or corrected, and scores" in row

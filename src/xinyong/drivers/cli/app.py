@@ -68,7 +68,17 @@ def load(name: str) -> click.Command:
         single.command(name)(target)
         command = typer.main.get_command(single)
     command.name = name
+    _one_line_summaries(command)
     return command
+
+
+def _one_line_summaries(command: click.Command) -> None:
+    """A group's list of commands shows each one's first paragraph as one line (a docstring's
+    line breaks would otherwise break the row in the middle of a sentence)."""
+    for sub in (getattr(command, "commands", None) or {}).values():
+        if sub.short_help is None and sub.help:
+            sub.short_help = " ".join(sub.help.strip().split("\n\n")[0].split())
+        _one_line_summaries(sub)
 
 
 class LazyGroup(TyperGroup):
