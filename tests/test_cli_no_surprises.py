@@ -4,10 +4,10 @@ suggested for typos, empty results said in words, readable scheme output."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
-from typing import Any
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -165,9 +165,9 @@ def test_help_examples_are_one_line_each() -> None:
         for path, command in _leaves(load(name), [name]):
             for paragraph in (command.help or "").split("\n\n"):
                 lines = paragraph.strip().splitlines()
-                if lines and lines[0].startswith("Example"):  # a line per example, whole
-                    if any("xinyong " not in line for line in lines):
-                        broken[" ".join(path)] = paragraph
+                example = bool(lines) and lines[0].startswith("Example")
+                if example and any("xinyong " not in line for line in lines):  # one line each
+                    broken[" ".join(path)] = paragraph
     assert not broken, broken
     r = runner.invoke(app, ["repair", "request", "--help"], env={"COLUMNS": "250"})
     example = next(line for line in r.output.splitlines() if "Example:" in line)
