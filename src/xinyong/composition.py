@@ -20,16 +20,18 @@ from xinyong.adapters.state import live_state
 from xinyong.adapters.store import open_store
 from xinyong.adapters.store.ledger import Signer, load_key
 from xinyong.core.errors import XinyongError
+from xinyong.core.scoring.engine import AnyScheme
 from xinyong.system.admission import Admission
 from xinyong.system.catalogue import categories_for, known_categories
 from xinyong.system.credit_system import CreditSystem
 from xinyong.system.engine import Engine
 from xinyong.system.objection_desk import Desk
+from xinyong.system.ports import Backend
 from xinyong.system.principals import KeyRing
 from xinyong.system.schemes_io import all_memoranda, all_presets, load_memorandum, load_scheme
 from xinyong.system.settings import Settings
 
-__all__ = ["keyring", "open_system"]
+__all__ = ["keyring", "open_reader", "open_system"]
 
 
 def keyring(settings: Settings) -> KeyRing:
@@ -126,6 +128,13 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
     system = CreditSystem(s, store, engine, desk, admission, keys)
     system.closers.append(store.close)  # closes the journal, ledger and live state with it
     return system
+
+
+def open_reader(settings: Settings) -> tuple[Backend, dict[str, AnyScheme]]:
+    """The store named by ``settings.db`` and the schemes in force, for a process that only
+    reads (the HTTP service's list workers): no journal, live state or desk. The caller
+    closes the store."""
+    return open_store(settings.db), _schemes(settings)
 
 
 def _live_if_enabled(store: Any, schemes: dict[str, Any], memoranda: list[Any]) -> Any:

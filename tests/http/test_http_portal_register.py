@@ -15,7 +15,7 @@ import pytest
 from http_helpers import AGENCY, ORG, PERSON, TestClient, jsonl, listing
 
 import xinyong
-from xinyong.core.timeutil import iso, now
+from xinyong.core.timeutil import now
 from xinyong.core.workdays import china_date
 from xinyong.drivers.http import create_app
 from xinyong.drivers.http.dates import ABOUT_SUFFIX
@@ -181,13 +181,14 @@ def test_every_portal_page_says_which_day_it_shows(client: TestClient, path: str
 
 
 def test_serve_counts_the_lists_in_the_background_after_start_up(db: str, keys: KeyRing) -> None:
-    from xinyong.drivers.http import lists
     from xinyong.drivers.http.dates import default_day
 
     _ingest(db, [_civic(0, "civic.heroic_act", _days_ago(5))])
-    day = iso(default_day(None))
-    with TestClient(create_app(db, keys=keys, warm=True)):
-        deadline = time.monotonic() + 20
-        while not any(k[2] == "dishonest-defaulters" and k[3] == day for k in lists._cache):
+    day = default_day(None).isoformat()
+    app = create_app(db, keys=keys, warm=True)
+    with TestClient(app):
+        pages = app.state.opener.open().lists
+        deadline = time.monotonic() + 60
+        while not any(k[1] == "dishonest-defaulters" and k[2] == day for k in pages._cache):
             assert time.monotonic() < deadline, "the lists were not counted after start-up"
             time.sleep(0.05)

@@ -38,6 +38,7 @@ from xinyong.drivers.http import repairs as repairs_http
 from xinyong.drivers.http.context import Services
 from xinyong.drivers.http.dates import world_of
 from xinyong.drivers.http.limits import BoundedRequests
+from xinyong.drivers.http.list_pages import ListPages
 from xinyong.drivers.http.throttle import PublicThrottle
 from xinyong.system.principals import KeyRing
 from xinyong.system.settings import Settings
@@ -65,12 +66,14 @@ class _Opener:
                     frozenset(cats) if cats is not None else frozenset(),
                     system.desk,
                     system,
+                    ListPages(self.settings, system.store, dict(system.engine.schemes)),
                 )
             return self.services
 
     def close(self) -> None:
         with self._lock:
             if self.services is not None:
+                self.services.lists.close()
                 self.services.system.close()
                 self.services = None
 

@@ -31,7 +31,6 @@ from xinyong.drivers.http.public_objections import (
     RECEIVED,
     client_of,
     file_public,
-    receipts,
     withdraw_public,
 )
 from xinyong.drivers.http.templates import render
@@ -274,7 +273,6 @@ async def objection_form(request: Request, svc: Svc) -> Response:
         got = await run_in_threadpool(
             file_public,
             svc,
-            receipts(request),
             client_of(request),
             subject,
             kind,
@@ -299,7 +297,6 @@ async def withdraw_form(request: Request, svc: Svc) -> HTMLResponse:
     got = await run_in_threadpool(
         withdraw_public,
         svc,
-        receipts(request),
         client_of(request),
         form.get("receipt", "")[:100],
         form.get("reason", "")[:4000],

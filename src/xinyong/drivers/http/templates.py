@@ -36,7 +36,7 @@ _HOME = """{% extends "base" %}{% block main %}
 <p id="as-of">Lists as in force at the start of {{ day.date }} (China time), with how many entries each has then.</p>
 <ul id="lists">
 {% for l in lists %}<li><a href="/lists/{{ l.scheme }}/{{ l.list }}{{ day.query() }}">{{ l.title }}</a>:
-<span class="size">{{ "{:,}".format(l.size) }} {{ "entry" if l.size == 1 else "entries" }}</span>
+<span class="size">{% if l.size is none %}being counted (reload in a few seconds){% else %}{{ "{:,}".format(l.size) }} {{ "entry" if l.size == 1 else "entries" }}{% endif %}</span>
 ({{ l.polarity }} list, {{ l.scheme }}; <a href="/schemes/{{ l.scheme }}/audit">audit of the scheme</a>)</li>{% else %}<li>none</li>{% endfor %}</ul>
 <h2>More</h2><ul id="more">
 {% if report %}<li><a href="/report">The report on the synthetic city</a> this store was made from (what the schemes did to its people, month by month)</li>{% endif %}
