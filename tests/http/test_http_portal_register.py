@@ -192,3 +192,19 @@ def test_serve_counts_the_lists_in_the_background_after_start_up(db: str, keys: 
         while not any(k[1] == "dishonest-defaulters" and k[2] == day for k in pages._cache):
             assert time.monotonic() < deadline, "the lists were not counted after start-up"
             time.sleep(0.05)
+
+
+def test_home_says_a_list_is_being_counted_when_the_workers_are_busy(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xinyong.drivers.http.errors import Busy
+
+    pages = client.app.state.opener.open().lists  # type: ignore[attr-defined]
+
+    def busy(*args: object) -> list[dict[str, object]]:
+        raise Busy("busy")
+
+    monkeypatch.setattr(pages, "rows", busy)
+    r = client.get("/")
+    assert r.status_code == 200
+    assert "being counted (reload in a few seconds)" in r.text
