@@ -12,6 +12,7 @@ script) opens its system here:
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,8 @@ def _schemes(settings: Settings) -> dict[str, Any]:
     return {s.name: s for s in loaded}
 
 
-def _memoranda(settings: Settings) -> list[Any]:
+def memoranda_in_force(settings: Settings) -> list[Any]:
+    """The memoranda a system opened with ``settings`` enforces (no store needed)."""
     if "memoranda" in settings.extra:
         return list(settings.extra["memoranda"])
     if not settings.memoranda:
@@ -66,6 +68,21 @@ def _signer(settings: Settings) -> Signer | None:
         return None
     anchor = str(settings.ledger_anchor) if settings.ledger_anchor is not None else None
     return Signer(load_key(Path(settings.ledger_key)), settings.ledger_every, anchor)
+
+
+def store_holder(db: str) -> str | None:
+    """Who holds the store file ``db`` now (a running ``xinyong serve``), or ``None``: a
+    command about to replace the store refuses while it is held."""
+    from xinyong.adapters.holder import holder
+
+    return holder(db)
+
+
+def holding_store(db: str, what: str) -> AbstractContextManager[None]:
+    """Mark the store file ``db`` as held by ``what`` (e.g. a server) while the block runs."""
+    from xinyong.adapters.holder import held
+
+    return held(db, what)
 
 
 def open_system(settings: Settings | None = None, *, must_exist: bool = False) -> CreditSystem:
@@ -83,7 +100,7 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
             f"no store at {s.db!r}; ingest records first (xinyong ingest FILE --db {s.db})"
         )
     keys = keyring(s)
-    schemes, memoranda = _schemes(s), _memoranda(s)
+    schemes, memoranda = _schemes(s), memoranda_in_force(s)
     cats = s.extra.get("categories")
     if cats is not None:
         categories: frozenset[str] = frozenset(cats)

@@ -490,14 +490,18 @@ def _covered(
     names = subjects.unique()
     text = names.cast(pl.String)
     born = resident_births(text, date.today())  # the common case as columns
-    fast = pl.DataFrame({"born": born}).with_columns(
-        _in=pl.lit(pop.persons)
-        & (
-            pl.lit(True)
-            if pop.min_age is None
-            else _years_to(pl.col("born"), day) >= pop.min_age.value
-        )
-    )["_in"].fill_null(False)
+    fast = (
+        pl.DataFrame({"born": born})
+        .with_columns(
+            _in=pl.lit(pop.persons)
+            & (
+                pl.lit(True)
+                if pop.min_age is None
+                else _years_to(pl.col("born"), day) >= pop.min_age.value
+            )
+        )["_in"]
+        .fill_null(False)
+    )
     rest = born.is_null().to_numpy()
     inside = fast.to_numpy(writable=True)
     inside[rest] = [covered(pop, s, day) for s in text.filter(pl.Series(rest)).to_list()]

@@ -50,15 +50,82 @@ Key = tuple[str, str, str, int]
 Rows = list[dict[str, Any]]
 
 
-def candidates(store: Backend, lst: ListDef) -> list[str]:
-    """Subjects that could be on ``lst``: for a list made only by listing records, those with
-    a record of a listing category (one columnar read); otherwise every subject."""
-    if not lst.entries or any(e.kind != "record" for e in lst.entries):
+def candidates(
+    store: Backend, schemes: dict[str, AnyScheme], scheme: str, lst: ListDef, at: datetime
+) -> list[str]:
+    """Subjects that could be on ``lst`` at ``at``: for entries made by records, those with a
+    record of a listing category (one columnar read); for grade and score entries, those the
+    batch scorer puts in the grade or range at ``at`` (the batch scorer gives each subject
+    exactly what the per-subject one does, so each candidate is then evaluated one by one as
+    before, but only the candidates); for anything else, every subject."""
+    if not lst.entries and not lst.moved_from:
         return store.subjects()
-    categories = sorted({c for e in lst.entries for c in getattr(e, "categories", [])})
-    frame = store.frame(["subject", "category"])
-    hit = frame.filter(pl.col("category").cast(pl.String).is_in(categories))
-    return sorted(hit["subject"].unique().to_list())
+    found: set[str] = set()
+    categories: set[str] = set()
+    states: list[Any] = []
+    version = schemes[scheme].version_on(at)
+    others = {x.id: x for x in (version.lists if version is not None else [])}
+    for move in lst.moved_from:  # entries moved from another list: its candidates
+        other = others.get(move.list)
+        if other is None or other.moved_from:
+            return store.subjects()
+        found.update(candidates(store, schemes, scheme, other, at))
+    for e in lst.entries:
+        if e.kind in ("record", "threshold"):
+            categories.update(getattr(e, "categories", []))
+        elif e.kind in ("grade", "score"):
+            states.append(e)
+        else:
+            return store.subjects()
+    if categories:
+        frame = store.frame(["subject", "category"])
+        hit = frame.filter(pl.col("category").cast(pl.String).is_in(sorted(categories)))
+        found.update(hit["subject"].unique().to_list())
+    if states:
+        scores = _batch_scores(store, schemes, scheme, at)
+        for e in states:
+            if e.kind == "grade":
+                hit = scores.filter(pl.col("grade").is_in(list(e.grades)))
+            else:
+                cond = pl.col("score").is_not_null()
+                if e.at_least is not None:
+                    cond &= pl.col("score") >= e.at_least.value
+                if e.below is not None:
+                    cond &= pl.col("score") < e.below.value
+                hit = scores.filter(cond)
+            found.update(str(x) for x in hit["subject"].to_list())
+    return sorted(found)
+
+
+_batch: OrderedDict[tuple[int, str, str, int], pl.DataFrame] = OrderedDict()
+_batch_lock = threading.Lock()
+
+
+def _batch_scores(
+    store: Backend, schemes: dict[str, AnyScheme], scheme: str, at: datetime
+) -> pl.DataFrame:
+    """Every subject's score and grade under ``scheme`` at ``at`` (batch; cached per store
+    state, so a scheme's red and black lists share one run)."""
+    from xinyong.adapters.batch import score_population
+    from xinyong.core.scoring.engine import NoVersionInForce
+
+    key = (id(store), scheme, at.isoformat(), store.count())
+    with _batch_lock:
+        if key in _batch:
+            return _batch[key]
+    try:
+        got = score_population(schemes[scheme], store.frame(), at)
+    except NoVersionInForce:
+        got = pl.DataFrame(
+            {"subject": [], "score": [], "grade": []},
+            schema={"subject": pl.String, "score": pl.Int64, "grade": pl.String},
+        )
+    got = got.select(pl.col("subject").cast(pl.String), "score", "grade")
+    with _batch_lock:
+        _batch[key] = got
+        while len(_batch) > 8:
+            _batch.popitem(last=False)
+    return got
 
 
 def evaluate(store: Backend, schemes: dict[str, AnyScheme], scheme: str, list_id: str,
@@ -71,7 +138,7 @@ def evaluate(store: Backend, schemes: dict[str, AnyScheme], scheme: str, list_id
     if lst is None:  # the scheme changed between the server's check and this evaluation
         raise NotFound(f"scheme {scheme!r} has no list {list_id!r} on {at.date()}")
     rows: Rows = []
-    for subject in candidates(store, lst):
+    for subject in candidates(store, schemes, scheme, lst, at):
         records = store.records_for(subject)
         view = evaluate_subject({scheme: s}, subject, records, at)
         by_id = {r.id: r for r in records}
@@ -91,6 +158,7 @@ def evaluate(store: Backend, schemes: dict[str, AnyScheme], scheme: str, list_id
                         records=by_id,
                     ),
                     "_code": subject,
+                    "_state": e.cause.get("kind"),  # grade/score: the page adds when reached
                 }
             )
     rows.sort(key=lambda r: (r["since"], r["subject"]))

@@ -8,12 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from xinyong.core.errors import did_you_mean
+from xinyong.core.evaluate import evaluate_subject
 from xinyong.core.schemes.lists import ListDef
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.core.timeutil import iso, now
 from xinyong.core.workdays import china_date, end_of_day
 from xinyong.drivers.http.context import Services, Svc, Who, instant
-from xinyong.drivers.http.errors import NotFound
+from xinyong.drivers.http.errors import Busy, NotFound
+from xinyong.drivers.http.public import entry_view, reached_on
 from xinyong.system.principals import Role
 
 router = APIRouter(prefix="/v1/lists", tags=["lists"])
@@ -51,22 +53,46 @@ def list_def(svc: Services, scheme: str, list_id: str, at: datetime) -> tuple[An
     )
 
 
-def public_lists(svc: Services, at: datetime) -> list[dict[str, str]]:
-    """Every list in force at ``at`` that publishes something."""
-    out = []
+def public_lists(svc: Services, at: datetime, *, sizes: bool = False) -> list[dict[str, Any]]:
+    """Every list in force at ``at`` that publishes something (``sizes``: with how many
+    entries each has at ``at``, from the day's evaluation, cached like the list pages'; a
+    list the workers are too busy to count now has ``size`` ``None``)."""
+    out: list[dict[str, Any]] = []
     for name, s in sorted(svc.engine.schemes.items()):
         version = s.version_on(at)
         for lst in [] if version is None else version.lists:
             if lst.published_fields:
-                out.append(
-                    {"scheme": name, "list": lst.id, "title": lst.title, "polarity": lst.polarity}
-                )
+                row: dict[str, Any] = {
+                    "scheme": name,
+                    "list": lst.id,
+                    "title": lst.title,
+                    "polarity": lst.polarity,
+                }
+                if sizes:
+                    try:
+                        row["size"] = len(svc.lists.rows(name, lst.id, at))
+                    except Busy:
+                        row["size"] = None
+                out.append(row)
     return out
 
 
+def list_subjects(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[str]:
+    """The subjects on ``lst`` at ``at`` (public entries only), in the list's order."""
+    return list(dict.fromkeys(r["_code"] for r in svc.lists.rows(scheme, lst.id, at)))
+
+
 def list_page(
-    svc: Services, scheme: str, list_id: str, at: datetime, page: int, size: int
+    svc: Services,
+    scheme: str,
+    list_id: str,
+    at: datetime,
+    page: int,
+    size: int,
+    *,
+    keep: bool = False,
 ) -> dict[str, Any]:
+    """One page of a list (``keep``: with each row's internal ``_`` keys, for the portal)."""
     _, lst = list_def(svc, scheme, list_id, at)
     body: dict[str, Any] = {
         "scheme": scheme,
@@ -90,9 +116,39 @@ def list_page(
     start = (page - 1) * size
     body["total"] = len(rows)
     body["entries"] = [
-        {k: v for k, v in r.items() if k != "_code"} for r in rows[start : start + size]
+        {k: v for k, v in _with_reached(svc, scheme, lst, r, at).items() if keep or k[0] != "_"}
+        for r in rows[start : start + size]
     ]
     return body
+
+
+def _with_reached(
+    svc: Services, scheme: str, lst: ListDef, row: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    """A row made by a grade or a score, with the day the subject reached it (computed here
+    for the rows of the page only: it scores the subject at each change of its records)."""
+    if row.get("_state") not in ("grade", "score"):
+        return row
+    s = svc.engine.schemes[scheme]
+    code = row["_code"]
+    records = svc.store.records_for(code)
+    view = evaluate_subject({scheme: s}, code, records, at)
+    entry = next((e for e in view.in_force() if e.list_id == lst.id), None)
+    if entry is None:
+        return row
+    result = view.scores.get(scheme)
+    by_id = {r.id: r for r in records}
+    reached = reached_on(s, entry, code, records, at)
+    view_ = entry_view(
+        lst.published_fields,
+        entry,
+        code,
+        at,
+        grade=result.grade if result else None,
+        records=by_id,
+        reached=reached,
+    )
+    return {**row, **view_}
 
 
 @router.get("/{scheme}/{list_id}", summary="Who is on a list, published fields only")
