@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from factories import PERSON, make_record
 from xinyong import Settings, open_system
+from xinyong.adapters.batch.dataset import read_dataset, write_dataset
 from xinyong.adapters.batch.frame import records_frame
 from xinyong.adapters.batch.score import score_population
 from xinyong.adapters.store import open_store
@@ -223,7 +224,7 @@ def test_http_accepts_on_the_real_clock_and_no_request_moves_it(
 # --- the batch path cuts on acceptance like the engine --------------------------------------------
 
 
-def test_batch_scores_equal_the_engine_with_known_at(db: str) -> None:
+def test_batch_scores_equal_the_engine_with_known_at(db: str, tmp_path: Path) -> None:
     scheme = load_scheme("rongcheng")
     base = dict(category="traffic.violation", source="traffic-police")
     first = [make_record(id=f"a{i}", occurred_at="2024-03-01", **base) for i in range(3)]
@@ -249,7 +250,9 @@ def test_batch_scores_equal_the_engine_with_known_at(db: str) -> None:
     at = t("2024-04-01")
     for known in (t("2024-03-20"), t("2024-06-01"), None):
         ref = score_subject(scheme, PERSON, records, at, known)
-        for f in (frame, records_frame(records)):
+        write_dataset(frame, tmp_path / f"ds-{known}", 2)  # an export keeps ingested_at
+        dataset = read_dataset(tmp_path / f"ds-{known}")
+        for f in (frame, records_frame(records), dataset):
             got = score_population(scheme, f, at, known).row(0, named=True)
             assert (got["score"], got["grade"]) == (ref.score, ref.grade), known
     between = score_subject(scheme, PERSON, records, at, t("2024-03-20"))
