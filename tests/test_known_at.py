@@ -172,7 +172,8 @@ def test_the_clock_setting_is_checked_and_documented() -> None:
         Settings.from_env({"XINYONG_CLOCK": "yesterday"})
     assert clock_of("2026-03-10")() == t("2026-03-10")
     docs = (Path(__file__).parent.parent / "docs" / "settings.md").read_text()
-    assert "XINYONG_CLOCK" in docs and "5 minutes" in docs
+    assert "XINYONG_CLOCK" in docs
+    assert "5 minutes" in docs
 
 
 # --- over HTTP the clock is the real one --------------------------------------------------------
@@ -212,7 +213,8 @@ def test_http_accepts_on_the_real_clock_and_no_request_moves_it(
         stored = store.get(rec.id)
     finally:
         store.close()
-    assert stored is not None and stored.accepted_at is not None
+    assert stored is not None
+    assert stored.accepted_at is not None
     assert before - timedelta(seconds=1) <= stored.accepted_at <= after + timedelta(seconds=1)
     # a sender cannot state when the store accepted its record
     sent = {**rec.to_dict(), "id": "ct-2", "accepted_at": "2020-01-01T00:00:00Z"}
@@ -226,7 +228,7 @@ def test_http_accepts_on_the_real_clock_and_no_request_moves_it(
 
 def test_batch_scores_equal_the_engine_with_known_at(db: str, tmp_path: Path) -> None:
     scheme = load_scheme("rongcheng")
-    base = dict(category="traffic.violation", source="traffic-police")
+    base = {"category": "traffic.violation", "source": "traffic-police"}
     first = [make_record(id=f"a{i}", occurred_at="2024-03-01", **base) for i in range(3)]
     late = [
         make_record(id=f"late{i}", occurred_at="2024-03-05", recorded_at="2024-03-06", **base)
@@ -257,7 +259,8 @@ def test_batch_scores_equal_the_engine_with_known_at(db: str, tmp_path: Path) ->
             assert (got["score"], got["grade"]) == (ref.score, ref.grade), known
     between = score_subject(scheme, PERSON, records, at, t("2024-03-20"))
     latest = score_subject(scheme, PERSON, records, at)
-    assert between.score is not None and latest.score is not None
+    assert between.score is not None
+    assert latest.score is not None
     assert between.score != latest.score  # 3 tickets known on 2024-03-20, 4 now
     # on recorded_at instead, 2024-03-20 would already know both late rows
     on_recorded = score_population(

@@ -177,7 +177,8 @@ class Admission:
         cats = self.categories
         keep_records: list[Record] = []
         keep_rows: list[int] = []
-        store_now = (self.clock or getattr(self.store, "clock", now))()
+        clock: Clock = self.clock if self.clock is not None else getattr(self.store, "clock", now)
+        store_now = clock()
         for i, r in enumerate(batch.records):
             future = future_problem(r.occurred_at, r.recorded_at, store_now, FUTURE_TOLERANCE)
             if cats is not None and r.category not in cats:
