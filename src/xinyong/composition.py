@@ -90,7 +90,8 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
         categories = known_categories()
     else:
         categories = categories_for(schemes)
-    clock = clock_of(s.clock)  # the store's clock: stamps acceptance, bounds reported times
+    # the store's clock: stamps acceptance, bounds reported times (a replay may hand one in)
+    clock = s.extra.get("clock") or clock_of(s.clock)
     store = open_store(s.db, signer=_signer(s), clock=clock)
     try:
         journal = store.journal()

@@ -54,3 +54,25 @@ def clock_of(setting: str) -> Clock:
         return now
     fixed = parse_instant(text)
     return lambda: fixed
+
+
+class ReplayClock:
+    """A store's clock that a replay moves by hand (the synthetic world sets it to the
+    simulated time of each month's ingest). Hand it to :func:`xinyong.open_system` as
+    ``Settings(extra={"clock": clock})``; until set, it reads the real clock. A service never
+    runs on one (:meth:`~xinyong.system.settings.Settings.on_real_clock`).
+
+    >>> c = ReplayClock()
+    >>> c.set(parse_instant("2026-11-18T02:00:00Z"))
+    >>> iso(c())
+    '2026-11-18T02:00:00Z'
+    """
+
+    def __init__(self, at: datetime | None = None) -> None:
+        self.at = at
+
+    def set(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return now() if self.at is None else self.at

@@ -142,7 +142,8 @@ class Settings:
     The HTTP service and the NATS consumer always run on the real clock."""
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Ready-made values for tests and embedding (``schemes``, ``memoranda``, ``categories``,
-    ``keys`` objects) that take precedence over the names above."""
+    ``keys`` objects, a replay ``clock`` such as :class:`~xinyong.system.clock.ReplayClock`)
+    that take precedence over the names above."""
 
     def __post_init__(self) -> None:
         if self.public_rate < 0:
@@ -204,7 +205,8 @@ class Settings:
         """These settings with the real clock: the HTTP service and the NATS consumer accept
         records on the machine's clock whatever ``XINYONG_CLOCK`` says (a replay clock is
         for an operator's own store, never for a service that others send to)."""
-        return dataclasses.replace(self, clock=REAL)
+        extra = {k: v for k, v in self.extra.items() if k != "clock"}
+        return dataclasses.replace(self, clock=REAL, extra=extra)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` (fields whose value is ``None`` are left as they are)."""

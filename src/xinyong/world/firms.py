@@ -20,6 +20,7 @@ import polars as pl
 
 from xinyong.core.codes.issue import make_uscc
 from xinyong.core.records import Record
+from xinyong.world.credit import replay_clock
 
 if TYPE_CHECKING:
     from xinyong import CreditSystem
@@ -148,8 +149,9 @@ def run_firms(system: CreditSystem, s: FirmScenario) -> pl.DataFrame:
     firms listed at the end of the year, their share and the wrongful listings among them."""
     firms = generate_firms(s)
     records, wrongful = firm_records(firms, s)
-    system.ingest(records)
     at = datetime(s.year, 12, 31, tzinfo=UTC)
+    replay_clock(system, at)  # the store accepts the year's records at its end
+    system.ingest(records)
     rows = []
     for f in firms:
         entries = system.view(f.code, at).in_force()
