@@ -268,3 +268,21 @@ def test_batch_scores_equal_the_engine_with_known_at(db: str, tmp_path: Path) ->
                                    .alias("ingested_at")), at, t("2024-03-20")
     ).row(0, named=True)  # fmt: skip
     assert on_recorded["score"] != between.score
+
+
+def test_the_stream_consumer_runs_on_the_real_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    import xinyong.composition
+    from xinyong.core.errors import XinyongError
+
+    seen: list[Settings] = []
+
+    def capture(settings: Settings, **_: object) -> None:
+        seen.append(settings)
+        raise XinyongError("stop here")  # before any NATS connection
+
+    monkeypatch.setattr(xinyong.composition, "open_system", capture)
+    r = runner.invoke(
+        app, ["ingest-stream", "--db", "x.db"], env={"XINYONG_CLOCK": "2020-01-01T00:00:00Z"}
+    )
+    assert r.exit_code == 2
+    assert [s.clock for s in seen] == ["real"]
