@@ -54,6 +54,7 @@ SURFACE = {
     "records_frame",
     "score_population",
     "score_subject",
+    "store_holder",
 }
 
 

@@ -22,6 +22,7 @@ from xinyong.adapters.store.schema import (
     ledger_table,
     metadata,
     migrations_table,
+    public_receipts,
     records_table,
 )
 from xinyong.core.errors import XinyongError
@@ -81,12 +82,19 @@ def _m0005_writer(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE records ADD COLUMN writer TEXT")
 
 
+def _m0006_public_receipts(conn: Connection) -> None:
+    """Receipts of public objections, kept in the store instead of the server's memory."""
+    public_receipts.create(conn, checkfirst=True)
+    append_only(conn, "public_receipts", _JOURNAL_HINT)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_records", _m0001_records),
     Migration("0002_state", _m0002_state),
     Migration("0003_ledger", _m0003_ledger),
     Migration("0004_journal", _m0004_journal),
     Migration("0005_writer", _m0005_writer),
+    Migration("0006_public_receipts", _m0006_public_receipts),
 )
 
 
