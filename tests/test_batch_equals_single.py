@@ -376,8 +376,9 @@ def test_records_frame_matches_the_store_frame_schema() -> None:
     from xinyong.system.record_store import FRAME_SCHEMA as STORE
 
     frame = records_frame([_rec(0, "late", datetime(2024, 1, 1, tzinfo=UTC))])
-    assert frame.columns == list(FIELDS)
-    assert {c: frame.schema[c] for c in FIELDS} == {c: STORE[c] for c in FIELDS}
+    cols = [*FIELDS, "ingested_at"]  # the record fields, then when the store accepted it
+    assert frame.columns == cols
+    assert {c: frame.schema[c] for c in cols} == {c: STORE[c] for c in cols}
 
 
 def test_string_and_enum_columns_score_alike() -> None:

@@ -20,15 +20,17 @@ runner = CliRunner()
 def db(tmp_path: Path) -> str:
     path = str(tmp_path / "x.db")
     result = runner.invoke(
-        app, ["ingest", str(EXAMPLES / "records.jsonl"), "--db", path, "--notices"]
+        app,
+        ["ingest", str(EXAMPLES / "records.jsonl"), "--db", path, "--notices"],
+        env={"XINYONG_CLOCK": "2025-06-01"},  # a replay: the store accepts them then
     )
     assert result.exit_code == 0, result.output
     assert "notices sent" in result.output
     return path
 
 
-def run(*args: str) -> object:
-    result = runner.invoke(app, list(args))
+def run(*args: str, env: dict[str, str] | None = None) -> object:
+    result = runner.invoke(app, list(args), env=env)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -54,6 +56,7 @@ def test_objection_lifecycle_on_the_cli(db: str) -> None:
     decided = run(
         "objections", "decide", oid, "--upheld", "--revoke", "ct-2024-0004",
         "--reasons", "paid before listing", "--at", "2025-06-10T02:00:00Z", "--json", "--db", db,
+        env={"XINYONG_CLOCK": "2025-06-10T02:00:00Z"},
     )  # fmt: skip
     assert isinstance(decided, dict)
     assert decided["status"] == "upheld"

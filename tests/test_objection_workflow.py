@@ -37,9 +37,24 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from fresh_pg_schema("o_")
 
 
+class StepClock:
+    """The store's clock, set by the test step by step (a replay)."""
+
+    def __init__(self) -> None:
+        self.t = t("2026-03-03T12:00")
+
+    def __call__(self) -> datetime:
+        return self.t
+
+
 @pytest.fixture
-def desk(url: str) -> Iterator[Desk]:
-    store = open_store(url)
+def clock() -> StepClock:
+    return StepClock()
+
+
+@pytest.fixture
+def desk(url: str, clock: StepClock) -> Iterator[Desk]:
+    store = open_store(url, clock=clock)
     journal = store.journal()
     yield Desk(Engine(store), journal)
     journal.close()
@@ -65,7 +80,9 @@ def _answers(desk: Desk, at: datetime, known_at: datetime) -> tuple[int | None, 
     return view.score_of("rongcheng"), lists, desk.engine.check(GATE, PERSON, at, known_at).decision
 
 
-def test_upheld_objection_changes_score_list_and_gate_as_of_the_decision(desk: Desk) -> None:
+def test_upheld_objection_changes_score_list_and_gate_as_of_the_decision(
+    desk: Desk, clock: StepClock
+) -> None:
     rid = _listing(desk)
     ingest_notices = desk.notices_after_ingest(
         list(desk.engine.store.records_for(PERSON)), at=t("2026-03-03T12:00")
@@ -88,6 +105,7 @@ def test_upheld_objection_changes_score_list_and_gate_as_of_the_decision(desk: D
     assert case.rule == "spc-defaulters"
     desk.start_review(case.id, "clerk", at=t("2026-03-11T02:00"))
     decided_at = t("2026-03-20T02:00")
+    clock.t = decided_at  # the store accepts the decision's revocation then
     case, notices = desk.decide(
         case.id,
         "upheld",
@@ -104,6 +122,7 @@ def test_upheld_objection_changes_score_list_and_gate_as_of_the_decision(desk: D
     assert fix.refers_to == rid
     assert case.id in fix.source
     assert fix.recorded_at == decided_at
+    assert fix.accepted_at == decided_at  # from the store's clock
 
     after = _answers(desk, t("2026-04-01"), t("2026-04-01"))
     assert after[1] == []

@@ -32,6 +32,7 @@ SURFACE = {
     "IngestResult",
     "Principal",
     "Record",
+    "ReplayClock",
     "Role",
     "RowError",
     "Settings",

@@ -91,10 +91,13 @@ def test_known_at_makes_past_scores_reproducible() -> None:
         r("t1", "traffic.violation", "2024-01-10"),
         r("x", "traffic.violation", "2024-01-10", Status.REVOCATION, "t1", recorded="2024-05-01"),
     ]
-    believed = score_subject(scheme, S, recs, at("2024-04-01"))
+    believed = score_subject(scheme, S, recs, at("2024-04-01"), known_at=at("2024-04-01"))
     hindsight = score_subject(scheme, S, recs, at("2024-04-01"), known_at=at("2024-06-01"))
+    latest = score_subject(scheme, S, recs, at("2024-04-01"))  # default: the latest knowledge
     assert believed.score == 995
     assert hindsight.score == 1000
+    assert latest.score == 1000
+    assert latest.known_at is None
     assert hindsight.ignored[0].note == "revoked by x"
 
 

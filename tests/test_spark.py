@@ -225,3 +225,25 @@ def test_spark_equals_embedded_on_a_bench_population(spark: SparkSession, tmp_pa
     want = score_population(scheme, frame, AT)
     assert got.height == want.height == frame["subject"].n_unique()
     assert got.sort("subject").equals(want.sort("subject"))
+
+
+def test_spark_cuts_known_at_on_acceptance_like_the_engine(spark: SparkSession) -> None:
+    """A record accepted by the store after its reported dates is unknown before acceptance,
+    on Spark as in the engine and the embedded batch path (issue 18)."""
+    t = datetime(2024, 3, 10, tzinfo=UTC)
+    base: dict[str, Any] = {"category": "traffic.violation", "source": "traffic-police"}
+    early = [replace(make_record(occurred_at="2024-03-01", **base), accepted_at=t) for _ in "ab"]
+    late = [  # dated March, accepted by the store in June
+        replace(make_record(occurred_at="2024-03-05", recorded_at="2024-03-06", **base),
+                accepted_at=t + timedelta(days=83))
+        for _ in "cd"
+    ]  # fmt: skip
+    revoked = replace(make_revocation(early[0]), accepted_at=t + timedelta(days=83))
+    records = [*early, *late, revoked]
+    at = datetime(2024, 4, 1, tzinfo=UTC)
+    scheme = preset("rongcheng")
+    answers = set()
+    for known in (datetime(2024, 3, 20, tzinfo=UTC), None):
+        _agree(spark, scheme, records, at, known)
+        answers.add(score_subject(scheme, PERSON, records, at, known).score)
+    assert len(answers) == 2  # the cut matters

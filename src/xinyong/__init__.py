@@ -45,6 +45,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "CreditSystem": ("xinyong.system.credit_system", "CreditSystem"),
     "IngestResult": ("xinyong.system.credit_system", "IngestResult"),
     "Settings": ("xinyong.system.settings", "Settings"),
+    "ReplayClock": ("xinyong.system.clock", "ReplayClock"),
     "Record": ("xinyong.core.records", "Record"),
     "load_scheme": ("xinyong.system.schemes_io", "load_scheme"),
     "load_memorandum": ("xinyong.system.schemes_io", "load_memorandum"),
@@ -78,6 +79,7 @@ __all__ = [
     "IngestResult",
     "Principal",
     "Record",
+    "ReplayClock",
     "Role",
     "RowError",
     "Settings",
@@ -133,6 +135,7 @@ if TYPE_CHECKING:
     from xinyong.core.records import Record
     from xinyong.core.scoring.engine import score_subject
     from xinyong.core.timeutil import parse_instant as instant
+    from xinyong.system.clock import ReplayClock
     from xinyong.system.credit_system import CreditSystem, IngestResult
     from xinyong.system.principals import Principal, Role
     from xinyong.system.reading import IngestFailed, RowError

@@ -23,6 +23,7 @@ from xinyong.core.errors import XinyongError
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.system.admission import Admission
 from xinyong.system.catalogue import categories_for, known_categories
+from xinyong.system.clock import clock_of
 from xinyong.system.credit_system import CreditSystem
 from xinyong.system.engine import Engine
 from xinyong.system.objection_desk import Desk
@@ -108,7 +109,9 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
         categories = known_categories()
     else:
         categories = categories_for(schemes)
-    store = open_store(s.db, signer=_signer(s))
+    # the store's clock: stamps acceptance, bounds reported times (a replay may hand one in)
+    clock = s.extra.get("clock") or clock_of(s.clock)
+    store = open_store(s.db, signer=_signer(s), clock=clock)
     try:
         journal = store.journal()
         live = live_state(store, schemes, memoranda)
@@ -124,6 +127,7 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
         categories,
         live=(live.catch_up if live is not None else _live_if_enabled(store, schemes, memoranda)),
         notify=desk.notices_catch_up,
+        clock=clock,
     )
     system = CreditSystem(s, store, engine, desk, admission, keys)
     system.closers.append(store.close)  # closes the journal, ledger and live state with it

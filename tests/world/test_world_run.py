@@ -4,6 +4,7 @@ about errors. Uses toy schemes (tests/world/toy) so it does not depend on the pr
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,11 @@ MONTHS = 4
 
 
 def run(scenario: Scenario, population: Population, db: Path, seed: int = 3) -> RunResult:
-    with xinyong.open_system(xinyong.Settings(db=str(db), admit="catalogue")) as system:
+    # as the world's own runs: the store's clock follows the simulated time (a replay)
+    settings = xinyong.Settings(
+        db=str(db), admit="catalogue", extra={"clock": xinyong.ReplayClock()}
+    )
+    with xinyong.open_system(settings) as system:
         return run_world(scenario, population, system, months=MONTHS, seed=seed)
 
 
@@ -201,3 +206,21 @@ def test_beliefs_show_system_and_error_free_side_by_side(toy_run: tuple[RunResul
     assert (wrong["errors"] != "none").all()  # a wrongful listing always has an error behind it
     lists = result.metrics["lists"].filter((pl.col("month") == MONTHS) & (pl.col("list") == key))
     assert wrong.height == int(lists["wrongful"][0])
+
+
+def test_the_store_accepts_each_month_at_the_simulated_time(
+    toy_run: tuple[RunResult, Path],
+) -> None:
+    """The world moves the store's clock to each simulated month (issue 18): acceptance
+    spans the months simulated, not the seconds the run took, and nothing is accepted before
+    its agency recorded it."""
+    _, db = toy_run
+    store = open_store(str(db))
+    try:
+        frame = store.frame(["recorded_at", "ingested_at"])
+    finally:
+        store.close()
+    accepted = frame["ingested_at"]
+    span = accepted.max() - accepted.min()  # type: ignore[operator]
+    assert span >= timedelta(days=28 * (MONTHS - 2))
+    assert (frame["recorded_at"] <= accepted).all()

@@ -54,7 +54,7 @@ def _records(conn: Connection) -> Iterator[Stored]:
     writer and acceptance time, which the chain covers too)."""
     cols = ", ".join(("seq", *FIELDS, "content_hash", "writer", "ingested_at"))
     for row in _stream(conn, f"SELECT {cols} FROM records ORDER BY seq"):
-        record = record_of(row[1:])
+        record = record_of(row[1:14])  # the content only
         writer, at = row[-2], row[-1]
         yield Stored(
             int(row[0]),
@@ -161,7 +161,7 @@ def _prove(conn: Connection, record_id: str) -> dict[str, Any]:
         f"WHERE l.position > {mark} AND l.position <= {mark} ORDER BY l.position",
         (cp.since, cp.position),
     ).all()
-    content = {int(row[0]): canonical(record_of(row[1:]))[1] for row in rows}
+    content = {int(row[0]): canonical(record_of(row[1:14]))[1] for row in rows}
     writers = {int(row[0]): (row[-2], row[-1]) for row in rows}
     hashes = {p: entry_hash(h, *writers[p]) for p, h in content.items()}
     leaves = [leaf(p, hashes[p]) for p in sorted(hashes)]

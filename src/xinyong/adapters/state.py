@@ -12,7 +12,7 @@ Each subject's state holds "as of" the instant it was computed, until its validi
 table; a read past it re-evaluates the subject at ``t`` and stores the new state; a read
 before ``as_of`` (the past) is evaluated from the log and not stored. Answers are exactly
 those of :func:`~xinyong.core.evaluate.evaluate_subject` and ``check_gate`` at ``t`` with
-``known_at = t`` (``tests/test_incremental_state.py``).
+``known_at = None``, the latest knowledge (``tests/test_incremental_state.py``).
 
 If the schemes or memoranda change (another fingerprint), the whole state is rebuilt.
 """

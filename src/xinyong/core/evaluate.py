@@ -36,7 +36,9 @@ def age_on(subject: str, day: date) -> int | None:
 class SubjectView:
     subject: str
     at: datetime
-    known_at: datetime
+    known_at: datetime | None
+    """What the store held then: records accepted by ``known_at`` (``None``: the latest
+    knowledge, every record)."""
     scores: dict[str, ScoreResult]
     entries: list[ListEntry]
     refused: list[NotListed]
@@ -63,8 +65,8 @@ def evaluate_subject(
     """Score and list ``subject`` under each scheme (schemes not yet in force are skipped).
 
     ``records`` may also hold records of organisations in which the subject holds a role
-    (:mod:`xinyong.core.roles`): their entries are kept apart in ``linked``."""
-    known_at = at if known_at is None else known_at
+    (:mod:`xinyong.core.roles`): their entries are kept apart in ``linked``. Only records
+    the store held at ``known_at`` count (``None``: the latest knowledge, all of them)."""
     mine = [r for r in records if r.subject == subject]
     scores: dict[str, ScoreResult] = {}
     entries: list[ListEntry] = []
@@ -98,7 +100,7 @@ def _linked(
     mine: Sequence[Record],
     records: Sequence[Record],
     at: datetime,
-    known_at: datetime,
+    known_at: datetime | None,
 ) -> list[tuple[RoleLink, list[ListEntry]]]:
     if not any(r.category == ROLE_CATEGORY for r in mine):
         return []

@@ -430,7 +430,6 @@ def list_entries(
 
     Grade/score entries need the subject's ``score``/``grade`` at ``at`` (from the scorer).
     """
-    known_at = at if known_at is None else known_at
     version = scheme.version_on(at)
     if version is None:
         return [], []

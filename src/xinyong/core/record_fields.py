@@ -5,7 +5,9 @@ may carry, whichever way it arrives (file, HTTP, stream, code).
   text) or lone surrogates, and no longer than :data:`MAX_LENGTH` for its field;
 * the subject is a valid credit code (GB 11643 resident identity number or GB 32100 unified
   social credit code), stored in its canonical form;
-* dates lie between :data:`EARLIEST` and :data:`LATEST`;
+* dates lie between :data:`EARLIEST` and :data:`LATEST`, and neither ``occurred_at`` nor
+  ``recorded_at`` lies in the future of the store's clock by more than a small tolerance
+  (:func:`future_problem`; the admission path asks it with the store's clock);
 * ``details`` holds at most :data:`MAX_DETAILS` entries with short names and values.
 
 The same limits are documented in ``docs/records.md``; a test holds the two together.
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from xinyong.core.errors import InvalidRecord
@@ -117,3 +119,28 @@ def check_range(t: datetime, field: str, row: int | None) -> datetime:
             row=row,
         )
     return t
+
+
+def future_problem(
+    occurred_at: datetime, recorded_at: datetime, now: datetime, tolerance: timedelta
+) -> tuple[str, str] | None:
+    """``(field, reason)`` when a record's reported times lie in the future of the store's
+    clock (``now``) by more than ``tolerance``; ``None`` when they do not. A fact cannot have
+    happened, or been recorded by an agency, after the store receives it."""
+    limit = now + tolerance
+    for name, t in (("occurred_at", occurred_at), ("recorded_at", recorded_at)):
+        if t > limit:
+            minutes = int(tolerance.total_seconds() // 60)
+            return (
+                name,
+                f"{_text(t)} is in the future of the store's clock ({_text(now)}) by more than "
+                f"{minutes} minutes; a record reports what happened and was recorded, so send "
+                f"it once it has (or fix the date; times without an offset are UTC)",
+            )
+    return None
+
+
+def _text(t: datetime) -> str:
+    t = t.astimezone(UTC)
+    spec = "microseconds" if t.microsecond else "seconds"
+    return t.replace(tzinfo=None).isoformat(timespec=spec) + "Z"

@@ -3,7 +3,13 @@
 A record is one attributed fact about one subject. Records are never changed: a correction,
 a revocation or an expiry is a new record whose ``refers_to`` names the original (an
 ``active`` record of the same subject). What the system believes at a moment ``known_at`` is
-obtained by :func:`resolve`, which only looks at records recorded by then.
+obtained by :func:`resolve`, which only looks at records the store had accepted by then.
+
+Time has two axes. ``occurred_at`` and ``recorded_at`` are what the sending agency reports
+(kept as sent); ``accepted_at`` is the instant the store accepted the record, on the store's
+clock (never from the sender; ``None`` until a store has accepted it). "Known at K" means
+"held by the store at K": accepted at or before K. A record no store has accepted (built in
+memory, a golden case) counts as known from its ``recorded_at``.
 """
 
 from __future__ import annotations
@@ -76,17 +82,29 @@ class Record:
     status: Status = Status.ACTIVE
     refers_to: str | None = None
     details: Mapping[str, DetailValue] = field(default_factory=dict)
+    accepted_at: datetime | None = field(default=None, compare=False)
+    """When the store accepted the record, on the store's clock (not part of the content,
+    the content hash or equality: the same record sent twice is the same record)."""
 
     def __post_init__(self) -> None:
         # Every rule works in UTC (days, calendar months): normalise whatever zone came in.
-        for name in ("occurred_at", "recorded_at"):
-            t: datetime = getattr(self, name)
+        for name in ("occurred_at", "recorded_at", "accepted_at"):
+            t: datetime | None = getattr(self, name)
+            if t is None:
+                continue
             utc = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
             if utc is not t:
                 object.__setattr__(self, name, utc)
 
+    @property
+    def known_from(self) -> datetime:
+        """From when the store held the record: ``accepted_at``, or ``recorded_at`` for a
+        record no store has accepted."""
+        return self.recorded_at if self.accepted_at is None else self.accepted_at
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form; times as canonical ISO text."""
+        """Plain JSON-ready form; times as canonical ISO text (the content as sent:
+        ``accepted_at`` is the store's, not part of it)."""
         return {
             "id": self.id,
             "subject": self.subject,
@@ -297,16 +315,26 @@ class Voided:
     revoked_by: str
 
 
-def resolve(records: Iterable[Record], known_at: datetime) -> tuple[list[Effective], list[Voided]]:
-    """Apply corrections, revocations and expiries known by ``known_at``.
+def known_by(records: Iterable[Record], known_at: datetime | None) -> list[Record]:
+    """The records the store held at ``known_at`` (accepted by then, see
+    :attr:`Record.known_from`); ``None``: all of them (the latest knowledge)."""
+    if known_at is None:
+        return list(records)
+    return [r for r in records if r.known_from <= known_at]
 
-    Order of application: by ``recorded_at``, then id. The latest correction wins; a
-    revocation voids the record whatever else happened; the earliest expiry ends it.
-    The result is sorted by (occurred_at, id) and does not depend on input order.
+
+def resolve(
+    records: Iterable[Record], known_at: datetime | None = None
+) -> tuple[list[Effective], list[Voided]]:
+    """Apply corrections, revocations and expiries the store held at ``known_at`` (accepted
+    by then; ``None``: every record given, the latest knowledge).
+
+    Order of application: by ``recorded_at`` (the agency's order), then id. The latest
+    correction wins; a revocation voids the record whatever else happened; the earliest
+    expiry ends it. The result is sorted by (occurred_at, id) and does not depend on input
+    order.
     """
-    known = sorted(
-        (r for r in records if r.recorded_at <= known_at), key=lambda r: (r.recorded_at, r.id)
-    )
+    known = sorted(known_by(records, known_at), key=lambda r: (r.recorded_at, r.id))
     originals: dict[str, Record] = {r.id: r for r in known if r.status is Status.ACTIVE}
     content: dict[str, Record] = dict(originals)
     ends: dict[str, datetime] = {}

@@ -136,7 +136,7 @@ def decide_repair(
             f"the request is filed on {iso(q.filed_at)[:10]}, after the decision "
             f"({iso(decided_at)[:10]}); decide a request only once it is filed"
         )
-    effective, voided = resolve([r for r in records if r.subject == q.subject], decided_at)
+    effective, voided = resolve([r for r in records if r.subject == q.subject])
     found = next((e for e in effective if e.record.id == q.record_id), None)
     if found is None:
         why = f"no record {q.record_id!r} in the credit file of {q.subject}"

@@ -1,13 +1,14 @@
 """A subject's evaluated state "as of" an instant, how long it stays true, and its JSON form.
 
 :func:`~xinyong.core.evaluate.evaluate_subject` answers for one instant ``at`` (with
-``known_at = at``: the live view). Without new records, the answer changes only at a few
-instants: when a record already stored occurs or becomes known (its ``recorded_at``), when a
+``known_at = None``, the latest knowledge: the live view). Without new records, the answer
+changes only at a few instants: when a record already stored occurs (or, kept as a safe
+bound, reaches its ``recorded_at``), when a
 record stops counting (a rule's or an override's validity after the record's act), when a
 list entry starts or ends, when a scheme version comes into force (midnight UTC of its
 ``effective_from``). :func:`horizon` returns the first such instant after ``at``: the state
 computed at ``as_of`` is the state at every ``t`` with ``as_of <= t < horizon`` (only the
-instants it mentions change: ``at``, ``known_at``, and the ``since`` of grade and score list
+instants it mentions change: ``at`` and the ``since`` of grade and score list
 entries, which is the moment scored). :func:`view_at` rebuilds the view for such a ``t``
 from the stored form, exactly as :func:`evaluate_subject` would give it.
 
@@ -133,7 +134,8 @@ def stored_state(
     records: Sequence[Record],
     at: datetime,
 ) -> StoredState:
-    """Evaluate ``subject`` at ``at`` (known by ``at``) and keep it in the stored form."""
+    """Evaluate ``subject`` at ``at`` (every record given: the latest knowledge) and keep it
+    in the stored form."""
     mine = [r for r in records if r.subject == subject]
     view = evaluate_subject(schemes, subject, mine, at)
     scores = {}
@@ -176,7 +178,7 @@ def view_at(state: StoredState, at: datetime) -> SubjectView:
     refused = [
         NotListed(n["list"], n["record_id"], n["reason"], n["legal_basis"]) for n in state.refused
     ]
-    return SubjectView(state.subject, at, at, scores, entries, refused)
+    return SubjectView(state.subject, at, None, scores, entries, refused)
 
 
 def _time(text: str | None) -> datetime | None:
@@ -211,7 +213,7 @@ def score_result_of(d: Mapping[str, Any], subject: str, at: datetime) -> ScoreRe
         kind=d["kind"],
         version=d["scheme_version"],
         at=at,
-        known_at=at,
+        known_at=None,
         score=d["score"],
         grade=d["grade"],
         base=x["base"],

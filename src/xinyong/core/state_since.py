@@ -8,7 +8,9 @@ moment, during which the entry's condition held.
 A score is constant between the instants at which something changes: a record occurs or is
 recorded, or a record's effect ends (its ``expires_at``, a cap's ``until``...). Those
 instants are taken from the records and from the explanations of the scores at them, and the
-stretch is walked back from the moment asked, each instant scored with what was known then.
+stretch is walked back from the moment asked, each instant scored with the latest knowledge
+(every record given, as every default answer is: the day the grade was reached, in hindsight,
+not the day the store learnt of it).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def state_since(
 
     def score(t: datetime) -> ScoreResult | None:
         try:
-            return score_subject(scheme, subject, mine, t, t, review_holds)
+            return score_subject(scheme, subject, mine, t, None, review_holds)
         except NoVersionInForce:
             return None
 

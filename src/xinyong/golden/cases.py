@@ -8,7 +8,7 @@ names the file and the key path, and says what would be right.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ CHECK_KEYS = ("at", "known_at", "expected")
 @dataclass(frozen=True)
 class Check:
     at: datetime
-    known_at: datetime
+    known_at: datetime | None  # None: the latest knowledge (every record)
     expected: dict[str, Any]
 
 
@@ -88,10 +88,13 @@ def parse_case(raw: Any, name: str) -> Case:
             raise CaseError(f"key 'records[{i}]': must be a mapping of record fields")
         data = {k: _record_text(v) for k, v in rec.items()}
         data.setdefault("subject", subject)
+        accepted = data.pop("accepted_at", None)  # when the store accepted it (its clock)
         try:
             record = Record.from_dict(data)
         except InvalidRecord as e:
             raise CaseError(f"key 'records[{i}]': {e}") from None
+        if accepted is not None:
+            record = replace(record, accepted_at=instant(f"records[{i}].accepted_at", accepted))
         if record.category not in known:
             raise CaseError(
                 f"key 'records[{i}].category': {record.category!r} is not in the catalogue "
@@ -108,7 +111,8 @@ def parse_case(raw: Any, name: str) -> Case:
         where = f"checks[{i}]"
         check_keys(where, chk, CHECK_KEYS, ("at", "expected"))
         at = instant(f"{where}.at", chk["at"])
-        known_at = instant(f"{where}.known_at", chk.get("known_at", chk["at"]))
+        raw_known = chk.get("known_at")
+        known_at = None if raw_known is None else instant(f"{where}.known_at", raw_known)
         want = parse_expected(f"{where}.expected", chk["expected"], schemes)
         checks.append(Check(at, known_at, want))
     repairs = parse_repairs(raw.get("repairs", []), subject.upper())

@@ -78,7 +78,7 @@ def check_differences(
         refused = sorted({n.record_id for n in view.refused})
         _same_set(out, f"{where}.not_listed", exp["not_listed"], refused)
     if "published" in exp:
-        pubs = publications(records, check.known_at)
+        pubs = publications(records, check.at, check.known_at)
         shown = sorted(p.record_id for p in pubs if p.shown(check.at))
         _same_set(out, f"{where}.published", exp["published"], shown)
     for ref, want in exp.get("ended_by", {}).items():

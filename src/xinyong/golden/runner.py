@@ -148,6 +148,7 @@ def run_case(p: Prepared) -> CaseOutcome:
                 **view_to_dict(view),
                 "gates": {gate: d.to_dict() for gate, d in decisions.items()},
             }
-            where = f"checks[{i}] at {iso(check.at)} known_at {iso(check.known_at)}"
+            known = "latest" if check.known_at is None else iso(check.known_at)
+            where = f"checks[{i}] at {iso(check.at)} known_at {known}"
             failures.append(Failure(where, diffs, explanation))
     return CaseOutcome(case, failures)

@@ -27,7 +27,10 @@ from xinyong.core.minimisation import (
     unused_category_error,
 )
 from xinyong.core.notices import Notice
+from xinyong.core.record_fields import future_problem
 from xinyong.core.records import Record
+from xinyong.core.timeutil import now
+from xinyong.system.clock import FUTURE_TOLERANCE, Clock
 from xinyong.system.principals import Principal
 from xinyong.system.reading import IngestFailed, IngestReport, Parsed, RowError, parse_file
 from xinyong.system.record_store import AppendResult, RecordStore
@@ -124,7 +127,9 @@ class Admission:
     ``categories``: what may be recorded (``None``: no catalogue check, for stores run
     without one); ``live``: called after a commit to bring the live state up to date;
     ``notify``: called after a commit to send the notices of what was appended since the
-    last notices (it follows the record log, so a crash loses none).
+    last notices (it follows the record log, so a crash loses none); ``clock``: the store's
+    clock, against which records dated in the future (beyond :data:`FUTURE_TOLERANCE`) are
+    refused.
     """
 
     store: RecordStore
@@ -132,6 +137,7 @@ class Admission:
     live: Callable[[], object] | None = None
     notify: Callable[[], list[Notice]] | None = None
     max_errors: int = MAX_ERRORS
+    clock: Clock | None = None  # None: the store's own clock (the real clock if it has none)
 
     def refusals(self, batch: Parsed, by: Principal | None) -> list[RowError]:
         """The row errors of ``batch`` before the store is asked: parsing, authorisation,
@@ -171,11 +177,16 @@ class Admission:
         cats = self.categories
         keep_records: list[Record] = []
         keep_rows: list[int] = []
+        clock: Clock = self.clock if self.clock is not None else getattr(self.store, "clock", now)
+        store_now = clock()
         for i, r in enumerate(batch.records):
+            future = future_problem(r.occurred_at, r.recorded_at, store_now, FUTURE_TOLERANCE)
             if cats is not None and r.category not in cats:
                 errors.append(RowError(batch.rows[i], "category", category_error(r.category, cats)))
             elif not has_legal_basis(r.legal_basis):
                 errors.append(RowError(batch.rows[i], "legal_basis", NO_LEGAL_BASIS))
+            elif future is not None:
+                errors.append(RowError(batch.rows[i], *future))
             else:
                 keep_records.append(r)
                 keep_rows.append(batch.rows[i])

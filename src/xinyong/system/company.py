@@ -132,7 +132,7 @@ def _publication(listing: Record, records: dict[str, Record], at: datetime) -> P
     cls = catalogue().publication_classes().get(listing.category)
     if cls is None:
         return None
-    effective, _ = resolve(list(records.values()), at)
+    effective, _ = resolve(list(records.values()))
     found = next((x for x in effective if x.record.id == listing.id), None)
     return None if found is None else publication_of(found, cls, catalogue().publication)
 
@@ -150,7 +150,7 @@ def _shown(e: ListEntry, records: dict[str, Record], at: datetime) -> bool:
 def _penalties(records: list[Record], at: datetime) -> list[dict[str, Any]]:
     cat = catalogue()
     classes = cat.publication_classes()
-    effective, _ = resolve(records, at)
+    effective, _ = resolve(records)
     out = []
     for x in effective:
         r = x.record

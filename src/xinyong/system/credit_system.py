@@ -54,6 +54,12 @@ Source = Path | bytes | Iterable[Record]
 """What :meth:`CreditSystem.ingest` takes: a JSONL/CSV file, a JSONL body, or records."""
 
 
+def known(value: Moment) -> datetime | None:
+    """A ``known_at`` moment: ``None`` stays ``None``, the latest knowledge (everything the
+    store holds), never the moment asked about."""
+    return None if value is None else moment(value)
+
+
 def moment(value: Moment, default: datetime | None = None) -> datetime:
     if value is None:
         return default if default is not None else now()
@@ -170,17 +176,16 @@ class CreditSystem:
     # -- reading
 
     def view(self, subject: str, at: Moment = None, known_at: Moment = None) -> SubjectView:
-        """Every scheme's score and list entries for ``subject`` at ``at``."""
-        t = moment(at)
-        return self.engine.view(subject, t, moment(known_at, t))
+        """Every scheme's score and list entries for ``subject`` at ``at``, with what the store
+        held at ``known_at`` (accepted by then on the store's clock; ``None``: the latest)."""
+        return self.engine.view(subject, moment(at), known(known_at))
 
     def score(
         self, subject: str, scheme: str, at: Moment = None, known_at: Moment = None
     ) -> tuple[ScoreResult, list[ListEntry]]:
         """``subject``'s score under ``scheme`` (a name or a ``.toml`` path), explained, and
         its entries on the scheme's lists."""
-        t = moment(at)
-        return self.engine.score(subject, load_scheme(scheme), t, moment(known_at, t))
+        return self.engine.score(subject, load_scheme(scheme), moment(at), known(known_at))
 
     def lists(self, subject: str, at: Moment = None, known_at: Moment = None) -> list[ListEntry]:
         """``subject``'s list entries (in force or not) under every scheme in force."""
@@ -190,8 +195,7 @@ class CreditSystem:
         self, gate: str, subject: str, at: Moment = None, known_at: Moment = None
     ) -> Decision:
         """A gate's answer for ``subject``: allow, deny or benefit, with what and why."""
-        t = moment(at)
-        return self.engine.check(gate, subject, t, moment(known_at, t))
+        return self.engine.check(gate, subject, moment(at), known(known_at))
 
     def check_many(
         self, gate: str, subjects: Sequence[str], at: Moment = None

@@ -35,11 +35,14 @@ class Engine:
     schemes: dict[str, AnyScheme] = field(default_factory=all_presets)
     memoranda: Sequence[Memorandum] = field(default_factory=all_memoranda)
     state: LiveStatePort | None = None
-    """When set (same schemes and memoranda), live views (``known_at`` = ``at``) and gate
-    checks are read from the materialised state instead of re-evaluated: same answers."""
+    """When set (same schemes and memoranda), views with the latest knowledge (``known_at``
+    ``None``) and gate checks are read from the materialised state instead of re-evaluated:
+    same answers."""
 
     def view(self, subject: str, at: datetime, known_at: datetime | None = None) -> SubjectView:
-        if self.state is not None and (known_at is None or known_at == at):
+        """``subject`` at ``at`` with what the store held at ``known_at`` (records accepted
+        by then, on the store's clock; ``None``: the latest knowledge)."""
+        if self.state is not None and known_at is None:
             return self.state.view(subject, at)
         return evaluate_subject(
             self.schemes, subject, self._file(subject), at, known_at, review_holds()

@@ -156,7 +156,7 @@ class GatePlan:
         for scheme in self.schemes.values():
             if scheme.version_at(day) is None:
                 continue
-            got, _ = list_entries(scheme, subject, mine, at, at, age_on=age_on)
+            got, _ = list_entries(scheme, subject, mine, at, None, age_on=age_on)
             entries.extend(got)
         entries.sort(key=lambda e: (e.since, e.scheme, e.list_id))
         return entries
@@ -174,7 +174,7 @@ class GatePlan:
             grade: str | None = None
             if name in self.scored:
                 try:
-                    result = score_subject(scheme, subject, mine, at, at)
+                    result = score_subject(scheme, subject, mine, at)
                 except NoVersionInForce:
                     continue
                 scores[name] = score = result.score
@@ -182,7 +182,7 @@ class GatePlan:
             elif scheme.version_at(day) is None:
                 continue
             got, _ = list_entries(
-                scheme, subject, mine, at, at, age_on=age_on, score=score, grade=grade
+                scheme, subject, mine, at, None, age_on=age_on, score=score, grade=grade
             )
             entries.extend(got)
         entries.sort(key=lambda e: (e.since, e.scheme, e.list_id))

@@ -123,7 +123,8 @@ class LiveStatePort(Protocol):
         ...
 
     def view(self, subject: str, at: datetime | None = None) -> SubjectView:
-        """The subject at ``at`` as known then (``evaluate_subject`` with ``known_at = at``)."""
+        """The subject at ``at`` with the latest knowledge (``evaluate_subject`` with
+        ``known_at = None``)."""
         ...
 
     def refresh(self, subject: str, at: datetime) -> StoredState:

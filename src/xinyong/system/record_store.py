@@ -51,7 +51,9 @@ FRAME_SCHEMA: dict[str, pl.DataType] = {
     "content_hash": pl.String(),
     "ingested_at": pl.Datetime("us", "UTC"),
 }
-DEFAULT_FRAME_COLUMNS: tuple[str, ...] = FIELDS
+DEFAULT_FRAME_COLUMNS: tuple[str, ...] = (*FIELDS, "ingested_at")
+"""The record fields and the instant the store accepted each record (its clock), which the
+batch and Spark paths cut ``known_at`` on."""
 
 
 @dataclass(frozen=True, slots=True)

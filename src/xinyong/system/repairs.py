@@ -77,11 +77,14 @@ def repair(
     return decision, rec
 
 
-def publications(records: Sequence[Record], at: datetime) -> list[Publication]:
-    """Every record of ``records`` under the publication rules, as known at ``at``."""
+def publications(
+    records: Sequence[Record], at: datetime, known_at: datetime | None = None
+) -> list[Publication]:
+    """Every record of ``records`` under the publication rules that occurred by ``at``, as
+    the store held them at ``known_at`` (``None``: the latest knowledge)."""
     cat = catalogue()
     classes = cat.publication_classes()
-    effective, _ = resolve(records, at)
+    effective, _ = resolve(records, known_at)
     return [
         publication_of(e, classes[e.record.category], cat.publication)
         for e in effective

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from xinyong.core.errors import XinyongError
+from xinyong.system.clock import REAL, check_clock
 
 DEFAULT_DB = "./xinyong.db"
 DEFAULT_LEDGER_EVERY = 10_000
@@ -87,6 +88,14 @@ VARIABLES = (
         "Public lookups about subjects per minute per client address (0: no limit).",
     ),
     Variable(
+        "XINYONG_CLOCK",
+        "clock",
+        "The store's clock, which stamps when each record is accepted and against which "
+        "future-dated records are refused: 'real' (the default) or an instant such as "
+        "2026-11-18T02:00:00Z for replays. The HTTP service and the NATS consumer always use "
+        "the real clock.",
+    ),
+    Variable(
         "XINYONG_LIST_WORKERS",
         "list_workers",
         "Processes that evaluate list pages for the HTTP service, apart from the gates "
@@ -135,9 +144,15 @@ class Settings:
     """Categories admitted at ingest: ``"used"`` (catalogued and used by a scheme in force:
     data minimisation) or ``"catalogue"`` (every catalogued category: for replays and the
     synthetic world, whose agencies report all they handle)."""
+    clock: str = REAL
+    """The store's clock: ``"real"`` (the machine's UTC clock) or an instant at which it
+    stands, for replays (:mod:`xinyong.system.clock`). It stamps each record's acceptance
+    (what ``--known-at`` cuts on) and is the "now" future-dated records are refused against.
+    The HTTP service and the NATS consumer always run on the real clock."""
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Ready-made values for tests and embedding (``schemes``, ``memoranda``, ``categories``,
-    ``keys`` objects) that take precedence over the names above."""
+    ``keys`` objects, a replay ``clock`` such as :class:`~xinyong.system.clock.ReplayClock`)
+    that take precedence over the names above."""
 
     def __post_init__(self) -> None:
         if self.public_rate < 0:
@@ -154,6 +169,10 @@ class Settings:
             raise SettingsError(
                 f"admit (XINYONG_ADMIT) must be one of {', '.join(ADMIT)}, got {self.admit!r}"
             )
+        try:
+            object.__setattr__(self, "clock", check_clock(self.clock))
+        except ValueError as e:
+            raise SettingsError(f"clock (XINYONG_CLOCK) {e}") from None
         if self.ledger_every < 1:
             raise SettingsError(
                 f"ledger_every (XINYONG_LEDGER_EVERY) must be a whole number of records >= 1, "
@@ -187,6 +206,8 @@ class Settings:
                     values[name] = int(raw)
                 except ValueError:
                     raise SettingsError(f"{var} must be {what}, got {raw!r}") from None
+        if env.get("XINYONG_CLOCK"):
+            values["clock"] = env["XINYONG_CLOCK"]
         if env.get("XINYONG_ADMIT"):
             values["admit"] = env["XINYONG_ADMIT"].strip()
         for var, name in (("XINYONG_SCHEMES", "schemes"), ("XINYONG_MEMORANDA", "memoranda")):
@@ -194,6 +215,13 @@ class Settings:
                 values[name] = _names(env[var])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def on_real_clock(self) -> Settings:
+        """These settings with the real clock: the HTTP service and the NATS consumer accept
+        records on the machine's clock whatever ``XINYONG_CLOCK`` says (a replay clock is
+        for an operator's own store, never for a service that others send to)."""
+        extra = {k: v for k, v in self.extra.items() if k != "clock"}
+        return dataclasses.replace(self, clock=REAL, extra=extra)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` (fields whose value is ``None`` are left as they are)."""

@@ -33,6 +33,15 @@ NONE = -1
 BATCH = 250_000  # records per ingest call (each call is one atomic batch)
 
 
+def replay_clock(system: xinyong.CreditSystem, at: datetime) -> None:
+    """Move the store's clock to the simulated time ``at``, when the system was opened on a
+    :class:`xinyong.ReplayClock` (the world's runs are): records are accepted then, so
+    ``known_at`` in the simulated past means what the store held at that point."""
+    clock = system.settings.extra.get("clock")
+    if isinstance(clock, xinyong.ReplayClock):
+        clock.set(at)
+
+
 @dataclass
 class Scored:
     """One scheme's scores for every subject (subjects without records get the base)."""
@@ -155,6 +164,7 @@ class CreditView:
         """
         if not records:
             return 0
+        replay_clock(self.system, at)  # the store accepts this month's records at its end
         for start in range(0, len(records), BATCH):
             batch = records[start : start + BATCH]
             done = self.system.ingest(batch)

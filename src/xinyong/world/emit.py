@@ -140,7 +140,9 @@ def to_frame(
         }
     )
     return frame.with_columns(
-        pl.col("occurred_at", "recorded_at").dt.replace_time_zone("UTC").dt.cast_time_unit("us")
+        pl.col("occurred_at", "recorded_at").dt.replace_time_zone("UTC").dt.cast_time_unit("us"),
+        # not accepted by a store yet: the store stamps it (its clock) when they are ingested
+        pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("ingested_at"),
     ).cast(FRAME_SCHEMA)  # type: ignore[arg-type]
 
 

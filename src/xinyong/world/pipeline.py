@@ -95,7 +95,11 @@ def simulate(
     before = before or {}
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    settings = xinyong.Settings(db=str(fresh_store_path(db)), admit="catalogue")
+    settings = xinyong.Settings(
+        db=str(fresh_store_path(db)),
+        admit="catalogue",
+        extra={"clock": xinyong.ReplayClock()},  # the store accepts at the simulated time
+    )
     with xinyong.open_system(settings) as system:
         run = run_world(
             scenario,

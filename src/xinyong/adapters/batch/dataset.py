@@ -18,6 +18,9 @@ whole frame would. Inside a part, rows are sorted by subject. Columns (compact t
   does not depend on any scheme: the catalogue's categories, then any others found);
 * ``status``: ``UInt8``, an index into the manifest's ``statuses`` (``active`` is 0);
 * ``occurred_at``, ``recorded_at``: Parquet timestamps, microseconds, UTC;
+* exports of a record store also keep ``ingested_at`` (when the store accepted each record,
+  its clock; the same timestamps), which ``--known-at`` cuts on (without it, on
+  ``recorded_at``);
 * exports also keep ``source``, ``legal_basis``, ``evidence``, ``amount``, ``severity`` and
   ``details`` (the rescoring job never reads them).
 
@@ -38,7 +41,13 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from xinyong.adapters.batch.frame import REQUIRED_COLUMNS, STATUSES, check_columns, micros
+from xinyong.adapters.batch.frame import (
+    ACCEPTED,
+    REQUIRED_COLUMNS,
+    STATUSES,
+    check_columns,
+    micros,
+)
 from xinyong.core.errors import XinyongError
 
 FORMAT = "xinyong-records-dataset"
@@ -192,7 +201,9 @@ def read_bucket(
     belong to this bucket and every code must be in its dictionary.
     """
     try:
-        df = pl.scan_parquet(list(files)).select(REQUIRED_COLUMNS).collect()
+        lf = pl.scan_parquet(list(files))
+        accepted = [ACCEPTED] if ACCEPTED in lf.collect_schema().names() else []
+        df = lf.select(*REQUIRED_COLUMNS, *accepted).collect()
     except (pl.exceptions.PolarsError, OSError) as e:
         raise DatasetError(f"bucket {bucket} ({files[0].parent}): cannot read ({e})") from None
     where = f"bucket {bucket} ({files[0].parent})"
@@ -206,6 +217,7 @@ def read_bucket(
         "status": pl.UInt8(),
         "occurred_at": _TIME,
         "recorded_at": _TIME,
+        **({ACCEPTED: _TIME} if accepted else {}),
     }
     for name, dtype in want.items():
         if df.schema[name] != dtype:
@@ -322,6 +334,11 @@ def write_dataset(frame: pl.DataFrame, root: Path, buckets: int) -> Manifest:
         .alias("status"),
         pl.col("refers_to").cast(ident),
         *(pl.col(c).cast(pl.String) if c != "amount" else pl.col(c) for c in extra),
+        *(
+            [micros(ACCEPTED, schema[ACCEPTED]).cast(_TIME).alias(ACCEPTED)]
+            if ACCEPTED in schema
+            else []
+        ),
     )
     home = out.select(bucket_expr(subject_type, buckets)).to_series()
     for b in range(buckets):

@@ -65,10 +65,28 @@ def records_frame(records: Iterable[Record]) -> pl.DataFrame:
         cols["severity"].append(r.severity)
         cols["status"].append(r.status.value)
         cols["refers_to"].append(r.refers_to)
+        cols["ingested_at"].append(r.accepted_at)
         cols["details"].append(
             json.dumps(dict(sorted(r.details.items())), ensure_ascii=False, separators=(",", ":"))
         )
     return pl.DataFrame(cols, schema=FRAME_SCHEMA)
+
+
+ACCEPTED = "ingested_at"
+"""The column of the instant the store accepted a record (null, or absent: a record no store
+accepted, known from its ``recorded_at``, as :attr:`Record.known_from`)."""
+
+
+def known_by(schema: pl.Schema, known_at: datetime | None) -> pl.Expr:
+    """Whether a row was held by the store at ``known_at`` (accepted by then; ``None``: the
+    latest knowledge, every row), as :func:`xinyong.core.records.known_by`."""
+    if known_at is None:
+        return pl.lit(True)
+    recorded = micros("recorded_at", schema["recorded_at"])
+    if ACCEPTED in schema:
+        recorded = micros(ACCEPTED, schema[ACCEPTED]).fill_null(recorded)
+    since = recorded
+    return since <= instant_us(known_at)
 
 
 def check_columns(schema: pl.Schema) -> None:

@@ -44,7 +44,7 @@ class BucketJob:
     out: Path
     scheme: AnyScheme
     at: datetime
-    known_at: datetime
+    known_at: datetime | None
     check_layout: bool
 
 
@@ -69,7 +69,7 @@ class Summary:
     scheme: str
     version: str
     at: str
-    known_at: str
+    known_at: str | None  # None: the latest knowledge
     buckets: int
     workers: int
     records: int = 0
@@ -123,7 +123,6 @@ def rescore_dataset(
     ``out`` must be new or empty. Raises :class:`DatasetError` for a bad dataset and
     ``NoVersionInForce`` (before writing anything) when the scheme has no version at ``at``.
     """
-    known_at = at if known_at is None else known_at
     version = version_in_force(scheme, at)  # fails early, before any output
     manifest = read_manifest(dataset)
     files = parts_of(dataset, manifest)
@@ -136,7 +135,7 @@ def rescore_dataset(
         scheme=scheme.name,
         version=str(version.effective_from),
         at=iso(at),
-        known_at=iso(known_at),
+        known_at=None if known_at is None else iso(known_at),
         buckets=manifest.buckets,
         workers=workers,
     )

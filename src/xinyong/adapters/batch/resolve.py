@@ -2,7 +2,8 @@
 
 The columnar twin of :func:`xinyong.core.records.resolve`, with the same rules:
 
-* only records recorded by ``known_at`` are known;
+* only records the store held at ``known_at`` are known (accepted by then, the
+  ``ingested_at`` column, else ``recorded_at``; ``None``: all of them);
 * an amendment (correction, revocation, expiry) counts only if it refers to a known
   ``active`` record *of the same subject* (it is matched on ``(subject, id)``);
 * the latest correction by ``(recorded_at, id)`` replaces the content of its target
@@ -34,7 +35,7 @@ from xinyong.adapters.batch.frame import (
     check_columns,
     codes,
     equals,
-    instant_us,
+    known_by,
     micros,
 )
 from xinyong.core.records import Status
@@ -60,7 +61,7 @@ class Annotated:
 
 def annotate(
     frame: pl.DataFrame,
-    known_at: datetime,
+    known_at: datetime | None,
     *,
     content: Sequence[str],
     keep: Sequence[str] | None = None,
@@ -74,8 +75,7 @@ def annotate(
     revoked) and ``amended_by`` (corrections and expiries applied, oldest first) are added.
     """
     schema = frame.schema
-    known_us = instant_us(known_at)
-    known = micros("recorded_at", schema["recorded_at"]) <= known_us
+    known = known_by(schema, known_at)
     active = equals("status", schema["status"], Status.ACTIVE.value)
     names = list(dict.fromkeys(["subject", *(frame.columns if keep is None else keep), *content]))
     no_end = pl.lit(None, dtype=schema["occurred_at"]).alias(ENDS)
@@ -165,7 +165,7 @@ def _no_explanation(explain: bool) -> list[pl.Expr]:
 
 
 def resolve_frame(
-    frame: pl.DataFrame | pl.LazyFrame, known_at: datetime
+    frame: pl.DataFrame | pl.LazyFrame, known_at: datetime | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``(effective, voided)`` records at ``known_at``, like :func:`records.resolve`.
 

@@ -25,6 +25,7 @@ import polars as pl
 
 from xinyong.adapters.batch.codes import resident_births
 from xinyong.adapters.batch.frame import (
+    ACCEPTED,
     REQUIRED_COLUMNS,
     US_PER_DAY,
     check_columns,
@@ -389,7 +390,8 @@ def score_population(
     engine: Engine = "streaming",
     holds: Sequence[ReviewHold] = DEFAULT_HOLDS,
 ) -> pl.DataFrame:
-    """Score every subject of ``frame`` under ``scheme`` at ``at`` (known by ``known_at``).
+    """Score every subject of ``frame`` under ``scheme`` at ``at`` with what the store held at
+    ``known_at`` (accepted by then, the ``ingested_at`` column; ``None``: the latest).
 
     One row per subject having at least one record in ``frame`` (known by ``known_at`` or
     not), in no particular order: ``subject`` (its type in the frame), ``score`` (Int64; null
@@ -409,9 +411,9 @@ def population_plan(
 ) -> pl.LazyFrame:
     """The lazy query behind :func:`score_population` (to collect, explain or profile).
 
-    Building it already reads the (few) amendment rows known by ``known_at``.
+    Building it already reads the (few) amendment rows known by ``known_at`` (what the
+    store held then; ``None``: the latest knowledge, every row).
     """
-    known_at = at if known_at is None else known_at
     current = version_in_force(scheme, at)
     lf = frame.lazy()
     schema = lf.collect_schema()
@@ -425,7 +427,8 @@ def population_plan(
     t = compile_scheme(scheme, current, at_us)
     # review holds need the legal basis (frames without it, the synthetic datasets, have none)
     hold = bool(holds) and "legal_basis" in schema.names()
-    needed = [*REQUIRED_COLUMNS, *(["legal_basis"] if hold else [])]
+    accepted = [ACCEPTED] if known_at is not None and ACCEPTED in schema.names() else []
+    needed = [*REQUIRED_COLUMNS, *(["legal_basis"] if hold else []), *accepted]
     content = ("category", "occurred_at", *(["legal_basis"] if hold else []))
     df = frame.select(needed) if isinstance(frame, pl.DataFrame) else lf.select(needed).collect()
     resolved = annotate(df, known_at, content=content, keep=())

@@ -71,7 +71,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--scheme", required=True, help="preset name or .toml path")
     p.add_argument("--out", required=True, help="output directory (Parquet part files)")
     p.add_argument("--at", default=None, help="moment to score (ISO date/date-time, UTC); now")
-    p.add_argument("--known-at", default=None, help="use only what was recorded by then")
+    p.add_argument(
+        "--known-at",
+        default=None,
+        help="use only what the store held then (ingested_at, else recorded_at); default: all",
+    )
     p.add_argument("--partitions", type=int, default=None, help="shuffle partitions")
     p.add_argument("--master", default=None, help="Spark master URL (else spark-submit's)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")

@@ -18,7 +18,7 @@ import polars as pl
 from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
-from xinyong.adapters.batch.frame import REQUIRED_COLUMNS, records_frame
+from xinyong.adapters.batch.frame import ACCEPTED, REQUIRED_COLUMNS, records_frame
 from xinyong.adapters.batch.score import score_population
 from xinyong.core.schemes.model import AnyScheme
 from xinyong.core.scoring.engine import version_in_force
@@ -99,7 +99,9 @@ def score_spark(
     partitions: int | None = None,
 ) -> DataFrame:
     """Score every subject of ``records`` (a Spark DataFrame with the required columns) under
-    ``scheme`` at ``at``, known by ``known_at``: the same rows :func:`score_population` gives
+    ``scheme`` at ``at``, with what the store held at ``known_at`` (accepted by then: the
+    ``ingested_at`` column when there is one, else ``recorded_at``; ``None``: the latest
+    knowledge, every row): the same rows :func:`score_population` gives
     (one per subject; ``subject``, ``score``, ``grade`` and, for scorecards,
     ``factor_<id>``). Lazy, like any Spark DataFrame.
 
@@ -110,7 +112,8 @@ def score_spark(
     check_input(records.schema)
     version_in_force(scheme, at)  # NoVersionInForce here, not in a worker
     schema = result_schema(scheme, at, known_at, records.schema["subject"].dataType)
-    needed = records.select(*REQUIRED_COLUMNS)
+    accepted = [ACCEPTED] if known_at is not None and ACCEPTED in records.columns else []
+    needed = records.select(*REQUIRED_COLUMNS, *accepted)
     shuffled = (
         needed.repartition(partitions, "subject")
         if partitions is not None

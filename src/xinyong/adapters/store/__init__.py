@@ -18,6 +18,8 @@ from xinyong.adapters.store.ledger import Signer
 from xinyong.adapters.store.postgres import PostgresRecordStore
 from xinyong.adapters.store.sql import SqlRecordStore
 from xinyong.core.errors import XinyongError
+from xinyong.core.timeutil import now
+from xinyong.system.clock import Clock
 from xinyong.system.ports import Backend
 from xinyong.system.record_store import (
     DEFAULT_FRAME_COLUMNS,
@@ -74,13 +76,13 @@ def store_url(url_or_path: str) -> str:
     return "sqlite:///" + path.as_posix()
 
 
-def open_store(url_or_path: str, *, signer: Signer | None = None) -> Backend:
+def open_store(url_or_path: str, *, signer: Signer | None = None, clock: Clock = now) -> Backend:
     """Open the store at a file path or database URL (created and migrated if needed).
 
-    Appends sign ledger checkpoints with ``signer``, if given (the composition root makes
-    it from the settings).
+    Appends sign ledger checkpoints with ``signer``, if given, and are stamped accepted at
+    ``clock()`` (the store's clock; the composition root makes both from the settings).
     """
     url = store_url(url_or_path)
     if url_scheme(url) in ("postgresql", "postgres"):
-        return PostgresRecordStore(url, signer=signer)
-    return SqlRecordStore(url, signer=signer)
+        return PostgresRecordStore(url, signer=signer, clock=clock)
+    return SqlRecordStore(url, signer=signer, clock=clock)

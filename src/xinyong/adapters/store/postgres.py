@@ -17,12 +17,13 @@ A schema can be chosen with ``?options=-csearch_path%3Dname``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from xinyong.adapters.store.db import bulk, now_us
+from xinyong.adapters.store.db import bulk
 from xinyong.adapters.store.ledger import Signer, chain_append, write_anchor
 from xinyong.adapters.store.schema import records_table
 from xinyong.adapters.store.sql import (
@@ -35,6 +36,7 @@ from xinyong.adapters.store.sql import (
     fresh,
 )
 from xinyong.core.records import Record
+from xinyong.core.timeutil import now
 from xinyong.system.record_rows import STATUS
 from xinyong.system.record_store import AppendResult, Known, plan_append, wanted_ids
 
@@ -54,11 +56,13 @@ def pg_url(url: str) -> str:
 class PostgresRecordStore(SqlRecordStore):
     """:class:`~xinyong.system.record_store.RecordStore` on PostgreSQL."""
 
-    def __init__(self, url: str, *, signer: Signer | None = None) -> None:
-        super().__init__(pg_url(url), signer=signer)
+    def __init__(
+        self, url: str, *, signer: Signer | None = None, clock: Callable[[], datetime] = now
+    ) -> None:
+        super().__init__(pg_url(url), signer=signer, clock=clock)
 
     def _append(self, records: Sequence[Record], writer: str | None = None) -> AppendResult:
-        now = now_us()
+        now = self.accepted_us()
         with self._write() as conn:
             conn.exec_driver_sql(_LOCK_SQL)
             known = self._known(conn, records)

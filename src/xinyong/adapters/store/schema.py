@@ -59,7 +59,9 @@ records_table = Table(
     Column("writer", Text, nullable=True),  # the principal that wrote it (0005_writer)
     Index("ix_records_subject_seq", "subject", "seq"),
 )
-RECORD_COLUMNS = [records_table.c[f] for f in FIELDS]
+RECORD_COLUMNS = [records_table.c[f] for f in (*FIELDS, "content_hash", "ingested_at")]
+"""A stored record's row form (:mod:`xinyong.system.record_rows`): its fields, its content
+hash and the instant the store accepted it."""
 
 migrations_table = Table(
     "migrations",

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 from sqlalchemy import Connection, Select, bindparam, func, insert, select
 
-from xinyong.adapters.store.db import Database, Tx, bulk, now_us
+from xinyong.adapters.store.db import Database, Tx, bulk
 from xinyong.adapters.store.ledger import Signer, chain_append, write_anchor
 from xinyong.adapters.store.migrations import migrate
 from xinyong.adapters.store.schema import RECORD_COLUMNS, records_table
@@ -64,8 +64,11 @@ _str = str.__str__
 class SqlRecordStore:
     """:class:`~xinyong.system.record_store.RecordStore` over a SQLAlchemy database URL."""
 
-    def __init__(self, url: str, *, signer: Signer | None = None) -> None:
+    def __init__(
+        self, url: str, *, signer: Signer | None = None, clock: Callable[[], datetime] = now
+    ) -> None:
         self.signer = signer  # signs ledger checkpoints on append (see store.ledger)
+        self.clock = clock  # the store's clock: stamps when each record is accepted
         self._db = Database(url)
         self._engine = self._db.engine
         self._with_lock = threading.Lock()
@@ -160,8 +163,13 @@ class SqlRecordStore:
         with bulk():
             return self._append(records, writer)
 
+    def accepted_us(self) -> int:
+        """The acceptance instant of the next append, from the store's clock (never from the
+        sender), in microseconds: the ``ingested_at`` of its rows and their ledger entries."""
+        return to_micros(self.clock())
+
     def _append(self, records: Sequence[Record], writer: str | None = None) -> AppendResult:
-        now = now_us()
+        now = self.accepted_us()
         with self._write() as conn:
             known = self._known(conn, records)
             new = fresh(records, known)
@@ -379,7 +387,7 @@ class SqlRecordStore:
         return found
 
     def _many_sql(self, subjects: list[str], categories: list[str] | None) -> tuple[str, Any]:
-        cols = ", ".join((*FIELDS, "content_hash"))
+        cols = ", ".join((*FIELDS, "content_hash", "ingested_at"))
         if self._engine.dialect.name == "postgresql":
             if categories is None:
                 return (

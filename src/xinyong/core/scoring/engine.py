@@ -2,8 +2,9 @@
 
 Semantics (the batch scorer in ``adapters/batch`` implements exactly these):
 
-1. Only records recorded by ``known_at`` are known; corrections, revocations and expiries
-   known by then are applied (:func:`xinyong.core.records.resolve`).
+1. Only records the store held at ``known_at`` (accepted by then, on the store's clock;
+   ``None``: all of them) are known; corrections, revocations and expiries known by then
+   are applied (:func:`xinyong.core.records.resolve`).
 2. Records that occurred after ``at`` do not exist yet.
 3. A record's points come from the rule for its category in the version in force on the
    (UTC) day it occurred. It counts while ``at < min(occurred_at + validity, expiry)``.
@@ -52,7 +53,9 @@ class NotCovered(NoVersionInForce):
     version in force."""
 
 
-def rated(scheme: AnyScheme, records: Sequence[Record], at: datetime, known_at: datetime) -> bool:
+def rated(
+    scheme: AnyScheme, records: Sequence[Record], at: datetime, known_at: datetime | None
+) -> bool:
     """Whether ``meta.rated_only_with`` lets the scheme rate the subject of ``records``."""
     wanted = scheme.meta.rated_only_with
     if not wanted:
@@ -174,9 +177,9 @@ def score_subject(
     known_at: datetime | None = None,
     holds: Sequence[ReviewHold] = DEFAULT_HOLDS,
 ) -> ScoreResult:
-    """Score ``subject`` under ``scheme`` at ``at`` with what was known at ``known_at``
-    (``holds``: records held for human review, by default the speech offences)."""
-    known_at = at if known_at is None else known_at
+    """Score ``subject`` under ``scheme`` at ``at`` with what the store held at ``known_at``
+    (``None``: the latest knowledge, every record given; ``holds``: records held for human
+    review, by default the speech offences)."""
     version = version_in_force(scheme, at)
     mine = [r for r in records if r.subject == subject]
     if not rated(scheme, mine, at, known_at):

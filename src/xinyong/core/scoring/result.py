@@ -82,7 +82,8 @@ class ScoreResult:
     kind: str
     version: str
     at: datetime
-    known_at: datetime
+    known_at: datetime | None
+    """What the store held then (``None``: the latest knowledge)."""
     score: int | None
     grade: str | None
     base: int | None
@@ -105,7 +106,7 @@ class ScoreResult:
             "scheme_version": self.version,
             "scheme_version_takes_effect": version_start(date.fromisoformat(self.version)),
             "at": iso(self.at),
-            "known_at": iso(self.known_at),
+            "known_at": None if self.known_at is None else iso(self.known_at),
             "score": self.score,
             "grade": self.grade,
             "explanation": {
@@ -131,7 +132,7 @@ class ScoreResult:
             kind=d["kind"],
             version=d["scheme_version"],
             at=parse_instant(d["at"]),
-            known_at=parse_instant(d["known_at"]),
+            known_at=None if d["known_at"] is None else parse_instant(d["known_at"]),
             score=d["score"],
             grade=d["grade"],
             base=x["base"],

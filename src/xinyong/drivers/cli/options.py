@@ -37,7 +37,9 @@ KnownAtOpt = Annotated[
     str | None,
     typer.Option(
         "--known-at",
-        help="Use only what was recorded by this moment; default: the same as --at.",
+        help="Use only what the store held at this moment (records it had accepted by "
+        "then, on the store's clock), to reproduce a past answer; default: the latest "
+        "knowledge, everything it holds now (not --at).",
     ),
 ]
 
@@ -59,10 +61,11 @@ def instant(value: str | None, option: str) -> datetime:
         fail(f"{option}: {e}")
 
 
-def moments(at: str | None, known_at: str | None) -> tuple[datetime, datetime]:
-    """``--at`` and ``--known-at`` as instants; what was known defaults to the moment asked."""
+def moments(at: str | None, known_at: str | None) -> tuple[datetime, datetime | None]:
+    """``--at`` and ``--known-at`` as instants; what the store held defaults to ``None``, the
+    latest knowledge (not the moment asked about: evaluating the past with hindsight)."""
     t = instant(at, "--at")
-    return t, (instant(known_at, "--known-at") if known_at else t)
+    return t, (instant(known_at, "--known-at") if known_at else None)
 
 
 def print_json(data: Any) -> None:

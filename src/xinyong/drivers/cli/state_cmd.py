@@ -64,7 +64,7 @@ def ingest_stream_command(
     from xinyong.drivers.stream import StreamOptions, consume
 
     try:
-        system = open_system(settings(db, keys_file=keys))
+        system = open_system(settings(db, keys_file=keys).on_real_clock())  # never a replay
     except XinyongError as e:
         fail(str(e))
     opts = StreamOptions(nats_url, stream, subject, durable, dead_letter)

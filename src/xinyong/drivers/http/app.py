@@ -115,7 +115,8 @@ def create_app(
     ):
         if value is not None:
             extra[name] = value
-    settings = Settings.from_env(db=store_url, keys_file=keys_file)
+    # the service always runs on the real clock; no setting or request moves it
+    settings = Settings.from_env(db=store_url, keys_file=keys_file).on_real_clock()
     settings = dataclasses.replace(settings, extra=extra)
     if keys is None:
         extra["keys"] = keyring(settings)  # a bad keys file fails here, not at the first request

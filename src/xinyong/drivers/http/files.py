@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query
 
 from xinyong.core.evaluate import view_to_dict
+from xinyong.core.records import Record
 from xinyong.core.timeutil import iso
 from xinyong.drivers.http.context import Services, Svc, access, code, instant, require
 from xinyong.drivers.http.errors import BadRequest, Forbidden, NotFound
@@ -38,7 +39,7 @@ def credit_file(
     svc: Services, subject: str, at: str | None, known_at: str | None
 ) -> dict[str, Any]:
     when = instant(at, "at")
-    known = instant(known_at, "known_at", when)
+    known = None if not known_at else instant(known_at, "known_at")  # None: the latest
     records = svc.store.records_for(subject)
     if not records:
         raise NotFound(f"no records for subject {subject}; nothing is held about this code")
@@ -48,14 +49,20 @@ def credit_file(
     return {
         "subject": subject,
         "at": iso(when),
-        "known_at": iso(known),
-        "records": [r.to_dict() for r in records],
+        "known_at": None if known is None else iso(known),
+        "records": [_with_acceptance(r) for r in records],
         "scores": {name: r.to_dict() for name, r in view.scores.items()},
         "lists": lists,
         "objections": [svc.desk.show(c) for c in svc.desk.cases(subject)],
         "notices": svc.desk.notices_of(subject),
         "reads": svc.journal.reads_of(subject, limit=50),
     }
+
+
+def _with_acceptance(r: Record) -> dict[str, Any]:
+    """A record as sent, and when the store accepted it (its clock, not the sender's)."""
+    accepted = None if r.accepted_at is None else iso(r.accepted_at)
+    return {**r.to_dict(), "accepted_at": accepted}
 
 
 @router.get("/{subject}", summary="A subject's credit file (the subject only; logged)")
@@ -65,7 +72,13 @@ def get_file(
     who: Annotated[Principal, Depends(require(Role.SUBJECT))],
     x_purpose: Purpose = None,
     at: Annotated[str | None, Query(description="moment evaluated; default now")] = None,
-    known_at: Annotated[str | None, Query(description="what was recorded by then")] = None,
+    known_at: Annotated[
+        str | None,
+        Query(
+            description="what the store held then (records it had accepted by this moment, "
+            "on its clock); default: the latest knowledge"
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     wanted = code(subject)
     if who.subject != wanted:

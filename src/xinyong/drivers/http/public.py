@@ -62,7 +62,7 @@ def entry_publication(
     cls = publication_classes().get(listing.category)
     if cls is None:
         return None
-    effective, _ = resolve([r for r in records.values() if r.subject == listing.subject], at)
+    effective, _ = resolve([r for r in records.values() if r.subject == listing.subject])
     found = next((e for e in effective if e.record.id == listing.id), None)
     return None if found is None else publication_of(found, cls, catalogue().publication)
 

@@ -27,7 +27,7 @@ from xinyong.world.study.outcomes import measure
 from xinyong.world.study.peer import PeerRatings
 from xinyong.world.study.tracker import Tracker
 
-RESULTS_VERSION = 4
+RESULTS_VERSION = 5
 """Part of every run's key: raise it when a change of the world or of the outcomes changes
 what a run gives, so earlier results on disk are not reused."""
 
@@ -73,7 +73,11 @@ def run_task(task: Task, tmp: str | None = None) -> bytes:
         watchers.append(peer)
     folder = tempfile.mkdtemp(prefix="xinyong-study-", dir=tmp)
     try:
-        settings = xinyong.Settings(db=str(Path(folder) / "run.db"), admit="catalogue")
+        settings = xinyong.Settings(
+            db=str(Path(folder) / "run.db"),
+            admit="catalogue",
+            extra={"clock": xinyong.ReplayClock()},  # the store accepts at the simulated time
+        )
         with xinyong.open_system(settings) as system:
             run_world(
                 scenario,
