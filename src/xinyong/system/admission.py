@@ -14,10 +14,12 @@ nothing is written.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
+
+import polars as pl
 
 from xinyong.core.errors import InvalidRecord, RecordConflict
 from xinyong.core.minimisation import (
@@ -28,6 +30,7 @@ from xinyong.core.minimisation import (
 )
 from xinyong.core.notices import Notice
 from xinyong.core.records import Record
+from xinyong.system import columnar
 from xinyong.system.principals import Principal
 from xinyong.system.reading import IngestFailed, IngestReport, Parsed, RowError, parse_file
 from xinyong.system.record_store import AppendResult, RecordStore
@@ -95,17 +98,34 @@ def not_their_source(who: Principal, source: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Admitted:
-    """A committed batch: the store's answer, and the records with their rows."""
+    """A committed batch: the store's answer, and the records with their rows (the
+    columnar path keeps no records: their ids and subjects instead)."""
 
     result: AppendResult
     records: Sequence[Record]
     rows: Sequence[int]
     elapsed: float
+    columns: tuple[Sequence[str], Sequence[str]] | None = None
+    """(ids, subjects) of the rows, when admitted by the columnar path."""
+
+    @property
+    def ids(self) -> Sequence[str]:
+        """The id of each row's record, in row order."""
+        return self.columns[0] if self.columns is not None else [r.id for r in self.records]
 
     @property
     def fresh(self) -> list[Record]:
-        """The records this batch inserted (the others were stored already)."""
+        """The records this batch inserted (the others were stored already); the
+        columnar path keeps none (see :attr:`fresh_subjects`)."""
         return [r for r, new in zip(self.records, self.result.fresh, strict=True) if new]
+
+    @property
+    def fresh_subjects(self) -> set[str]:
+        """The subjects of the records this batch inserted."""
+        subjects = (
+            self.columns[1] if self.columns is not None else [r.subject for r in self.records]
+        )
+        return {s for s, new in zip(subjects, self.result.fresh, strict=True) if new}
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +244,54 @@ class Admission:
             writer=writer_of(by),
         )
         return Admitted(result, batch.records, batch.rows, perf_counter() - started)
+
+    def admit_columns(
+        self, source: Path | bytes, by: Principal | None = None, *, name: str = "body"
+    ) -> Admitted | None:
+        """Admit a JSONL/CSV file or a JSONL body by the columnar path
+        (:mod:`xinyong.system.columnar`), all or nothing; ``None`` when it cannot (a row
+        error, a refusal, a conflict, a broken reference, a store without
+        ``append_frames``): nothing was written, and the row path (:meth:`admit`) words
+        the errors."""
+        append = getattr(self.store, "append_frames", None)
+        if append is None:
+            return None
+        started = perf_counter()
+        rows: list[int] = []
+        ids: list[str] = []
+        subjects: list[str] = []
+        cats = self.categories
+
+        def frames() -> Iterator[pl.DataFrame]:
+            items, typed = (
+                columnar.file_items(source)
+                if isinstance(source, Path)
+                else (columnar.body_items(source), True)
+            )
+            for part in items:
+                chunk = columnar.check_chunk(part, typed)
+                columnar.admissible(
+                    chunk,
+                    cats,
+                    None if by is None else by.may_write,
+                    None if by is None else by.may_source,
+                )
+                rows.extend(chunk["row"].to_list())
+                ids.extend(chunk["id"].to_list())
+                subjects.extend(chunk["subject"].to_list())
+                yield chunk.drop("row")
+
+        try:
+            result = append(
+                frames(),
+                writer=writer_of(by),
+                may_amend=None if by is None else by.may_source,
+            )
+        except (columnar.Fallback, RecordConflict, InvalidRecord):
+            return None
+        if not rows:  # nothing read (an empty input): the row path says so
+            return None
+        return Admitted(result, (), rows, perf_counter() - started, (ids, subjects))
 
     def after_commit(self, notices: bool) -> AfterCommit:
         """Bring the live state up to date; send notices if ``notices``."""

@@ -81,12 +81,24 @@ def _m0005_writer(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE records ADD COLUMN writer TEXT")
 
 
+def _m0006_no_insert_trigger(conn: Connection) -> None:
+    """SQLite: the append-only guard no longer runs on every INSERT (its two lookups cost a
+    third of the insert time). UPDATE and DELETE stay refused; an ``INSERT OR REPLACE``
+    over a stored key deletes the stored row first, which the DELETE trigger refuses on the
+    store's connections (``PRAGMA recursive_triggers``, :mod:`.db`); a replacement by a
+    client without it changes a chained content hash, which ``xinyong ledger verify``
+    reports. PostgreSQL's guard never ran on INSERT."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS records_no_replace")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_records", _m0001_records),
     Migration("0002_state", _m0002_state),
     Migration("0003_ledger", _m0003_ledger),
     Migration("0004_journal", _m0004_journal),
     Migration("0005_writer", _m0005_writer),
+    Migration("0006_no_insert_trigger", _m0006_no_insert_trigger),
 )
 
 
