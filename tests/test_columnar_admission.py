@@ -492,3 +492,54 @@ def test_resident_codes_the_columns_accept_are_valid(tmp_path: Path) -> None:
         if s in accepted:
             assert c.valid and c.code == s, s
     assert len(accepted) > 100
+
+
+# --- PostgreSQL: COPY of the checked chunks ------------------------------------------------------
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    from pg_schema import fresh_pg_schema
+
+    yield from fresh_pg_schema("col_")
+
+
+def _pg_dump(url: str) -> dict[str, Any]:
+    import psycopg
+
+    from pg_schema import PG_SERVER
+
+    schema = url.split("%3D", 1)[1]
+    with psycopg.connect(PG_SERVER) as con:
+        con.execute(f'SET search_path TO "{schema}"')
+        records = con.execute(
+            "SELECT id, subject, category, occurred_at, recorded_at, source, legal_basis, "
+            "evidence, amount, severity, status, refers_to, details, content_hash, writer, "
+            "ingested_at FROM records ORDER BY seq"
+        ).fetchall()
+        ledger = con.execute("SELECT position, chain FROM ledger ORDER BY position").fetchall()
+    return {"records": [tuple(r) for r in records], "ledger": [tuple(r) for r in ledger]}
+
+
+def test_postgresql_stores_what_the_row_path_stores(
+    pg_url: str, tmp_path: Path, chunk: int
+) -> None:
+    rows = [
+        *many(40),
+        rec(id="q", evidence='quote " backslash \\ tab \t nl \n cr \r comma , semicolon ;'),
+        rec(id="n", evidence="\\N"),
+        rec(id="e", evidence=""),
+        rec(id="amt", amount=0.1 + 0.2),
+        rec(id="c1", status="correction", refers_to="late", amount=5),
+        rec(id="late"),
+    ]
+    path = tmp_path / "input.jsonl"
+    path.write_text(jsonl(rows), encoding="utf-8")
+    old = run(tmp_path, "old", path, columnar_path=False)
+    with xinyong.open_system(xinyong.Settings(db=pg_url)) as system:
+        done = system.admission.admit_columns(path, None)
+        assert done is not None and done.result.inserted == len(rows)
+        again = system.admission.admit_columns(path, None)  # idempotent
+        assert again is not None and again.result.duplicates == len(rows)
+        assert system.verify_ledger().ok
+    assert _pg_dump(pg_url) == old["store"]

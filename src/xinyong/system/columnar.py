@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from functools import lru_cache
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -41,7 +42,7 @@ from xinyong.core.codes.resident import (
     EXTRA_PROVINCE_PREFIXES,
     WEIGHTS,
 )
-from xinyong.core.errors import InvalidRecord
+from xinyong.core.errors import InvalidRecord, XinyongError
 from xinyong.core.record_content import DETAIL_RANGES, _whole
 from xinyong.core.record_fields import EARLIEST, LATEST, MAX_DETAILS, MAX_LENGTH
 from xinyong.core.records import FIELDS, SEVERITIES, Record, Status, _details
@@ -57,7 +58,7 @@ CHUNK = 100_000
 COLUMNS = (*FIELDS, "content_hash")
 
 
-class Fallback(Exception):  # noqa: N818 - a signal, not an error shown to anyone
+class Fallback(XinyongError):  # noqa: N818 - a signal, never shown to anyone
     """This path cannot admit the input as it is: run the row path (it words the errors)."""
 
 
@@ -226,11 +227,17 @@ _EARLIEST_US = _us(EARLIEST)
 _LATEST_US = _us(LATEST)
 
 
+@lru_cache(maxsize=1)
 def _provinces() -> list[str]:
     return sorted(
         {f"{i:02d}" for i in range(100) if province_name(f"{i:02d}") is not None}
         | set(EXTRA_PROVINCE_PREFIXES)
     )
+
+
+@lru_cache(maxsize=1)
+def _allow_listed() -> list[str]:
+    return sorted(shipped_allow_list())
 
 
 def _check_digit_ok(subject: pl.Expr) -> pl.Expr:
@@ -283,7 +290,7 @@ def _residents(subjects: pl.Series, today: date) -> pl.DataFrame:
         & (born <= today)
         & (subject.str.starts_with("9") | subject.str.slice(0, 2).is_in(_provinces()))
         & _check_digit_ok(subject)
-        & ~subject.is_in(sorted(shipped_allow_list()))
+        & ~subject.is_in(_allow_listed())
     )
     return (
         pl.DataFrame({"subject": subjects.unique()})
