@@ -179,9 +179,7 @@ def http_figures(tmp: Path, body_records: int, bodies: int, backend: str) -> dic
         finally:
             Admission.admit_columns = original  # type: ignore[method-assign]
         out[f"{mode}_records_per_second"] = round(body_records * bodies / elapsed)
-    out["speedup"] = round(
-        out["columnar_records_per_second"] / out["row_records_per_second"], 2
-    )
+    out["speedup"] = round(out["columnar_records_per_second"] / out["row_records_per_second"], 2)
     return out
 
 

@@ -284,8 +284,12 @@ def compare(
     tmp.mkdir(parents=True, exist_ok=True)
     for side in ("old", "new"):
         (tmp / side).mkdir()
-    old = run(tmp, "old", source_of(tmp / "old" / "input"), columnar_path=False, by=by, before=before)
-    new = run(tmp, "new", source_of(tmp / "new" / "input"), columnar_path=True, by=by, before=before)
+    old = run(
+        tmp, "old", source_of(tmp / "old" / "input"), columnar_path=False, by=by, before=before
+    )
+    new = run(
+        tmp, "new", source_of(tmp / "new" / "input"), columnar_path=True, by=by, before=before
+    )
     used = new.pop("columnar")
     assert new == old
     return old, {"columnar": used, **new}
@@ -329,8 +333,10 @@ def _csv_text(rows: list[dict[str, Any]]) -> str:
     w.writeheader()
     for r in rows:
         w.writerow(
-            {k: json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v)
-             for k, v in r.items()}
+            {
+                k: json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v)
+                for k, v in r.items()
+            }
         )
     return out.getvalue()
 
@@ -356,7 +362,8 @@ def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> in
 
 def test_a_mixed_good_file_in_chunks(tmp_path: Path, chunk: int) -> None:
     old, new = compare(tmp_path, file_source(many(60)))
-    assert new["columnar"] and len(old["store"]["records"]) == 60
+    assert new["columnar"]
+    assert len(old["store"]["records"]) == 60
 
 
 def test_duplicates_and_references_across_chunks(tmp_path: Path, chunk: int) -> None:
@@ -387,8 +394,15 @@ def test_duplicates_and_references_across_chunks(tmp_path: Path, chunk: int) -> 
         [rec(id="perf", category="court.performance", refers_to="t1"), rec(id="t1")],
         [rec(id="c", status="revocation", refers_to="nowhere")],
     ],
-    ids=["conflict", "stored conflict", "amend revocation", "other subject",
-         "about a listing stored", "about a listing in batch", "missing"],
+    ids=[
+        "conflict",
+        "stored conflict",
+        "amend revocation",
+        "other subject",
+        "about a listing stored",
+        "about a listing in batch",
+        "missing",
+    ],
 )
 def test_store_rules_alike(rows: list[dict[str, Any]], tmp_path: Path, chunk: int) -> None:
     before = [
@@ -403,7 +417,8 @@ def test_an_agency_amending_another_agencys_record_falls_back(tmp_path: Path) ->
     theirs = rec(id="theirs", source="tax-bureau")
     body = jsonl([rec(id="c", status="correction", refers_to="theirs")]).encode()
     old, new = compare(tmp_path, lambda _b: body, by=AGENCY, before=[theirs])
-    assert old["error_type"] == "NotAuthorised" and not new["columnar"]
+    assert old["error_type"] == "NotAuthorised"
+    assert not new["columnar"]
     mine = jsonl([rec(id="c2", status="correction", refers_to="mine")]).encode()
     old, new = compare(tmp_path / "x", lambda _b: mine, by=AGENCY, before=[rec(id="mine")])
     assert new["columnar"]
@@ -428,9 +443,23 @@ def test_an_agency_amending_another_agencys_record_falls_back(tmp_path: Path) ->
         json.dumps(rec(amount=1)).replace("1}", str(10**30) + "}") + "\n",
         json.dumps(rec(evidence="x")).replace('"x"', '"\\ud800"') + "\n",
     ],
-    ids=["empty", "blank", "bom", "crlf", "lone cr", "blank lines", "array", "bad json",
-         "line separator", "nel", "form feed line", "repeated key", "nan", "huge int",
-         "lone surrogate"],
+    ids=[
+        "empty",
+        "blank",
+        "bom",
+        "crlf",
+        "lone cr",
+        "blank lines",
+        "array",
+        "bad json",
+        "line separator",
+        "nel",
+        "form feed line",
+        "repeated key",
+        "nan",
+        "huge int",
+        "lone surrogate",
+    ],
 )
 @pytest.mark.parametrize("as_body", [False, True])
 def test_lines_read_alike(text: str, as_body: bool, tmp_path: Path) -> None:
@@ -483,14 +512,19 @@ def test_resident_codes_the_columns_accept_are_valid(tmp_path: Path) -> None:
                 continue
             yield code
             for k in (0, 3, 8, 12, 17):
-                yield code[:k] + str((int(code[k]) + 1) % 10 if code[k].isdigit() else 0) + code[k + 1 :]
+                yield (
+                    code[:k]
+                    + str((int(code[k]) + 1) % 10 if code[k].isdigit() else 0)
+                    + code[k + 1 :]
+                )
 
     subjects = sorted(set(codes()))
     accepted = set(columnar._residents(pl.Series(subjects), date.today())["subject"].to_list())
     for s in subjects:
         c = check(s)
         if s in accepted:
-            assert c.valid and c.code == s, s
+            assert c.valid, s
+            assert c.code == s
     assert len(accepted) > 100
 
 
@@ -538,8 +572,20 @@ def test_postgresql_stores_what_the_row_path_stores(
     old = run(tmp_path, "old", path, columnar_path=False)
     with xinyong.open_system(xinyong.Settings(db=pg_url)) as system:
         done = system.admission.admit_columns(path, None)
-        assert done is not None and done.result.inserted == len(rows)
+        assert done is not None
+        assert done.result.inserted == len(rows)
         again = system.admission.admit_columns(path, None)  # idempotent
-        assert again is not None and again.result.duplicates == len(rows)
+        assert again is not None
+        assert again.result.duplicates == len(rows)
         assert system.verify_ledger().ok
     assert _pg_dump(pg_url) == old["store"]
+
+
+def test_entries_and_chain_in_one_loop_equal_the_two_steps() -> None:
+    from xinyong.core.ledger.chain import GENESIS, entry_hash, extend, extend_entries
+
+    hashes = [f"{k:064x}" for k in range(1, 40)]
+    for writer in (None, "agency:police", "operator:local"):
+        entries, chains = extend_entries(GENESIS, hashes, writer, AT, 5)
+        assert entries == [entry_hash(h, writer, AT) for h in hashes]
+        assert chains == extend(GENESIS, entries, 5)

@@ -66,7 +66,9 @@ def test_replace_meets_the_delete_guard_with_recursive_triggers(db: Path, sql: s
             con.execute(sql)
         con.rollback()
         assert con.execute("SELECT count(*) FROM records").fetchone() == (2,)
-        triggers = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        triggers = {
+            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
         assert "records_no_replace" not in triggers
         assert {"records_no_update", "records_no_delete"} <= triggers
     finally:
@@ -83,7 +85,8 @@ def test_replace_by_a_client_without_recursive_triggers_is_caught_by_the_ledger(
     with SqlRecordStore(store_url(str(db))) as store:
         audit = store.ledger().verify()
     assert not audit.ok
-    assert audit.first is not None and audit.first.position == 1
+    assert audit.first is not None
+    assert audit.first.position == 1
 
 
 def test_migrations_are_recorded_once(db: Path) -> None:

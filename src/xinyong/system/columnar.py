@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-from functools import lru_cache
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ CHUNK = 100_000
 COLUMNS = (*FIELDS, "content_hash")
 
 
-class Fallback(XinyongError):  # noqa: N818 - a signal, never shown to anyone
+class Fallback(XinyongError):
     """This path cannot admit the input as it is: run the row path (it words the errors)."""
 
 
@@ -79,14 +79,15 @@ class Stream:
 
 # --- reading ----------------------------------------------------------------------------------
 
+
 def _plain_lines(data: bytes, body: bool) -> bool:
     """Only ``\\n`` (or ``\\r\\n``) ends a line: no other break the row path would see
     (universal newlines in a file; ``str.splitlines`` in a body). Other control characters
     need no look: JSON refuses them on a line, and a line of only white space other than
     spaces and tabs is left to the row path."""
-    if body and not data.isascii():
-        if b"\xc2\x85" in data or b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data:
-            return False
+    breaks = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+    if body and not data.isascii() and any(b in data for b in breaks):
+        return False
     return b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")
 
 
@@ -210,7 +211,15 @@ _BAD_IN_NAME = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 _BAD_IN_TEXT = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _FREE = ("legal_basis", "evidence")
 _NAMES = ("id", "category", "source", "refers_to", "severity", "status")
-_REQUIRED_TEXT = ("id", "subject", "category", "occurred_at", "recorded_at", "source", "legal_basis")
+_REQUIRED_TEXT = (
+    "id",
+    "subject",
+    "category",
+    "occurred_at",
+    "recorded_at",
+    "source",
+    "legal_basis",
+)
 _TEXT_FIELDS = (*_REQUIRED_TEXT, "evidence", "severity", "status", "refers_to")
 _RESIDENT = r"^[0-9]{17}[0-9X]$"
 _STATUSES = [s.value for s in Status]
@@ -469,17 +478,18 @@ def check_chunk(items: Sequence[tuple[int, dict[str, Any]]], typed: bool) -> pl.
     for f in _TEXT_FIELDS:
         data[f] = _strings(cols.get(f, none), pre_ok)
     raw_amounts = cols.get("amount", none)
-    amount_col: list[float | None]
+    amount_col: Sequence[float | None]
     if all(a is None for a in raw_amounts):
         amount_col = none
     else:
-        amount_col = []
+        amounts: list[float | None] = []
         for k, a in enumerate(raw_amounts):
             v = _amount(a, typed)
             if v is _BAD:
                 pre_ok[k] = False
                 v = None
-            amount_col.append(v)
+            amounts.append(v)
+        amount_col = amounts
     details: list[str | None] = []
     categories = cols.get("category", none)
     for k, raw in enumerate(cols.get("details", none)):
@@ -498,8 +508,10 @@ def check_chunk(items: Sequence[tuple[int, dict[str, Any]]], typed: bool) -> pl.
     data["_pre_ok"] = pl.Series(pre_ok, dtype=pl.Boolean)
     frame = pl.DataFrame(data, height=n)
     frame = frame.with_columns(
-        occurred_at=_instant("occurred_at"), recorded_at=_instant("recorded_at"),
-        _occ_text=pl.col("occurred_at"), _rec_text=pl.col("recorded_at"),
+        occurred_at=_instant("occurred_at"),
+        recorded_at=_instant("recorded_at"),
+        _occ_text=pl.col("occurred_at"),
+        _rec_text=pl.col("recorded_at"),
     )
     frame = frame.join(
         _residents(frame["subject"], date.today()), on="subject", how="left", maintain_order="left"
@@ -584,4 +596,3 @@ def admissible(
         may_source(s) for s in chunk["source"].unique().to_list()
     ):
         raise Fallback
-

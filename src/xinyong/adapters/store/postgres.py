@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
-
 from sqlalchemy import Connection, select
 
 from xinyong.adapters.store.db import bulk
@@ -44,9 +43,7 @@ _COPY_SQL = f"COPY records ({', '.join(_INSERT_COLUMNS)}) FROM STDIN"
 _LOCK_SQL = "LOCK TABLE records IN SHARE ROW EXCLUSIVE MODE"
 _COPY_CSV_SQL = f"COPY records ({', '.join(_INSERT_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N')"
 _HASHES_SQL = "SELECT id, content_hash FROM records WHERE id = ANY(%s)"
-_REFERENTS_SQL = (
-    "SELECT id, subject, status, category, source, seq FROM records WHERE id = ANY(%s)"
-)
+_REFERENTS_SQL = "SELECT id, subject, status, category, source, seq FROM records WHERE id = ANY(%s)"
 _LOOKUP_SQL = "SELECT id, subject, status, content_hash FROM records WHERE id = ANY(%s)"
 
 
@@ -110,9 +107,7 @@ class PostgresRecordStore(SqlRecordStore):
                 ingested_at=pl.lit(now, dtype=pl.Int64), writer=pl.lit(writer, dtype=pl.String)
             )
             .select(_INSERT_COLUMNS)
-            .write_csv(
-                include_header=False, null_value="\\N", quote_style="non_numeric"
-            )
+            .write_csv(include_header=False, null_value="\\N", quote_style="non_numeric")
         )
         with _dbapi(conn).cursor() as cur, cur.copy(_COPY_CSV_SQL) as copy:
             copy.write(data.encode())

@@ -26,9 +26,9 @@ from xinyong.adapters.store.db import Database, Tx, bulk, now_us
 from xinyong.adapters.store.ledger import Signer, chain_append, write_anchor
 from xinyong.adapters.store.migrations import migrate
 from xinyong.adapters.store.schema import RECORD_COLUMNS, records_table
-from xinyong.core.ledger.checkpoint import Checkpoint
 from xinyong.core.errors import InvalidRecord, RecordConflict, XinyongError
 from xinyong.core.ledger.chain import entry_hash
+from xinyong.core.ledger.checkpoint import Checkpoint
 from xinyong.core.records import FIELDS, Record
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
@@ -55,7 +55,10 @@ if TYPE_CHECKING:  # imported where used: they import this package's modules
 
 __all__ = ["SqlRecordStore", "fresh", "from_micros", "record_of", "records_table", "to_micros"]
 
-_INSERT_COLUMNS = (*FIELDS, "content_hash", "ingested_at", "writer")
+COLUMNS = (*FIELDS, "content_hash")
+"""The columns of a checked chunk (:meth:`SqlRecordStore.append_frames`): the record's
+fields (times in microseconds since the epoch, details as canonical JSON) and its hash."""
+_INSERT_COLUMNS = (*COLUMNS, "ingested_at", "writer")
 _CHUNK = 10_000  # rows per executemany call
 _LOOKUP_CHUNK = 50_000  # ids per set lookup
 _FRAME_SLICE = 200_000  # rows fetched at a time by frame()
@@ -240,9 +243,7 @@ class SqlRecordStore:
                         referring.select("id", "subject", "status", "category", "refers_to").rows()
                     )
                     made += chain_append(
-                        conn,
-                        entries(todo["content_hash"].to_list(), [True] * todo.height, writer, now),
-                        self.signer,
+                        conn, todo["content_hash"].to_list(), self.signer, stamp=(writer, now)
                     )
                 inserted += todo.height
                 duplicates += frame.height - todo.height
@@ -266,12 +267,20 @@ class SqlRecordStore:
                 out[rid] = h
         return out
 
-    def _insert_frame(self, conn: Connection, frame: pl.DataFrame, now: int, writer: str | None) -> None:
-        """One prepared INSERT over the chunk's rows."""
-        rows = frame.with_columns(
-            ingested_at=pl.lit(now, dtype=pl.Int64), writer=pl.lit(writer, dtype=pl.String)
-        ).select(_INSERT_COLUMNS).rows()
-        conn.exec_driver_sql(self._insert_sql, self._params(rows))
+    def _insert_frame(
+        self, conn: Connection, frame: pl.DataFrame, now: int, writer: str | None
+    ) -> None:
+        """One prepared INSERT over the chunk's rows (the stamp and the writer, the same
+        for every row, written into the statement as literals)."""
+        columns = ", ".join(_INSERT_COLUMNS)
+        marks = ", ".join("?" * len(COLUMNS))
+        who = "NULL" if writer is None else "'" + writer.replace("'", "''") + "'"
+        sql = f"INSERT INTO records ({columns}) VALUES ({marks}, {int(now)}, {who})"
+        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.executemany(sql, frame.select(COLUMNS).rows())
+        finally:
+            cur.close()
 
     def _referents(
         self, conn: Connection, ids: list[str]
@@ -593,7 +602,9 @@ def _fresh_in(ids: list[str], hashes: list[str], known: Mapping[str, str]) -> li
                 add(True)
                 continue
         if was != h:
-            raise RecordConflict(f"id {rid!r} is already stored or in this batch with other content")
+            raise RecordConflict(
+                f"id {rid!r} is already stored or in this batch with other content"
+            )
         add(False)
     return out
 
