@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
+from typing import cast
 
 import polars as pl
 
@@ -105,13 +106,16 @@ class Admitted:
     records: Sequence[Record]
     rows: Sequence[int]
     elapsed: float
-    columns: tuple[Sequence[str], Sequence[str]] | None = None
-    """(ids, subjects) of the rows, when admitted by the columnar path."""
+    columns: pl.DataFrame | None = None
+    """``row``, ``id`` and ``subject`` of every row, when admitted by the columnar path
+    (kept as columns: a list of ten million ids would take gigabytes)."""
 
     @property
     def ids(self) -> Sequence[str]:
         """The id of each row's record, in row order."""
-        return self.columns[0] if self.columns is not None else [r.id for r in self.records]
+        if self.columns is not None:
+            return self.columns.get_column("id").to_list()
+        return [r.id for r in self.records]
 
     @property
     def fresh(self) -> list[Record]:
@@ -122,10 +126,10 @@ class Admitted:
     @property
     def fresh_subjects(self) -> set[str]:
         """The subjects of the records this batch inserted."""
-        subjects = (
-            self.columns[1] if self.columns is not None else [r.subject for r in self.records]
-        )
-        return {s for s, new in zip(subjects, self.result.fresh, strict=True) if new}
+        if self.columns is not None:
+            fresh = pl.Series(self.result.fresh, dtype=pl.Boolean)
+            return set(self.columns.get_column("subject").filter(fresh).unique().to_list())
+        return {r.subject for r, new in zip(self.records, self.result.fresh, strict=True) if new}
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,9 +261,7 @@ class Admission:
         if append is None:
             return None
         started = perf_counter()
-        rows: list[int] = []
-        ids: list[str] = []
-        subjects: list[str] = []
+        parts: list[pl.DataFrame] = []
         cats = self.categories
 
         def frames() -> Iterator[pl.DataFrame]:
@@ -276,9 +278,7 @@ class Admission:
                     None if by is None else by.may_write,
                     None if by is None else by.may_source,
                 )
-                rows.extend(chunk["row"].to_list())
-                ids.extend(chunk["id"].to_list())
-                subjects.extend(chunk["subject"].to_list())
+                parts.append(chunk.select("row", "id", "subject"))
                 yield chunk.drop("row")
 
         try:
@@ -289,9 +289,11 @@ class Admission:
             )
         except (columnar.Fallback, RecordConflict, InvalidRecord):
             return None
-        if not rows:  # nothing read (an empty input): the row path says so
+        if not parts:  # nothing read (an empty input): the row path says so
             return None
-        return Admitted(result, (), rows, perf_counter() - started, (ids, subjects))
+        columns = pl.concat(parts, rechunk=False)
+        rows = cast(Sequence[int], columns.get_column("row"))  # a Series is a sequence
+        return Admitted(result, (), rows, perf_counter() - started, columns)
 
     def after_commit(self, notices: bool) -> AfterCommit:
         """Bring the live state up to date; send notices if ``notices``."""

@@ -141,16 +141,24 @@ class CreditSystem:
             return by
         return self.keys.named(by)
 
-    def admit(self, source: Source | Parsed, *, by: Principal | str | None = None) -> Admitted:
+    def admit(
+        self,
+        source: Source | Parsed,
+        *,
+        by: Principal | str | None = None,
+        name: str | None = None,
+    ) -> Admitted:
         """Parse (unless parsed), authorise, check and append ``source``, all or nothing;
-        nothing after the commit (see :meth:`after_ingest`)."""
+        nothing after the commit (see :meth:`after_ingest`). A file or a JSONL body goes by
+        the columnar path (:meth:`Admission.admit_columns`) unless it cannot; ``name``
+        names a body in errors (default ``body``)."""
         who = self.principal(by)
         if isinstance(source, Path | bytes | bytearray):  # columnar, unless it cannot
             raw = source if isinstance(source, Path) else bytes(source)
             done = self.admission.admit_columns(raw, who)
             if done is not None:
                 return done
-        batch = source if isinstance(source, Parsed) else self.read(source)
+        batch = source if isinstance(source, Parsed) else self.read(source, name=name)
         return self.admission.admit(batch, who)
 
     def after_ingest(self, *, notices: bool) -> AfterCommit:
