@@ -29,6 +29,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,10 @@ _REQUIRED_TEXT = (
 )
 _TEXT_FIELDS = (*_REQUIRED_TEXT, "evidence", "severity", "status", "refers_to")
 _RESIDENT = r"^[0-9]{17}[0-9X]$"
+_CANONICAL_INSTANT = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]{6})?Z$"
+)
 _STATUSES = [s.value for s in Status]
 _FIELD_SET = frozenset(FIELDS)
 _DAY_US = 86_400_000_000
@@ -276,14 +281,15 @@ def _text_ok(name: str) -> pl.Expr:
 
 def _instant(name: str) -> pl.Expr:
     """Microseconds since the epoch of an instant written in canonical form (what the
-    store writes back: ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``), else null (the row validator
-    reads the other forms)."""
-    us = (
-        pl.col(name)
-        .str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.fZ", strict=False)
-        .dt.epoch("us")
-    )
-    return pl.when(_iso_col(us) == pl.col(name)).then(us).otherwise(None)
+    store writes back: ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``, a fraction only when not zero),
+    else null (the row validator reads the other forms)."""
+    c = pl.col(name)
+    dt = pl.Datetime("us", "UTC")
+    whole = c.str.strptime(dt, "%Y-%m-%dT%H:%M:%SZ", strict=False).dt.epoch("us")
+    frac = c.str.strptime(dt, "%Y-%m-%dT%H:%M:%S%.fZ", strict=False).dt.epoch("us")
+    short = c.str.len_bytes() == 20
+    us = pl.when(short).then(whole).otherwise(frac)
+    return pl.when(c.str.contains(_CANONICAL_INSTANT) & (short | (us.mod(1_000_000) != 0))).then(us)
 
 
 def _residents(subjects: pl.Series, today: date) -> pl.DataFrame:
@@ -335,59 +341,61 @@ def _rules() -> pl.Expr:
 # --- canonical text -----------------------------------------------------------------------------
 
 
-def _json_text(c: pl.Expr) -> pl.Expr:
+def _json_text(c: pl.Expr, escape: bool = True) -> pl.Expr:
     """JSON string literal of a column of text (what ``json.dumps(ensure_ascii=False)``
-    writes), for text whose only control characters are tab, newline and carriage return."""
-    for raw, esc in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
-        c = c.str.replace_all(raw, esc, literal=True)
+    writes), for text whose only control characters are tab, newline and carriage return
+    (``escape=False``: the column holds none of them, nor a quote or a backslash)."""
+    if escape:
+        for raw, esc in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+            c = c.str.replace_all(raw, esc, literal=True)
     return pl.concat_str(pl.lit('"'), c, pl.lit('"'))
 
 
-def _iso_col(us: pl.Expr) -> pl.Expr:
-    t = us.cast(pl.Datetime("us", "UTC"))
-    frac = us.mod(1_000_000)
-    return pl.concat_str(
-        t.dt.strftime("%Y-%m-%dT%H:%M:%S"),
-        pl.when(frac == 0)
-        .then(pl.lit(""))
-        .otherwise(pl.lit(".") + frac.cast(pl.String).str.zfill(6)),
-        pl.lit("Z"),
-    )
+_ESCAPED = r'[\\"\n\r\t]'
+"""What a JSON string literal escapes, of the characters a checked text may hold."""
+_FREE_FORM = ("category", "evidence", "id", "legal_basis", "source", "refers_to")
+"""The canonical text's columns that may need escapes (subject, status and severity are
+digits or fixed words once checked)."""
 
 
-def _nullable_text(c: pl.Expr) -> pl.Expr:
-    return pl.when(c.is_null()).then(pl.lit("null")).otherwise(_json_text(c))
+def _nullable_text(c: pl.Expr, escape: bool = True) -> pl.Expr:
+    return pl.when(c.is_null()).then(pl.lit("null")).otherwise(_json_text(c, escape))
 
 
-def _canonical_text() -> pl.Expr:
-    """The canonical JSON of each record, byte for byte :func:`canonical`'s."""
+def _canonical_text(escape: Collection[str]) -> pl.Expr:
+    """The canonical JSON of each record, byte for byte :func:`canonical`'s; ``escape``:
+    the columns holding a character to escape."""
+
+    def text(name: str) -> pl.Expr:
+        return _json_text(pl.col(name), name in escape)
+
     return pl.concat_str(
         pl.lit('{"amount":'),
         pl.col("_amount_text"),
         pl.lit(',"category":'),
-        _json_text(pl.col("category")),
+        text("category"),
         pl.lit(',"details":'),
         pl.col("details"),
         pl.lit(',"evidence":'),
-        _json_text(pl.col("evidence")),
+        text("evidence"),
         pl.lit(',"id":'),
-        _json_text(pl.col("id")),
+        text("id"),
         pl.lit(',"legal_basis":'),
-        _json_text(pl.col("legal_basis")),
+        text("legal_basis"),
         pl.lit(',"occurred_at":"'),
         pl.col("_occ_text"),
         pl.lit('","recorded_at":"'),
         pl.col("_rec_text"),
         pl.lit('","refers_to":'),
-        _nullable_text(pl.col("refers_to")),
+        _nullable_text(pl.col("refers_to"), "refers_to" in escape),
         pl.lit(',"severity":'),
-        _nullable_text(pl.col("severity")),
+        _nullable_text(pl.col("severity"), False),
         pl.lit(',"source":'),
-        _json_text(pl.col("source")),
+        text("source"),
         pl.lit(',"status":'),
-        _json_text(pl.col("status")),
+        text("status"),
         pl.lit(',"subject":'),
-        _json_text(pl.col("subject")),
+        text("subject"),
         pl.lit("}"),
     )
 
@@ -452,13 +460,16 @@ def _details_text(raw: Any, category: Any, row: int) -> str | None:
 
 
 def _columns(dicts: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Field -> values (``None`` when absent) of the objects: transposed in one pass when
-    they all have the same keys in the same order (the usual case)."""
-    orders = set(map(tuple, dicts))
-    if len(orders) == 1:
-        (keys,) = orders
-        return dict(zip(keys, map(list, zip(*map(dict.values, dicts), strict=True)), strict=True))
-    wanted = {k for order in orders for k in order}
+    """Field -> values (``None`` when absent) of the objects: transposed in one pass in C
+    when they all have the first one's keys (the usual case), field by field otherwise."""
+    keys = list(dicts[0])
+    if len(keys) > 1 and set(map(len, dicts)) == {len(keys)}:
+        try:
+            values = map(itemgetter(*keys), dicts)
+            return dict(zip(keys, map(list, zip(*values, strict=True)), strict=True))
+        except KeyError:
+            pass
+    wanted = {k for d in dicts for k in d}
     return {f: [d.get(f) for d in dicts] for f in wanted}
 
 
@@ -532,7 +543,9 @@ def check_chunk(items: Sequence[tuple[int, dict[str, Any]]], typed: bool) -> pl.
     else:
         good = good.with_columns(_amount_text=pl.lit("null"))
     sha = hashlib.sha256
-    canon = good.select(_canonical_text()).to_series().to_list()
+    special = good.select(pl.col(_FREE_FORM).str.contains(_ESCAPED).any()).row(0)
+    escape = {c for c, yes in zip(_FREE_FORM, special, strict=True) if yes}
+    canon = good.select(_canonical_text(escape)).to_series().to_list()
     hashes = [sha(t.encode()).hexdigest() for t in canon]
     good = good.with_columns(content_hash=pl.Series(hashes, dtype=pl.String)).select(
         "row", *COLUMNS

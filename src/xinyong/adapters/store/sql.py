@@ -233,8 +233,12 @@ class SqlRecordStore:
             for frame in frames:
                 ids = frame["id"].to_list()
                 hashes = frame["content_hash"].to_list()
-                known = self._stored_hashes(conn, ids) if start or inserted else {}
-                new = _fresh_in(ids, hashes, known)
+                if start or inserted:
+                    new = _fresh_in(ids, hashes, self._stored_hashes(conn, ids))
+                elif frame.get_column("id").is_unique().all():  # nothing stored, no repeat
+                    new = [True] * frame.height
+                else:
+                    new = _fresh_in(ids, hashes, {})
                 todo = frame.filter(pl.Series(new, dtype=pl.Boolean)) if not all(new) else frame
                 if todo.height:
                     self._insert_frame(conn, todo, now, writer)
