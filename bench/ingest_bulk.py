@@ -154,7 +154,8 @@ def file_figures(
 
 def http_figures(tmp: Path, body_records: int, bodies: int, backend: str) -> dict[str, Any]:
     from bench.service_servers import serve
-    from xinyong.system.admission import Admission
+    from xinyong.system.admission import Admission, AfterCommit
+    from xinyong.system.credit_system import CreditSystem
 
     body_file = tmp / "bodies.jsonl"
     write_jsonl(body_file, body_records * bodies * 2, prefix="h")
@@ -169,22 +170,32 @@ def http_figures(tmp: Path, body_records: int, bodies: int, backend: str) -> dic
             for k in range(body_records * bodies, 2 * body_records * bodies, body_records)
         ],
     }
-    out: dict[str, Any] = {"body_records": body_records, "bodies": bodies}
-    original = Admission.admit_columns
-    for mode in ("columnar", "row"):
-        if mode == "row":
-            Admission.admit_columns = lambda self, *a, **k: None  # type: ignore[method-assign]
-        try:
-            ctx = _pg_url() if backend == "postgresql" else _sqlite_url(tmp, mode)
-            with ctx as url, serve(url) as base, httpx.Client(base_url=base, timeout=600) as c:
-                started = time.perf_counter()
-                for body in sets[mode]:
-                    r = c.post("/v1/records", content=body, headers=AGENCY)
-                    r.raise_for_status()
-                elapsed = time.perf_counter() - started
-        finally:
-            Admission.admit_columns = original  # type: ignore[method-assign]
-        out[f"{mode}_records_per_second"] = round(body_records * bodies / elapsed)
+    out: dict[str, Any] = {"body_records": body_records, "bodies": bodies, "notices": "off"}
+    original, after = Admission.admit_columns, CreditSystem.after_ingest
+    # notices off, as for files: the server would otherwise catch the live state up and send
+    # the notices of every body after its answer (and wait for them before it stops)
+    CreditSystem.after_ingest = lambda self, **k: AfterCommit([], None)  # type: ignore[method-assign]
+    try:
+        for mode in ("columnar", "row"):
+            if mode == "row":
+                Admission.admit_columns = lambda self, *a, **k: None  # type: ignore[method-assign]
+            try:
+                ctx = _pg_url() if backend == "postgresql" else _sqlite_url(tmp, mode)
+                with (
+                    ctx as url,
+                    serve(url) as base,
+                    httpx.Client(base_url=base, timeout=600) as c,
+                ):
+                    started = time.perf_counter()
+                    for body in sets[mode]:
+                        r = c.post("/v1/records", content=body, headers=AGENCY)
+                        r.raise_for_status()
+                    elapsed = time.perf_counter() - started
+            finally:
+                Admission.admit_columns = original  # type: ignore[method-assign]
+            out[f"{mode}_records_per_second"] = round(body_records * bodies / elapsed)
+    finally:
+        CreditSystem.after_ingest = after  # type: ignore[method-assign]
     out["speedup"] = round(out["columnar_records_per_second"] / out["row_records_per_second"], 2)
     return out
 
