@@ -426,6 +426,12 @@ def test_an_agency_amending_another_agencys_record_falls_back(tmp_path: Path) ->
     old, new = compare(tmp_path, lambda _b: body, by=AGENCY, before=[theirs])
     assert old["error_type"] == "NotAuthorised"
     assert not new["columnar"]
+    # the same correction, stored already (by the operator), sent again by the agency
+    again = rec(id="c", status="correction", refers_to="theirs")
+    resend = jsonl([again]).encode()
+    old, new = compare(tmp_path / "y", lambda _b: resend, by=AGENCY, before=[theirs, again])
+    assert old["error_type"] == "NotAuthorised"
+    assert not new["columnar"]
     mine = jsonl([rec(id="c2", status="correction", refers_to="mine")]).encode()
     old, new = compare(tmp_path / "x", lambda _b: mine, by=AGENCY, before=[rec(id="mine")])
     assert new["columnar"]

@@ -226,6 +226,7 @@ class SqlRecordStore:
         made: list[Checkpoint] = []
         inserted = duplicates = 0
         refs: list[tuple[str, str, str, str, str]] = []  # id, subject, status, category, ref
+        amended: set[str] = set()  # every id referred to, for may_amend
         now = self._accepted_at()
         with bulk(), self._write() as conn:
             self._lock_records(conn)
@@ -249,11 +250,17 @@ class SqlRecordStore:
                     made += chain_append(
                         conn, todo["content_hash"].to_list(), self.signer, stamp=(writer, now)
                     )
+                if may_amend is not None:  # every row, a re-sent one too (as the row path)
+                    amended.update(frame.get_column("refers_to").drop_nulls().to_list())
                 inserted += todo.height
                 duplicates += frame.height - todo.height
                 fresh_all.extend(new)
             if refs:
-                self._check_references(conn, refs, start, may_amend)
+                self._check_references(conn, refs, start)
+            if amended and may_amend is not None:
+                sources = {got[3] for got in self._referents(conn, sorted(amended)).values()}
+                if not all(may_amend(source) for source in sources):
+                    raise InvalidRecord("a record of another agency is amended", field="refers_to")
         write_anchor(self.signer, made)  # committed: now outside the store too
         return AppendResult(inserted, duplicates, tuple(fresh_all))
 
@@ -307,7 +314,6 @@ class SqlRecordStore:
         conn: Connection,
         refs: list[tuple[str, str, str, str, str]],
         start: int,
-        may_amend: Callable[[str], bool] | None,
     ) -> None:
         """The rules of :func:`plan_append` for references, over the rows just written (a
         referent written by this batch, ``seq > start``, is judged with its category, as the
@@ -325,8 +331,6 @@ class SqlRecordStore:
             )
             if why is not None:
                 raise InvalidRecord(why, field="refers_to")
-            if got is not None and may_amend is not None and not may_amend(got[3]):
-                raise InvalidRecord(f"record {ref!r} is another agency's", field="refers_to")
 
     def check(
         self,
