@@ -278,7 +278,7 @@ class Admission:
                     None if by is None else by.may_write,
                     None if by is None else by.may_source,
                 )
-                parts.append(chunk.select("row", "id", "subject"))
+                parts.append(chunk.select("row", "id", pl.col("subject").cast(pl.Categorical)))
                 yield chunk.drop("row")
 
         try:
