@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
-from xinyong.drivers.cli.app import COMMANDS, app
+from xinyong.drivers.cli.app import COMMANDS, app, load
 
 ROOT = Path(__file__).parents[1]
 RECORDS = ROOT / "examples" / "records.jsonl"
@@ -109,6 +111,12 @@ def test_read_commands_refuse_a_store_that_does_not_exist(tmp_path: Path) -> Non
         ["state"],
         ["serve"],
         ["export", "parquet", "--out", str(tmp_path / "ds")],
+        ["gates"],
+        ["score", PERSON, "--scheme", "rongcheng"],
+        ["notices", PERSON],
+        ["org", "91110000600037341L"],
+        ["objections", "list"],
+        ["ledger", "verify"],
     ):
         r = runner.invoke(app, [*argv, "--db", missing])
         assert r.exit_code != 0, (argv, r.output)
@@ -123,3 +131,50 @@ def test_schemes_show_is_readable_and_json_on_request() -> None:
     assert "--- src/xinyong/data/schemes/rongcheng.toml" in r.output
     assert "[meta]" in r.output
     assert runner.invoke(app, ["schemes", "show", "rongcheng", "--json"]).output.startswith("{")
+
+
+def test_gates_reads_the_store_given_and_the_memoranda_in_force(tmp_path: Path) -> None:
+    db = _store(tmp_path)
+    every = runner.invoke(app, ["gates", "--json"])
+    assert every.exit_code == 0, every.output
+    with_store = runner.invoke(app, ["gates", "--json", "--db", db])
+    assert with_store.exit_code == 0, with_store.output
+    assert with_store.output == every.output
+    assert "air.ticket" in with_store.output
+    only = runner.invoke(
+        app, ["gates", "--json"], env={"XINYONG_MEMORANDA": "corporate-measures-2016"}
+    )
+    assert only.exit_code == 0, only.output
+    assert "finance.bond-issue" in only.output
+    assert "air.ticket" not in only.output
+
+
+def _leaves(command: Any, path: list[str]) -> Iterator[tuple[list[str], Any]]:
+    subcommands = getattr(command, "commands", None)
+    if subcommands:
+        for name, sub in subcommands.items():
+            yield from _leaves(sub, [*path, name])
+    else:
+        yield path, command
+
+
+def test_help_examples_are_one_line_each() -> None:
+    """Each example in a command's help is one line, to copy as it is (issue 16)."""
+    broken = {}
+    for name in COMMANDS:
+        for path, command in _leaves(load(name), [name]):
+            for paragraph in (command.help or "").split("\n\n"):
+                lines = paragraph.strip().splitlines()
+                example = bool(lines) and lines[0].startswith("Example")
+                if example and any("xinyong " not in line for line in lines):  # one line each
+                    broken[" ".join(path)] = paragraph
+    assert not broken, broken
+    r = runner.invoke(app, ["repair", "request", "--help"], env={"COLUMNS": "250"})
+    example = next(line for line in r.output.splitlines() if "Example:" in line)
+    assert '--commitment "I will comply with the law"' in example
+
+
+def test_command_lists_show_each_summary_on_one_line() -> None:
+    r = runner.invoke(app, ["objections", "--help"], env={"COLUMNS": "250"})
+    row = next(line for line in r.output.splitlines() if "│ decide" in line)
+    assert "the wrong record is revoked or corrected, and scores" in row

@@ -53,6 +53,7 @@ SURFACE = {
     "records_frame",
     "score_population",
     "score_subject",
+    "store_holder",
 }
 
 

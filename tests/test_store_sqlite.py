@@ -56,7 +56,7 @@ def test_database_refuses_changes_from_any_client(db: Path, sql: str, message: s
 
 @pytest.mark.parametrize("sql", [_REPLACE_SAME, _REPLACE_ROW])
 def test_replace_meets_the_delete_guard_with_recursive_triggers(db: Path, sql: str) -> None:
-    """No trigger runs on INSERT (migration 0006): an INSERT OR REPLACE over a stored key
+    """No trigger runs on INSERT (migration 0007): an INSERT OR REPLACE over a stored key
     deletes the stored row first, which the DELETE guard refuses on every connection the
     store opens (recursive triggers on)."""
     con = sqlite3.connect(db)

@@ -41,6 +41,7 @@ def _version() -> str:
 #: Public name -> (module, attribute).
 _EXPORTS: dict[str, tuple[str, str]] = {
     "open_system": ("xinyong.composition", "open_system"),
+    "store_holder": ("xinyong.composition", "store_holder"),
     "CreditSystem": ("xinyong.system.credit_system", "CreditSystem"),
     "IngestResult": ("xinyong.system.credit_system", "IngestResult"),
     "Settings": ("xinyong.system.settings", "Settings"),
@@ -98,6 +99,7 @@ __all__ = [
     "run_audit",
     "score_population",
     "score_subject",
+    "store_holder",
 ]
 
 
@@ -123,7 +125,7 @@ if TYPE_CHECKING:
     from xinyong.adapters.audit_io import audit_summary, run_audit
     from xinyong.adapters.batch import records_frame, score_population
     from xinyong.adapters.batch.frame import FRAME_SCHEMA, REQUIRED_COLUMNS
-    from xinyong.composition import open_system
+    from xinyong.composition import open_system, store_holder
     from xinyong.core.codes import check as check_code
     from xinyong.core.codes import check_organisation, check_resident
     from xinyong.core.errors import XinyongError

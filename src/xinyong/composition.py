@@ -12,6 +12,7 @@ script) opens its system here:
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,18 @@ from xinyong.adapters.state import live_state
 from xinyong.adapters.store import open_store
 from xinyong.adapters.store.ledger import Signer, load_key
 from xinyong.core.errors import XinyongError
+from xinyong.core.scoring.engine import AnyScheme
 from xinyong.system.admission import Admission
 from xinyong.system.catalogue import categories_for, known_categories
 from xinyong.system.credit_system import CreditSystem
 from xinyong.system.engine import Engine
 from xinyong.system.objection_desk import Desk
+from xinyong.system.ports import Backend
 from xinyong.system.principals import KeyRing
 from xinyong.system.schemes_io import all_memoranda, all_presets, load_memorandum, load_scheme
 from xinyong.system.settings import Settings
 
-__all__ = ["keyring", "open_system"]
+__all__ = ["keyring", "open_reader", "open_system"]
 
 
 def keyring(settings: Settings) -> KeyRing:
@@ -51,7 +54,8 @@ def _schemes(settings: Settings) -> dict[str, Any]:
     return {s.name: s for s in loaded}
 
 
-def _memoranda(settings: Settings) -> list[Any]:
+def memoranda_in_force(settings: Settings) -> list[Any]:
+    """The memoranda a system opened with ``settings`` enforces (no store needed)."""
     if "memoranda" in settings.extra:
         return list(settings.extra["memoranda"])
     if not settings.memoranda:
@@ -64,6 +68,21 @@ def _signer(settings: Settings) -> Signer | None:
         return None
     anchor = str(settings.ledger_anchor) if settings.ledger_anchor is not None else None
     return Signer(load_key(Path(settings.ledger_key)), settings.ledger_every, anchor)
+
+
+def store_holder(db: str) -> str | None:
+    """Who holds the store file ``db`` now (a running ``xinyong serve``), or ``None``: a
+    command about to replace the store refuses while it is held."""
+    from xinyong.adapters.holder import holder
+
+    return holder(db)
+
+
+def holding_store(db: str, what: str) -> AbstractContextManager[None]:
+    """Mark the store file ``db`` as held by ``what`` (e.g. a server) while the block runs."""
+    from xinyong.adapters.holder import held
+
+    return held(db, what)
 
 
 def open_system(settings: Settings | None = None, *, must_exist: bool = False) -> CreditSystem:
@@ -81,7 +100,7 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
             f"no store at {s.db!r}; ingest records first (xinyong ingest FILE --db {s.db})"
         )
     keys = keyring(s)
-    schemes, memoranda = _schemes(s), _memoranda(s)
+    schemes, memoranda = _schemes(s), memoranda_in_force(s)
     cats = s.extra.get("categories")
     if cats is not None:
         categories: frozenset[str] = frozenset(cats)
@@ -109,6 +128,13 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
     system = CreditSystem(s, store, engine, desk, admission, keys)
     system.closers.append(store.close)  # closes the journal, ledger and live state with it
     return system
+
+
+def open_reader(settings: Settings) -> tuple[Backend, dict[str, AnyScheme]]:
+    """The store named by ``settings.db`` and the schemes in force, for a process that only
+    reads (the HTTP service's list workers): no journal, live state or desk. The caller
+    closes the store."""
+    return open_store(settings.db), _schemes(settings)
 
 
 def _live_if_enabled(store: Any, schemes: dict[str, Any], memoranda: list[Any]) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from http_helpers import KEYS_TOML, PERSON, listing
+from http_helpers import KEYS_TOML, ORG, PERSON, listing
 
 from xinyong.adapters.store import open_store
 from xinyong.drivers.http import create_app
@@ -129,6 +129,44 @@ def test_portal_errors_are_pages(server: tuple[str, str], page: Any) -> None:
     page.wait_for_selector(".swagger-ui .info", timeout=15000)  # rendered from local assets
 
 
+def _entry_link(base: str) -> str:
+    html = httpx.get(base + "/lists/spc-defaulters/dishonest-defaulters").text
+    m = re.search(r'href="(/lists/spc-defaulters/dishonest-defaulters/entries/[0-9a-f]+)"', html)
+    assert m is not None
+    return m.group(1)
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_home_to_list_to_entry_keeping_the_day(server: tuple[str, str], page: Any) -> None:
+    """The home page's list sizes, a list's row to the entry's page, and ``?at=`` kept on
+    the way, on a 390 px wide phone screen."""
+    base, record_id = server
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        page.goto(base + "/")
+        item = page.locator("#lists li", has_text="List of dishonest judgment defaulters")
+        assert "1 entry" in item.inner_text()
+        assert "as in force at the start of" in page.inner_text("#as-of")
+        item.locator("a").first.click()
+        page.wait_for_url(re.compile(r"/lists/spc-defaulters/dishonest-defaulters$"))
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, f"the list page is {wide} px wide on a 390 px screen (table scrolls)"
+        page.locator("table a").first.click()
+        page.wait_for_url(re.compile(r"/entries/[0-9a-f]+$"))
+        assert page.inner_text("#subject") == "1101**********002X"
+        assert PERSON not in page.content()
+        assert f"The cause is record {record_id}" in page.inner_text(".explanation")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, f"the entry page is {wide} px wide on a 390 px screen"
+        page.goto(base + "/?at=2020-01-01")
+        assert "Showing 2020-01-01" in page.inner_text("#as-of-note")
+        page.locator("#lists a", has_text="List of dishonest judgment defaulters").click()
+        page.wait_for_url(re.compile(r"\?at=2020-01-01$"))
+        assert "Nobody is on this list as of 2020-01-01." in page.inner_text("#empty")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 720})
+
+
 @pytest.mark.filterwarnings("ignore")
 def test_no_serious_accessibility_violations(server: tuple[str, str], page: Any) -> None:
     """axe-core (packaged by axe-playwright-python) on every portal page: no violation of
@@ -143,6 +181,10 @@ def test_no_serious_accessibility_violations(server: tuple[str, str], page: Any)
         "/lists/spc-defaulters/dishonest-defaulters",
         "/lists/spc-defaulters/dishonest-defaulters?page=9",
         "/search?q=1101**********002X",
+        "/?at=2020-01-01",
+        "/lists/rongcheng/red",
+        f"/org/{ORG}",
+        _entry_link(base),
         "/objections/received?receipt=rcp-example",
         "/foo",
     ]

@@ -99,25 +99,3 @@ def test_a_declared_huge_body_is_answered_at_once_on_a_real_server(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-
-
-def test_public_list_pages_cost_one_evaluation_a_day(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from xinyong.drivers.http import lists
-
-    calls: list[str] = []
-    real = lists._evaluate
-
-    def counting(svc: object, scheme: str, lst: object, at: object) -> object:
-        calls.append(str(at))
-        return real(svc, scheme, lst, at)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(lists, "_evaluate", counting)
-    url = "/v1/lists/spc-defaulters/dishonest-defaulters"
-    moments = ["2026-03-05T01:00:00Z", "2026-03-05T09:30:00Z", "2026-03-05T15:59:59Z"]
-    answers = [client.get(url, params={"at": t}).json() for t in moments]
-    assert len(calls) == 1  # one China day (2026-03-05 +08:00), one evaluation
-    assert {a["at"] for a in answers} == {"2026-03-04T16:00:00Z"}  # 00:00 in China
-    keyed = client.get(url, params={"at": moments[1]}, headers=GATE).json()
-    assert keyed["at"] == "2026-03-05T09:30:00Z"  # a key asks for the moment itself

@@ -191,7 +191,7 @@ def test_home_links_the_api_docs_and_audits_and_says_as_of_when(client: TestClie
     page = client.get("/").text
     assert 'href="/docs"' in page
     assert 'href="/schemes/spc-defaulters/audit"' in page
-    assert "Lists as in force on " in page
+    assert "Lists as in force at the start of " in page
 
 
 def test_objection_form_errors_are_in_plain_words(client: TestClient) -> None:

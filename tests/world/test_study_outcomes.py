@@ -165,3 +165,15 @@ def test_unequal_zone_rates_only_for_the_attended_agency_and_only_when_on() -> N
     assert zone_rates(on, subjects, other, idx, rate).tolist() == [1.0] * 4  # type: ignore[arg-type]
     off = base.with_changes(attention={"mode": "off", "first_zone_rate": 2.0})
     assert zone_rates(off, subjects, officer, idx, rate).tolist() == [1.0] * 4  # type: ignore[arg-type]
+
+
+def test_firm_outcomes_only_when_the_run_has_firms() -> None:
+    t = _tracker()
+    assert not any(o.startswith("firms_") for o, _, _ in measure(t))
+    # subjects 0..3 are firms here: 0 is listed (wrongfully), 1 is listed rightly
+    t.firm = np.zeros(N, dtype=bool)
+    t.firm[:4] = True
+    t.black[1] = True
+    rows = measure(t)
+    assert _value(rows, "firms_listed") == 50.0  # 2 of 4
+    assert _value(rows, "firms_wrongful_per_1000") == 250.0  # 1 of 4

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from world_helpers import toy
 
 from bench.results import merge_results
+from xinyong.core.timeutil import parse_instant
 from xinyong.drivers.cli.world_cmd import demo_command, world_app
+from xinyong.drivers.http.dates import world_of
 from xinyong.world.pipeline import generate, simulate
 from xinyong.world.population import Population
 from xinyong.world.report import FIGURES
@@ -109,6 +111,13 @@ def test_demo_with_the_presets(tmp_path: Path) -> None:
     check_report(out / "report.html")
     assert (out / "xinyong.db").is_file()
     assert "records ingested" in got.output
+    # the store says the world made it: the portal shows the world's last day and its report
+    about = json.loads((out / "xinyong.db.world.json").read_text(encoding="utf-8"))
+    assert about["report"] == "report.html"
+    world = world_of(str(out / "xinyong.db"))
+    assert world is not None
+    assert world.at == parse_instant(about["world_at"])
+    assert world.report == out / "report.html"
 
 
 def test_generate_is_reproducible(scenario: Scenario, tmp_path: Path) -> None:

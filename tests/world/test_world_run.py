@@ -73,7 +73,7 @@ def test_the_store_holds_what_was_scored(toy_run: tuple[RunResult, Path]) -> Non
         stored = store.frame()
     finally:
         store.close()
-    assert stored.height == result.records_ingested == result.truth.height
+    assert stored.height == result.records_ingested == result.truth.height + result.firm_records
     assert_frame_equal(
         stored.select(result.frame.columns).sort("id"),
         result.frame.sort("id"),

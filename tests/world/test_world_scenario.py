@@ -20,7 +20,11 @@ def test_default_scenario_loads(scenario: Scenario) -> None:
     assert scenario.world.city == "3710"
     assert scenario.family.association_effect == 0.0, "family association must be off by default"
     assert scenario.errors.scale == 1.0
-    assert scenario.system.schemes == ["rongcheng", "spc-defaulters"]
+    assert scenario.system.schemes[:2] == ["rongcheng", "spc-defaulters"]
+    assert scenario.firms.on  # firms act, and the organisation schemes score them
+    assert {"sat-tax-credit", "sat-major-tax-violations", "samr-enterprise-lists"} <= set(
+        scenario.system.schemes
+    )
 
 
 def test_every_parameter_has_a_comment() -> None:
@@ -78,3 +82,14 @@ def test_the_default_scenario_fits_the_catalogue_and_the_memoranda(scenario: Sce
     check_categories(scenario, known_categories())
     _, memoranda = load_engine(scenario)
     check_gates(scenario, memoranda)
+
+
+def test_firm_types_and_agencies_must_exist_when_firms_are_on(scenario: Scenario) -> None:
+    with pytest.raises(
+        ScenarioError, match=r"firms\.types: unknown organisation types \['guild'\]"
+    ):
+        scenario.with_changes(firms={"types": ["guild"]})
+    with pytest.raises(ScenarioError, match=r"firms\.tax_agency: unknown agency 'irs'"):
+        scenario.with_changes(firms={"tax_agency": "irs"})
+    # off: not checked (a scenario with other organisation types still loads)
+    assert not scenario.with_changes(firms={"on": False, "types": ["guild"]}).firms.on

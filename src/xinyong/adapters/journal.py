@@ -42,6 +42,7 @@ from xinyong.adapters.store.schema import (
     notice_marks,
     notices_table,
     objection_events_table,
+    public_receipts,
 )
 from xinyong.core.errors import XinyongError
 from xinyong.core.notices import Notice
@@ -279,6 +280,47 @@ class Journal:
             stmt = stmt.where(t.subject == subject)
         with self._db.reading() as conn:
             return list(conn.scalars(stmt.order_by(t.seq)))
+
+    # -- receipts of public objections
+
+    def public_filing(self, filing: Sequence[str]) -> tuple[bool, str | None]:
+        """Whether ``filing`` (day, client, subject, kind, target) was received before, and
+        the case it was filed as (``None``: none, its target was not real)."""
+        t = public_receipts.c
+        day, client, subject, kind, target = filing
+        stmt = (
+            select(t.case_id)
+            .where(t.day == day, t.client == client, t.subject == subject)
+            .where(t.kind == kind, t.target == target)
+            .order_by(t.seq)
+            .limit(1)
+        )
+        with self._db.reading() as conn:
+            row = conn.execute(stmt).first()
+        return (False, None) if row is None else (True, row.case_id)
+
+    def add_receipt(self, digest: str, filing: Sequence[str], case_id: str | None) -> None:
+        """Keep a receipt's digest with its filing and case."""
+        day, client, subject, kind, target = filing
+        row = {
+            "receipt": digest,
+            "at": now_us(),
+            "day": day,
+            "client": client,
+            "subject": subject,
+            "kind": kind,
+            "target": target,
+            "case_id": case_id,
+        }
+        with self._db.writing() as conn:
+            conn.execute(insert(public_receipts), [row])
+
+    def receipt_case(self, digest: str) -> str | None:
+        """The case a receipt (by its digest) was given for, if any."""
+        t = public_receipts.c
+        with self._db.reading() as conn:
+            found: str | None = conn.scalar(select(t.case_id).where(t.receipt == digest))
+        return found
 
     # -- notices
 

@@ -176,6 +176,19 @@ class JournalPort(Protocol):
         """Cases (of ``subject``, or all) in the order they were filed."""
         ...
 
+    def public_filing(self, filing: Sequence[str]) -> tuple[bool, str | None]:
+        """Whether a public objection ``filing`` (China day, client address, subject, target
+        kind, target) was received before, and the case it was filed as (``None``: none)."""
+        ...
+
+    def add_receipt(self, digest: str, filing: Sequence[str], case_id: str | None) -> None:
+        """Keep the digest of a receipt handed out for ``filing``, and its case."""
+        ...
+
+    def receipt_case(self, digest: str) -> str | None:
+        """The case the receipt with this digest was given for (``None``: none or unknown)."""
+        ...
+
     def notice_mark(self) -> int | None:
         """The last record-log position whose notices are stored (``None``: never marked)."""
         ...

@@ -87,6 +87,12 @@ VARIABLES = (
         "Public lookups about subjects per minute per client address (0: no limit).",
     ),
     Variable(
+        "XINYONG_LIST_WORKERS",
+        "list_workers",
+        "Processes that evaluate list pages for the HTTP service, apart from the gates "
+        "(0: in the server's process).",
+    ),
+    Variable(
         "XINYONG_MEMORANDA",
         "memoranda",
         "Comma-separated memorandum names or files in force; empty: every shipped one.",
@@ -122,6 +128,9 @@ class Settings:
     public_rate: int = DEFAULT_PUBLIC_RATE
     """Public lookups about subjects (portal subject page and search, published records,
     objections filed without a key) per minute per client address; 0: no limit."""
+    list_workers: int = 1
+    """Processes the HTTP service evaluates list pages in, apart from the process that
+    answers gate checks (0: in that process, one list at a time)."""
     admit: str = "used"
     """Categories admitted at ingest: ``"used"`` (catalogued and used by a scheme in force:
     data minimisation) or ``"catalogue"`` (every catalogued category: for replays and the
@@ -135,6 +144,11 @@ class Settings:
             raise SettingsError(
                 f"public_rate (XINYONG_PUBLIC_RATE) must be a whole number of lookups a "
                 f"minute >= 0, got {self.public_rate}"
+            )
+        if not 0 <= self.list_workers <= 64:
+            raise SettingsError(
+                f"list_workers (XINYONG_LIST_WORKERS) must be a whole number of processes "
+                f"from 0 to 64, got {self.list_workers}"
             )
         if self.admit not in ADMIT:
             raise SettingsError(
@@ -165,6 +179,7 @@ class Settings:
         for var, name, what in (
             ("XINYONG_LEDGER_EVERY", "ledger_every", "a whole number of records >= 1"),
             ("XINYONG_PUBLIC_RATE", "public_rate", "a whole number of lookups a minute >= 0"),
+            ("XINYONG_LIST_WORKERS", "list_workers", "a whole number of processes, 0 to 64"),
         ):
             raw = env.get(var)
             if raw:

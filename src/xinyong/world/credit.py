@@ -21,10 +21,11 @@ import polars as pl
 import xinyong
 from xinyong import REQUIRED_COLUMNS, records_frame, score_population
 from xinyong.core.lists import ListEntry, state_entry
+from xinyong.core.minimisation import scheme_categories
 from xinyong.core.records import Record
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.schemes.lists import GradeEntry
-from xinyong.core.scoring.engine import AnyScheme, NoVersionInForce, score_subject
+from xinyong.core.scoring.engine import AnyScheme, NotCovered, NoVersionInForce, score_subject
 from xinyong.world.lists_view import ListShape, event_entries, list_shape
 from xinyong.world.subjects import BoolArray
 
@@ -110,6 +111,9 @@ class CreditView:
         self.system = system
         self.store = system.store  # reads only; every write goes through system.ingest
         self.schemes = dict(schemes)
+        # The categories each scheme reads: a scheme is scored over those records only (and
+        # every record that amends another), so that a scheme of few records costs little.
+        self.reads = {name: sorted(scheme_categories(s)) for name, s in self.schemes.items()}
         self.memoranda = list(memoranda)
         self.codes = codes
         self.n = codes.len()
@@ -126,6 +130,9 @@ class CreditView:
         self.changed: set[int] = set()  # new records that may change event entries
         self.threshold_changed: set[int] = set()  # new records of threshold categories only
         self.event_subjects: set[int] = set()  # ever had a record of an event category
+        # per scheme, the subjects with a record of a category it reads (any version): when
+        # a scheme's version in force changes, only these need their entries re-derived
+        self.read_subjects: dict[str, set[int]] = {name: set() for name in self.schemes}
         self.threshold_hits = np.zeros(self.n, dtype=np.int64)
         self.erroneous: set[str] = set()
         self.err_subjects = np.zeros(self.n, dtype=bool)
@@ -173,6 +180,10 @@ class CreditView:
         self.changed.update(subject[in_events & ~in_thresholds].tolist())
         self.threshold_changed.update(subject[in_thresholds].tolist())
         self.event_subjects.update(subject[in_events].tolist())
+        for name, reads in self.reads.items():
+            self.read_subjects[name].update(
+                np.unique(subject[category.is_in(reads).to_numpy()]).tolist()
+            )
         wrong = rows["truth"].to_numpy() != 0
         if wrong.any():
             # Ids only of erroneous records that can move list entries (see _refresh_entries).
@@ -216,23 +227,33 @@ class CreditView:
     ) -> Scored | None:
         try:
             empty = score_subject(scheme, "", [], at)
+            base_score, base = empty.score, empty.grade
+        except NotCovered:
+            # rated only with a record of meta.rated_only_with: a subject without records
+            # has no score and no grade (it is on none of the scheme's grade lists)
+            base_score, base = None, None
         except NoVersionInForce:
             return None
-        if empty.score is None and empty.grade is None:
+        if base_score is None and base is None and not scheme.meta.rated_only_with:
             return None
         version = scheme.version_on(at)
         grades: list[str] = list(getattr(version, "grades", []))
-        if not grades and empty.grade is not None:
-            grades = [empty.grade]
-        base_grade = grades.index(empty.grade) if empty.grade in grades else NONE
+        if not grades and base is not None:
+            grades = [base]
+        base_grade = grades.index(base) if base in grades else NONE
         if into is None:
-            score = np.full(self.n, np.nan if empty.score is None else float(empty.score))
+            score = np.full(self.n, np.nan if base_score is None else float(base_score))
             grade = np.full(self.n, base_grade, dtype=np.int16)
         else:
             score, grade = into.score.copy(), into.grade.copy()
             if only is not None:
-                score[only] = np.nan if empty.score is None else float(empty.score)
+                score[only] = np.nan if base_score is None else float(base_score)
                 grade[only] = base_grade
+        reads = self.reads.get(scheme.name)
+        if reads is not None and frame.height:
+            frame = frame.filter(
+                pl.col("category").cast(pl.String).is_in(reads) | pl.col("refers_to").is_not_null()
+            )
         if frame.height:
             res = score_population(scheme, frame, at, at).join(
                 self.index, on="subject", how="inner"
@@ -253,7 +274,7 @@ class CreditView:
 
     def _refresh_entries(self, at: datetime, shapes: Mapping[str, ListShape]) -> None:
         """Re-derive event entries for subjects whose list-relevant records changed (all
-        such subjects when a scheme's version in force changed)."""
+        subjects with a record a scheme reads when its version in force changed)."""
         versions = {name: shape.version for name, shape in shapes.items()}
         counts = [c for sh in shapes.values() for c in sh.threshold_counts.values()]
         least = min(counts) if counts else 0
@@ -262,7 +283,9 @@ class CreditView:
             s for s in self.threshold_changed if s in self.cache or self.threshold_hits[s] >= least
         )
         if versions != self._versions:
-            todo |= self.event_subjects
+            for name, version in versions.items():
+                if name not in self._versions or self._versions[name] is not version:
+                    todo |= self.read_subjects.get(name, set()) & self.event_subjects
             self._versions = versions
         self.changed = set()
         self.threshold_changed = set()

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 import xinyong
+from xinyong.core.timeutil import iso
 from xinyong.world.audit_table import audit_table
 from xinyong.world.population import Population, exact_age, generate_population
 from xinyong.world.report import render, write_report
@@ -59,9 +61,17 @@ def generate(
 
 
 def fresh_store_path(db: Path) -> Path:
-    """Delete an earlier store file (and its WAL files) so the run starts empty."""
+    """Delete an earlier store file (and its WAL files) so the run starts empty; refused
+    while a running server holds that store (it would serve a file deleted under it)."""
+    held_by = xinyong.store_holder(str(db))
+    if held_by is not None:
+        raise xinyong.XinyongError(
+            f"{db} is in use: {held_by} holds it, and replacing the store would pull it from "
+            "under that server; stop the server first (Ctrl-C where it runs), or write the "
+            "new city elsewhere (xinyong demo --out DIR, xinyong world run --db FILE)"
+        )
     db.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", ".held", ABOUT_SUFFIX):  # .held: unheld
         p = db.with_name(db.name + suffix)
         if p.exists():
             p.unlink()
@@ -106,7 +116,36 @@ def simulate(
                 out / report_name, report_html(population, run, {**before, **timings}, scenario)
             )
         timings["report"] = time.perf_counter() - t
+    write_about(db, run, report)
     return Outcome(population, run, db, report, timings)
+
+
+#: Beside a store the world made: ``STORE.world.json`` says so, with the world's last day
+#: (the portal shows that day by default) and where the report is.
+ABOUT_SUFFIX = ".world.json"
+
+
+def write_about(db: Path, run: RunResult, report: Path | None) -> Path | None:
+    """Write ``db``'s ``.world.json``: made by the synthetic world, up to which moment (the
+    last month end), and the report beside it (a path relative to the store's folder)."""
+    if run.final is None:
+        return None
+    about = db.with_name(db.name + ABOUT_SUFFIX)
+    rel: str | None = None
+    if report is not None:
+        try:
+            rel = str(report.resolve().relative_to(db.resolve().parent))
+        except ValueError:
+            rel = str(report.resolve())
+    body = {
+        "made_by": "the xinyong synthetic world",
+        "world_at": iso(run.final.at),
+        "months": run.months,
+        "seed": run.seed,
+        "report": rel,
+    }
+    about.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    return about
 
 
 def report_html(
@@ -132,6 +171,7 @@ def report_html(
                 "agency's silo); errors are counted against the world's ground truth.",
                 agency_table(run.metrics["agencies"]),
             ),
+            *_firm_table(run),
             (
                 "Scenario",
                 "The parameters that shape this run (all in the scenario file).",
@@ -145,6 +185,19 @@ def report_html(
             ),
         ],
     )
+
+
+def _firm_table(run: RunResult) -> list[tuple[str, str, pl.DataFrame]]:
+    firms = run.metrics.get("firms", pl.DataFrame())
+    if not firms.height:
+        return []
+    note = (
+        "Per list, firm type and size at the last month end: the firms, those on the list, "
+        "their share, the wrongful listings (on the list only because of an agency error) and "
+        "the missed ones (kept off the list by an error; on the red A-level list, an A lost "
+        "to a false record). Every firm rate in the scenario is illustrative (U)."
+    )
+    return [("Firms on the organisation lists", note, firms)]
 
 
 def agency_table(agencies: pl.DataFrame) -> pl.DataFrame:
@@ -253,6 +306,11 @@ def summary_rows(
         ("seed", str(run.seed)),
         ("records ingested", f"{run.records_ingested:,}"),
     ]
+    firms = run.metrics.get("firms")
+    if firms is not None and firms.height:
+        first = firms.filter(pl.col("list") == firms["list"][0])
+        n_firms = int(first["firms"].to_numpy().sum())
+        rows.append(("firms (their records)", f"{n_firms:,} ({run.firm_records:,})"))
     if m.height:
         err = int(m["erroneous_ingested"].sum())
         rows += [

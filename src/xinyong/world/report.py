@@ -8,7 +8,8 @@ the network, and no links out. Figures (matplotlib, Agg backend):
 3. denials per gate;
 4. share on a black list by income decile;
 5. wrongful listings and denials caused by data errors;
-6. objections that would be needed.
+6. objections that would be needed;
+7. firms on the organisation lists by size and type, and their wrongful listings.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ FIGURES = (
     ("deciles", "Share on a black list by income decile"),
     ("wrongful", "Wrongful listings and denials caused by data errors"),
     ("objections", "Objections that would be needed"),
+    ("firms", "Firms on the organisation lists, by size and type"),
 )
 
 
@@ -289,6 +291,85 @@ def fig_objections(metrics: Mapping[str, pl.DataFrame]) -> str:
     return _png(fig)
 
 
+SIZE_COLOURS = (("small", "#4c72b0"), ("medium", "#dd8452"), ("large", "#55a868"))
+
+
+def _size_bars(ax: Any, by_size: pl.DataFrame, keys: list[str]) -> None:
+    y = np.arange(len(keys))
+    h = 0.8 / len(SIZE_COLOURS)
+    for i, (size, colour) in enumerate(SIZE_COLOURS):
+        sel = dict(by_size.filter(pl.col("size") == size).select("list", "share").iter_rows())
+        ax.barh(y + (i - 1) * h, [100 * sel.get(k, 0.0) for k in keys], h, color=colour, label=size)
+    ax.set_yticks(y, [k.replace("/", "/\n") for k in keys], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(left=0)
+
+
+def fig_firms(metrics: Mapping[str, pl.DataFrame]) -> str:
+    """Left: % of firms of each size on each black list of the organisation schemes at the
+    last month end; middle: the same for the red lists (A level), on its own scale; right:
+    wrongful listings of firms on the black lists, stacked by firm type."""
+    plt = _plt()
+    fig, axes = plt.subplots(
+        1, 3, figsize=(11, 4.0), gridspec_kw={"width_ratios": [5, 3, 4]}, squeeze=True
+    )
+    firms = metrics.get("firms", pl.DataFrame())
+    if not firms.height:
+        for ax in axes:
+            _empty(ax, "no firms in this run")
+        return _png(fig)
+    by_size = (
+        firms.group_by("list", "polarity", "size")
+        .agg(pl.col("firms").sum(), pl.col("listed").sum())
+        .with_columns(share=pl.col("listed") / pl.max_horizontal(pl.col("firms"), pl.lit(1)))
+    )
+    for ax, polarity, title in (
+        (axes[0], "black", "Firms on each black list"),
+        (axes[1], "red", "Firms on each red list"),
+    ):
+        part = by_size.filter(pl.col("polarity") == polarity)
+        keys = sorted(part["list"].unique().to_list())
+        if keys:
+            _size_bars(ax, part, keys)
+            ax.set_xlabel("% of the firms of that size")
+        else:
+            _empty(ax, f"no {polarity} list")
+        ax.set_title(title, fontsize=10)
+    axes[0].legend(fontsize=8, title="firm size", title_fontsize=8, frameon=False)
+    black = firms.filter(pl.col("polarity") == "black")
+    wrong = black.group_by("list", "type").agg(pl.col("wrongful").sum()).sort("list", "type")
+    if wrong.height and int(wrong["wrongful"].sum()) > 0:
+        wkeys = sorted(wrong.filter(pl.col("wrongful") > 0)["list"].unique().to_list())
+        wy = np.arange(len(wkeys))
+        left = np.zeros(len(wkeys))
+        for t in sorted(wrong["type"].unique().to_list()):
+            sel = dict(wrong.filter(pl.col("type") == t).select("list", "wrongful").iter_rows())
+            v = np.array([float(sel.get(k, 0)) for k in wkeys])
+            if v.any():
+                axes[2].barh(wy, v, 0.5, left=left, label=t)
+            left += v
+        axes[2].set_yticks(wy, [k.replace("/", "/\n") for k in wkeys], fontsize=8)
+        axes[2].set_ylim(len(wkeys) - 0.5, -0.5)
+        axes[2].legend(
+            fontsize=8,
+            title="firm type",
+            title_fontsize=8,
+            frameon=False,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.18),
+            ncols=2,
+        )
+        from matplotlib.ticker import MaxNLocator
+
+        axes[2].xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes[2].set_xlabel("firms")
+    else:
+        _empty(axes[2], "no wrongful listing of a firm")
+    axes[2].set_title("Wrongfully listed firms (agency errors)", fontsize=10)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def figures(
     metrics: Mapping[str, pl.DataFrame], final_scores: Mapping[str, np.ndarray]
 ) -> dict[str, str]:
@@ -300,6 +381,7 @@ def figures(
         "deciles": fig_deciles(metrics),
         "wrongful": fig_wrongful(metrics),
         "objections": fig_objections(metrics),
+        "firms": fig_firms(metrics),
     }
 
 

@@ -21,6 +21,10 @@ SHOWS = {
     "error behind it, and denials the error-free view would not have made.",
     "objections": "Subjects who would need to object at each month end, by what the error did "
     "to them (a subject can be counted under several reasons).",
+    "firms": "Left: the share of firms (organisations the market regulator registers) of each "
+    "size on each black list of the organisation schemes at the last month end; middle: the "
+    "same for the red list (A level), on its own scale; right: firms on a black list only "
+    "because of an agency error (absent from the error-free view), by firm type.",
 }
 
 
@@ -83,7 +87,34 @@ def found(fid: str, m: Mapping[str, pl.DataFrame]) -> str:
             f"Found: at most {peak['objections_needed']:,} subjects would need to object at one "
             f"month end ({peak['label']}); nobody in the world files objections."
         )
+    if fid == "firms":
+        return _found_firms(m.get("firms", pl.DataFrame()), label)
     return ""
+
+
+def _found_firms(firms: pl.DataFrame, label: str) -> str:
+    black = firms.filter(pl.col("polarity") == "black") if firms.height else firms
+    if not black.height:
+        return "Found: no firms in this run (the scenario's [firms] are off)."
+    per_list = black.group_by("list").agg(pl.col("listed").sum(), pl.col("wrongful").sum())
+    top = per_list.sort("listed", "list", descending=[True, False]).row(0, named=True)
+    sizes = (
+        black.filter(pl.col("list") == top["list"])
+        .group_by("size")
+        .agg(pl.col("listed").sum(), pl.col("firms").sum())
+    )
+    shares = {
+        str(r["size"]): 100 * r["listed"] / max(r["firms"], 1) for r in sizes.iter_rows(named=True)
+    }
+    by_size = ", ".join(
+        f"{_pct(shares[k])} of {k}" for k in ("small", "medium", "large") if k in shares
+    )
+    wrong = int(per_list["wrongful"].sum())
+    return (
+        f"Found: at {label} the black list holding most firms is {top['list']} "
+        f"({top['listed']:,} firms: {by_size} firms); {wrong:,} firm listings on black lists "
+        "are wrongful (agency errors)."
+    )
 
 
 MONTH_COLUMNS = {

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 import xinyong
-from xinyong import load_memorandum, load_scheme
+from xinyong import REQUIRED_COLUMNS, load_memorandum, load_scheme, records_frame
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.world import behaviour, gates
@@ -35,6 +35,7 @@ from xinyong.world.clock import instant, month_bounds, month_label
 from xinyong.world.courts import CourtProcess
 from xinyong.world.credit import CreditView, View
 from xinyong.world.emit import to_frame, to_records
+from xinyong.world.firms import FirmProcess, firm_outcomes
 from xinyong.world.kinds import kinds
 from xinyong.world.metrics import Collector, beliefs
 from xinyong.world.population import Population
@@ -64,6 +65,10 @@ class RunResult:
     beliefs: pl.DataFrame  # last month end: system vs error-free view, where they matter
     timings: dict[str, float] = field(default_factory=dict)
     records_ingested: int = 0
+    firms: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """Last month end, per organisation list, firm type and size: firms, listed, share and
+    wrongful listings (world/firms.py); empty when ``[firms] on`` is false."""
+    firm_records: int = 0
 
 
 def load_engine(scenario: Scenario) -> tuple[dict[str, AnyScheme], list[Memorandum]]:
@@ -136,6 +141,7 @@ class Run:
         self.months = 0
         self.events = behaviour.empty_events()  # this month's true events
         self.watchers: list[Watcher] = []
+        self.firms = FirmProcess(scenario, population, self.subjects) if scenario.firms.on else None
         self.pending = self._backlog()
 
     def _rng(self, m: int, stage: int) -> np.random.Generator:
@@ -154,8 +160,11 @@ class Run:
             self._rng(-1, 1), backlog, self.courts.cases, ages, label, b0, b1
         )
         pending, first = _due(rows, t0)
+        if self.firms is not None:
+            self.firms.start(self._rng(-1, 7), t0)
         self.clock.lap("backlog")
         self._ingest(first, t0)
+        self._ingest_firms(t0)
         self._month_end(t0)
         return pending
 
@@ -166,6 +175,16 @@ class Run:
         self.system.ingest(records, due, part, instant(t1))
         self.truth.append(due.select(TRUTH_COLUMNS))
         self.clock.lap("ingest")
+
+    def _ingest_firms(self, t1: int) -> None:
+        """The firms' records recorded before ``t1``, through the same ingest."""
+        if self.firms is None:
+            return
+        records, rows = self.firms.due(t1)
+        if records:
+            part = records_frame(records).select(REQUIRED_COLUMNS)
+            self.system.ingest(records, rows, part, instant(t1))
+        self.clock.lap("firms")
 
     def _month_end(self, t1: int) -> None:
         if self.scenario.system.in_place:
@@ -217,6 +236,9 @@ class Run:
         self.pending, due = _due(pl.concat([self.pending, reported]), t1)
         self.clock.lap("agencies")
         self._ingest(due, t1)
+        if self.firms is not None:  # firms act, their agencies report, the records go in
+            self.firms.month(self._rng(m, 7), t0, t1)
+            self._ingest_firms(t1)
         # 5. the month end
         self._month_end(t1)
         self.collector.month(
@@ -241,10 +263,18 @@ class Run:
 
     def result(self) -> RunResult:
         view, clean, system = self.view, self.clean, self.system
+        metrics = self.collector.frames()
+        firms = (
+            firm_outcomes(self.firms.frame(), view.in_force, clean.in_force, view.polarity)
+            if self.firms is not None and view is not None and clean is not None
+            else pl.DataFrame()
+        )
+        if firms.height:
+            metrics["firms"] = firms
         return RunResult(
             months=self.months,
             seed=self.seed,
-            metrics=self.collector.frames(),
+            metrics=metrics,
             truth=pl.concat(self.truth),
             decisions=pl.concat(self.decisions) if self.decisions else pl.DataFrame(),
             final=view,
@@ -257,6 +287,8 @@ class Run:
             ),
             timings=dict(self.clock.spent),
             records_ingested=system.ingested,
+            firms=firms,
+            firm_records=self.firms.ingested if self.firms is not None else 0,
         )
 
 

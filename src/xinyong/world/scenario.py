@@ -226,6 +226,38 @@ class Errors(Strict):
     scale: Annotated[float, Field(ge=0.0)]
 
 
+SizeRates = Annotated[list[Rate], Field(min_length=3, max_length=3)]
+SizeShares = Annotated[list[Share], Field(min_length=3, max_length=3)]
+
+
+class Firms(Strict):
+    """Organisations as firms (world/firms.py): filings, annual reports, moves, tax
+    violations, listings and corrections. Lists of three are by size: small, medium, large.
+    Every rate is illustrative (U)."""
+
+    on: bool = False
+    types: list[str] = ["enterprise", "individual_business", "cooperative"]
+    size_shares: SizeRates = [0.8, 0.15, 0.05]
+    new_share: Share = 0.1
+    late_filings_per_year: SizeRates = [1.5, 0.6, 0.2]
+    late_report_share: SizeShares = [0.12, 0.05, 0.02]
+    moves_per_year: SizeRates = [0.08, 0.05, 0.02]
+    unregistered_move_share: Share = 0.3
+    unreachable_found_monthly: Share = 0.1
+    major_violation_per_year: SizeRates = [0.004, 0.004, 0.002]
+    correct_monthly: Share = 0.15
+    wrong_listing_share: Share = 0.01
+    objection_monthly: Share = 0.1
+    tax_agency: str = "tax"
+    market_agency: str = "market"
+
+    @model_validator(mode="after")
+    def _sizes(self) -> Firms:
+        if sum(self.size_shares) <= 0:
+            raise ValueError("size_shares: give at least one positive share")
+        return self
+
+
 class System(Strict):
     schemes: list[str]
     memoranda: list[str]
@@ -254,11 +286,20 @@ class Scenario(Strict):
         hotspot_share=0.8,
         first_zone_rate=1.0,
     )
+    # Optional so that worlds saved before it existed still load (off).
+    firms: Firms = Firms()
     system: System
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         names = set(self.agencies)
+        for key in ("tax_agency", "market_agency") if self.firms.on else ():
+            if getattr(self.firms, key) not in names:
+                raise ValueError(f"firms.{key}: unknown agency {getattr(self.firms, key)!r}")
+        org_types = {t.name for t in self.population.org_types}
+        unknown_types = sorted(set(self.firms.types) - org_types) if self.firms.on else []
+        if unknown_types:
+            raise ValueError(f"firms.types: unknown organisation types {unknown_types}")
         for i, e in enumerate(self.events):
             unknown = sorted(set(e.agencies) - names)
             if unknown:
@@ -284,6 +325,10 @@ class Scenario(Strict):
         out = {e.category for e in self.events}
         out.update((c.judgment_category, c.listing_category))
         out.update(r.category for r in c.removals)
+        if self.firms.on:
+            from xinyong.world.firms import CATEGORIES
+
+            out.update(CATEGORIES)
         return out
 
     def with_changes(self, **changes: Any) -> Scenario:

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from xinyong.adapters.batch.codes import resident_births
 from xinyong.adapters.batch.frame import (
     REQUIRED_COLUMNS,
     US_PER_DAY,
@@ -41,7 +42,7 @@ from xinyong.core.schemes.model import (
     ScorecardVersion,
     TiersVersion,
 )
-from xinyong.core.schemes.population import not_covered
+from xinyong.core.schemes.population import covered
 from xinyong.core.scoring.engine import version_in_force
 from xinyong.core.timeutil import Duration, china_day, day_start
 
@@ -443,7 +444,7 @@ def population_plan(
         alive = alive & (pl.col(ENDS).is_null() | (pl.col(ENDS) > at_us))
     rows = _per_record(lf.with_columns(alive.alias("_alive")), t, current, at_us, df.height)
     totals = rows.group_by("subject").agg(_aggregations(t, current))
-    out = _covered(_finish(totals, current, t), scheme, at)
+    out = _covered(_finish(totals, current, t), scheme, at, df["subject"])
     if scheme.meta.rated_only_with:
         # not rated without a record of meta.rated_only_with (as score_subject)
         cats = sorted({t.categories.index(c) for c in scheme.meta.rated_only_with})
@@ -466,21 +467,46 @@ def _held(holds: Sequence[ReviewHold]) -> pl.Expr:
     return out
 
 
-def _covered(lf: pl.LazyFrame, scheme: AnyScheme, at: datetime) -> pl.LazyFrame:
+def _years_to(born: pl.Expr, day: date) -> pl.Expr:
+    """Whole years from ``born`` to ``day``, as :func:`years_between`."""
+    early = (pl.lit(day.month) < born.dt.month()) | (
+        (pl.lit(day.month) == born.dt.month()) & (pl.lit(day.day) < born.dt.day())
+    )
+    return pl.lit(day.year) - born.dt.year().cast(pl.Int32) - early.cast(pl.Int32)
+
+
+def _covered(
+    lf: pl.LazyFrame, scheme: AnyScheme, at: datetime, subjects: pl.Series
+) -> pl.LazyFrame:
     """Subjects outside the population the scheme covers get no score, grade or factors
-    (as :func:`score_subject`): the one check per subject, not per record."""
+    (as :func:`score_subject`): the one check per distinct subject of ``subjects``, not per
+    record, joined onto the scores."""
     pop = scheme.meta.covers
     if pop is None or (pop.persons and pop.organisations and pop.min_age is None):
         return lf
-    if lf.collect_schema()["subject"].is_integer():
+    if subjects.dtype.is_integer():
         return lf  # numbered synthetic subjects, not credit codes: no population rule applies
     day = china_day(at)
-
-    def inside(subject: str) -> bool:
-        return not_covered(pop, str(subject), day) is None
-
-    ok = pl.col("subject").map_elements(inside, return_dtype=pl.Boolean)
+    names = subjects.unique()
+    text = names.cast(pl.String)
+    born = resident_births(text, date.today())  # the common case as columns
+    fast = (
+        pl.DataFrame({"born": born})
+        .with_columns(
+            _in=pl.lit(pop.persons)
+            & (
+                pl.lit(True)
+                if pop.min_age is None
+                else _years_to(pl.col("born"), day) >= pop.min_age.value
+            )
+        )["_in"]
+        .fill_null(False)
+    )
+    rest = born.is_null().to_numpy()
+    inside = fast.to_numpy(writable=True)
+    inside[rest] = [covered(pop, s, day) for s in text.filter(pl.Series(rest)).to_list()]
+    table = pl.DataFrame([names, pl.Series("_in", inside, pl.Boolean)]).lazy()
     cols = [c for c in lf.collect_schema().names() if c != "subject"]
-    return lf.with_columns(ok.alias("_in")).select(
+    return lf.join(table, on="subject", how="left").select(
         "subject", *(pl.when(pl.col("_in")).then(pl.col(c)).alias(c) for c in cols)
     )

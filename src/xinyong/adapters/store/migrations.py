@@ -22,6 +22,7 @@ from xinyong.adapters.store.schema import (
     ledger_table,
     metadata,
     migrations_table,
+    public_receipts,
     records_table,
 )
 from xinyong.core.errors import XinyongError
@@ -81,7 +82,13 @@ def _m0005_writer(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE records ADD COLUMN writer TEXT")
 
 
-def _m0006_no_insert_trigger(conn: Connection) -> None:
+def _m0006_public_receipts(conn: Connection) -> None:
+    """Receipts of public objections, kept in the store instead of the server's memory."""
+    public_receipts.create(conn, checkfirst=True)
+    append_only(conn, "public_receipts", _JOURNAL_HINT)
+
+
+def _m0007_no_insert_trigger(conn: Connection) -> None:
     """SQLite: the append-only guard no longer runs on every INSERT (its two lookups cost a
     third of the insert time). UPDATE and DELETE stay refused; an ``INSERT OR REPLACE``
     over a stored key deletes the stored row first, which the DELETE trigger refuses on the
@@ -98,7 +105,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0003_ledger", _m0003_ledger),
     Migration("0004_journal", _m0004_journal),
     Migration("0005_writer", _m0005_writer),
-    Migration("0006_no_insert_trigger", _m0006_no_insert_trigger),
+    Migration("0006_public_receipts", _m0006_public_receipts),
+    Migration("0007_no_insert_trigger", _m0007_no_insert_trigger),
 )
 
 

@@ -191,6 +191,24 @@ access_log_indexed = Table(
     Column("seq", _KEY, primary_key=True),
     Column("upto", BigInteger, nullable=False),
 )
+#: Receipts of objections filed in the public role (issue 12): the SHA-256 of each receipt
+#: handed out (never the receipt: reading the table does not let anyone withdraw), the filing
+#: it was given for (China day, client address, subject, target) and the case filed for it
+#: (``NULL`` when the target was not real, which the caller is never told).
+public_receipts = Table(
+    "public_receipts",
+    metadata,
+    Column("seq", _KEY, primary_key=True),
+    Column("receipt", Text, nullable=False, unique=True),
+    Column("at", BigInteger, nullable=False),
+    Column("day", Text, nullable=False),
+    Column("client", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("case_id", Text),
+    Index("ix_public_receipts_filing", "day", "client", "subject", "kind", "target"),
+)
 JOURNAL_TABLES = (
     objection_events_table,
     notices_table,

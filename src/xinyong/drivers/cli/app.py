@@ -2,8 +2,10 @@
 
 Commands are loaded when they are run: the root group knows each command's module and a
 one-line help, so ``xinyong --help`` imports no command module and ``xinyong code check``
-imports only ``code_cmd`` (and what it needs), not SQLAlchemy, Polars or FastAPI. Measure
-with ``python bench/startup.py``.
+imports only ``code_cmd`` (and what it needs), not SQLAlchemy, Polars or FastAPI. The
+console entry point is :func:`xinyong.drivers.cli.fast.main`, which answers ``--version``,
+``--help`` and ``code check`` without importing Typer at all. Measure with
+``python bench/startup.py``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Annotated, Any
 import typer
 from typer import _click as click  # typer vendors click: its classes, not the click package's
 from typer.core import TyperCommand, TyperGroup
+
+from xinyong.drivers.cli.fast import stored_help
 
 #: name -> (module, attribute, help): ``attribute`` is a Typer app (a group of commands) or a
 #: command function. The order is the order of ``xinyong --help``.
@@ -64,13 +68,26 @@ def load(name: str) -> click.Command:
         single.command(name)(target)
         command = typer.main.get_command(single)
     command.name = name
+    _one_line_summaries(command)
     return command
+
+
+def _one_line_summaries(command: click.Command) -> None:
+    """A group's list of commands shows each one's first paragraph as one line (a docstring's
+    line breaks would otherwise break the row in the middle of a sentence)."""
+    for sub in (getattr(command, "commands", None) or {}).values():
+        if sub.short_help is None and sub.help:
+            sub.short_help = " ".join(sub.help.strip().split("\n\n")[0].split())
+        _one_line_summaries(sub)
 
 
 class LazyGroup(TyperGroup):
     """The root group: commands imported on first use; help lists them from :data:`COMMANDS`."""
 
     _listing = False
+    #: Print the root help rendered at build time (``root_help.txt``, as the fast path in
+    #: :mod:`.fast` does) when it fits the terminal; ``False`` renders it now (to regenerate).
+    use_stored_help = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,6 +104,9 @@ class LazyGroup(TyperGroup):
         return self.commands[cmd_name]
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.use_stored_help and ctx.parent is None and (text := stored_help()) is not None:
+            click.echo(text.removesuffix("\n"), nl=False)  # click adds the last newline
+            return
         self._listing = True
         try:
             super().format_help(ctx, formatter)

@@ -1,19 +1,19 @@
 """``xinyong code check``: check resident identity numbers and unified social credit codes.
 
 Thin: reads the optional allow-list file, calls :func:`xinyong.core.codes.check`, prints
-one JSON object per line.
+one JSON object per line (:func:`xinyong.drivers.cli.fast.check_codes`, which the fast path
+for ``xinyong code check CODE...`` calls without Typer).
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from xinyong.core.codes import check, parse_allow_list
+from xinyong.core.codes import parse_allow_list
+from xinyong.drivers.cli.fast import check_codes
 from xinyong.drivers.cli.options import fail
 
 app = typer.Typer(
@@ -66,10 +66,5 @@ def check_command(
             allow = parse_allow_list(lines, source=str(allow_file))
         except (OSError, UnicodeDecodeError, ValueError) as e:
             fail(f"--allow-file: {e}")
-    all_valid = True
-    for code in codes:
-        result = check(code, allow=allow)
-        all_valid = all_valid and result.valid
-        sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False) + "\n")
-    if not all_valid:
+    if not check_codes(codes, allow):
         raise typer.Exit(1)

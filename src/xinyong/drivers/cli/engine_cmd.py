@@ -24,6 +24,7 @@ from xinyong.drivers.cli.options import (
     moments,
     out,
     print_json,
+    settings,
     system_for,
 )
 from xinyong.system.schemes_io import load_scheme
@@ -193,15 +194,33 @@ def check_command(
             out.print(f"  to object: {d['how_to_object']['how']} ({d['how_to_object']['body']})")
 
 
-def gates_command(as_json: JsonOpt = False) -> None:
-    """List the gates the memoranda define.
+def gates_command(
+    as_json: JsonOpt = False,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="XINYONG_DB",
+            help="Store whose system's gates to list (it must exist); default: no store, the "
+            "memoranda in force under the settings (XINYONG_MEMORANDA).",
+        ),
+    ] = None,
+) -> None:
+    """List the gates the memoranda in force define.
 
-    Example: xinyong gates
+    The gates come from the memoranda, not the records, so no store is needed; with --db
+    (as every command that reads a store) the store is opened and must exist.
+
+    Example: xinyong gates --db demo/xinyong.db
     """
-    from xinyong.core.sanctions import gates_of
-    from xinyong.system.schemes_io import all_memoranda
+    if db is not None:
+        with system_for(db) as system:
+            gates = system.gates()
+    else:
+        from xinyong.composition import memoranda_in_force
+        from xinyong.core.sanctions import gates_of
 
-    gates = gates_of(all_memoranda())
+        gates = gates_of(memoranda_in_force(settings(DEFAULT_DB)))
     if as_json:
         print_json(gates)
         return

@@ -110,9 +110,8 @@ def file_command(
 ) -> None:
     """File an objection to a record or a list entry; prints its id and deadlines.
 
-    Example: xinyong objections file 11010519491231002X --reason "paid in full"
-    --list spc-defaulters/dishonest-defaulters
-    """
+    Example: xinyong objections file 11010519491231002X --reason "paid in full" --list spc-defaulters/dishonest-defaulters
+    """  # noqa: E501
     if (record is None) == (list_ is None):
         fail("give exactly one of --record ID or --list scheme/list")
     code = _subject(subject)
@@ -170,9 +169,8 @@ def decide_command(
     """Decide an objection (or its reconsideration). Upheld: the wrong record is revoked or
     corrected, and scores, lists and gate decisions follow from the decision on.
 
-    Example: xinyong objections decide obj-0123456789abcdef --upheld --revoke rec-17
-    --reasons "paid before the listing"
-    """
+    Example: xinyong objections decide obj-0123456789abcdef --upheld --revoke rec-17 --reasons "paid before the listing"
+    """  # noqa: E501
     remedy: dict[str, Any] | None = None
     if revoke is not None and correct is not None:
         fail("give at most one of --revoke or --correct")

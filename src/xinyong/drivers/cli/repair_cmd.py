@@ -162,9 +162,8 @@ def check_command(
 ) -> None:
     """Decide a credit-repair request without recording anything.
 
-    Example: xinyong repair check 91310000MA1FL0XX0X --record p1 --obligations-fulfilled
-    "receipt 2026-118" --commitment "I will comply with the law" --at 2027-05-10
-    """
+    Example: xinyong repair check 91310000MA1FL0XX0X --record p1 --obligations-fulfilled "receipt 2026-118" --commitment "I will comply with the law" --at 2027-05-10
+    """  # noqa: E501
     _run(subject, record, list_ref, at, filed_at, obligations, commitment, db, as_json, False)
 
 
@@ -183,7 +182,6 @@ def request_command(
     """Decide a credit-repair request and, if granted, append the repair record (an expiry of
     the record at the decision; nothing is deleted).
 
-    Example: xinyong repair request 91310000MA1FL0XX0X --record p1 --obligations-fulfilled
-    "receipt 2026-118" --commitment "I will comply with the law"
-    """
+    Example: xinyong repair request 91310000MA1FL0XX0X --record p1 --obligations-fulfilled "receipt 2026-118" --commitment "I will comply with the law"
+    """  # noqa: E501
     _run(subject, record, list_ref, at, filed_at, obligations, commitment, db, as_json, True)

@@ -30,13 +30,14 @@ def serve_command(
     """
     import uvicorn
 
+    from xinyong.composition import holding_store
     from xinyong.drivers.http import create_app
 
     if "://" not in db and not Path(db).exists():
         fail(f"no store at {db!r}; ingest records first (xinyong ingest FILE --db {db})")
     s = settings(db, keys_file=keys)
     try:
-        app = create_app(db, keys_file=keys)
+        app = create_app(db, keys_file=keys, warm=True)
     except XinyongError as e:
         fail(str(e))
     err.print(f"serving {db} on http://{host}:{port}/ (API docs at /docs)", highlight=False)
@@ -46,4 +47,5 @@ def serve_command(
             "public role only (the portal, published lists, objections); see docs/api.md",
             highlight=False,
         )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    with holding_store(db, f"a server at http://{host}:{port}/"):  # demo refuses to replace it
+        uvicorn.run(app, host=host, port=port, log_level="info")

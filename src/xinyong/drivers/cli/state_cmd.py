@@ -56,9 +56,8 @@ def ingest_stream_command(
     """Ingest records pushed by agencies to NATS JetStream (JSON or JSONL per message, the
     agency's key in header X-API-Key); refused messages go to the dead-letter subject.
 
-    Example: xinyong ingest-stream --nats nats://127.0.0.1:4222 --stream RECORDS
-    --subject 'records.>' --keys keys.toml --db credit.db
-    """
+    Example: xinyong ingest-stream --nats nats://127.0.0.1:4222 --stream RECORDS --subject 'records.>' --keys keys.toml --db credit.db
+    """  # noqa: E501
     from nats.errors import Error as NatsError
 
     from xinyong.composition import open_system

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 import threading
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
@@ -35,7 +36,9 @@ from xinyong.drivers.http import (
 )
 from xinyong.drivers.http import repairs as repairs_http
 from xinyong.drivers.http.context import Services
+from xinyong.drivers.http.dates import world_of
 from xinyong.drivers.http.limits import BoundedRequests
+from xinyong.drivers.http.list_pages import ListPages
 from xinyong.drivers.http.throttle import PublicThrottle
 from xinyong.system.principals import KeyRing
 from xinyong.system.settings import Settings
@@ -63,14 +66,27 @@ class _Opener:
                     frozenset(cats) if cats is not None else frozenset(),
                     system.desk,
                     system,
+                    ListPages(self.settings, system.store, dict(system.engine.schemes)),
                 )
             return self.services
 
     def close(self) -> None:
         with self._lock:
             if self.services is not None:
+                self.services.lists.close()
                 self.services.system.close()
                 self.services = None
+
+
+def _warm(app: FastAPI, services: Services) -> None:
+    """Evaluate every public list for the portal's default day (cached for the home page)."""
+    from xinyong.drivers.http.dates import default_day
+    from xinyong.drivers.http.lists import public_lists
+
+    try:
+        public_lists(services, default_day(app.state.world), sizes=True)
+    except Exception:  # best effort: a stop meanwhile closes the store under it
+        logging.getLogger("xinyong.http").debug("warming the list cache failed", exc_info=True)
 
 
 def create_app(
@@ -81,12 +97,14 @@ def create_app(
     schemes: dict[str, AnyScheme] | None = None,
     memoranda: Sequence[Memorandum] | None = None,
     categories: Collection[str] | None = None,
+    warm: bool = False,
 ) -> FastAPI:
     """The app over the store at ``store_url`` (a file path or a database URL).
 
     Keys: ``keys`` if given, else ``keys_file``, else from the environment
     (the settings: ``XINYONG_KEYS_FILE`` or ``XINYONG_API_KEYS``). Schemes and memoranda
-    default to the presets.
+    default to the presets. ``warm``: after start-up, count the public lists for the home
+    page in the background (on a large store the first visit would otherwise wait for it).
     """
     extra: dict[str, Any] = {}
     for name, value in (
@@ -114,6 +132,8 @@ def create_app(
         # every request in flight for tens of milliseconds now and then.
         gc.collect()
         gc.freeze()
+        if warm:
+            threading.Thread(target=_warm, args=(app, services), daemon=True).start()
         try:
             yield
         finally:
@@ -127,6 +147,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.opener = opener
+    app.state.world = world_of(store_url)  # a store the synthetic world made: its day, report
     app.add_middleware(BoundedRequests, keys=lambda: opener.open().keys)
     app.add_middleware(PublicThrottle, rate=settings.public_rate)
     errors.install(app)

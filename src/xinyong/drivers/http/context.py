@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Request
 
 from xinyong.core.timeutil import now, parse_instant
 from xinyong.drivers.http.errors import BadRequest, Forbidden, Unauthenticated
+from xinyong.drivers.http.list_pages import ListPages
 from xinyong.system.credit_system import CreditSystem
 from xinyong.system.engine import Engine
 from xinyong.system.objection_desk import Desk
@@ -27,6 +28,7 @@ class Services:
     categories: frozenset[str]
     desk: Desk
     system: CreditSystem
+    lists: ListPages
 
 
 def open_services(request: Request) -> Services:

@@ -56,6 +56,12 @@ class NotFound(ServiceError):
     """No such subject, scheme, list, gate or objection."""
 
 
+class Busy(ServiceError):
+    """Too much work is waiting; the caller should come back after ``retry_after`` seconds."""
+
+    retry_after = 5
+
+
 #: Exception class -> (HTTP status, error kind). The most specific class in the MRO wins.
 STATUS: dict[type[BaseException], tuple[int, str]] = {
     IngestFailed: (422, "ingest_refused"),
@@ -69,6 +75,7 @@ STATUS: dict[type[BaseException], tuple[int, str]] = {
     UnknownGate: (404, "unknown_gate"),
     UnknownSubject: (404, "unknown_subject"),
     NotFound: (404, "not_found"),
+    Busy: (503, "busy"),
     Forbidden: (403, "forbidden"),
     Unauthenticated: (401, "unauthenticated"),
     BadRequest: (400, "bad_request"),
@@ -109,9 +116,11 @@ def error_body(exc: BaseException) -> dict[str, Any]:
 
 async def _domain(request: Request, exc: Exception) -> JSONResponse:
     status, _ = status_of(exc)
-    if status >= 500:
+    if status >= 500 and not isinstance(exc, Busy):
         log.exception("error on %s %s", request.method, request.url.path, exc_info=exc)
     headers = {"WWW-Authenticate": "X-API-Key"} if status == 401 else None
+    if isinstance(exc, Busy):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(error_body(exc), status_code=status, headers=headers)
 
 
@@ -156,7 +165,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 _API = ("/v1", "/openapi.json", "/docs", "/redoc", "/static-offline-docs")
 _TITLES = {400: "Bad request", 401: "Who are you?", 403: "Not allowed", 404: "Not found",
            405: "Not allowed", 409: "Conflict", 413: "Too large", 422: "Cannot accept this",
-           429: "Too many requests"}  # fmt: skip
+           429: "Too many requests", 503: "Busy"}  # fmt: skip
 
 
 def _plain(e: Mapping[str, Any]) -> str:
@@ -179,7 +188,7 @@ def _portal(handler: Callable[[Request, Exception], Awaitable[Response]]) -> Any
 
     async def handle(request: Request, exc: Exception) -> Response:
         answer = await handler(request, exc)
-        if request.url.path.startswith(_API) or answer.status_code >= 500:
+        if request.url.path.startswith(_API) or answer.status_code in (500, 502, 504):
             return answer
         from xinyong.drivers.http.templates import render
 

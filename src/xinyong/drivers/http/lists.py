@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import APIRouter, Query
 
 from xinyong.core.errors import did_you_mean
@@ -17,15 +14,11 @@ from xinyong.core.scoring.engine import AnyScheme
 from xinyong.core.timeutil import iso, now
 from xinyong.core.workdays import china_date, end_of_day
 from xinyong.drivers.http.context import Services, Svc, Who, instant
-from xinyong.drivers.http.errors import NotFound
-from xinyong.drivers.http.public import entry_view, mask, shown
+from xinyong.drivers.http.errors import Busy, NotFound
+from xinyong.drivers.http.public import entry_view, reached_on
 from xinyong.system.principals import Role
 
 router = APIRouter(prefix="/v1/lists", tags=["lists"])
-
-_cache: OrderedDict[tuple[int, str, str, str, int], list[dict[str, Any]]] = OrderedDict()
-_cache_lock = threading.Lock()
-_evaluating = threading.Lock()
 
 
 def day_of(at: datetime) -> datetime:
@@ -60,80 +53,46 @@ def list_def(svc: Services, scheme: str, list_id: str, at: datetime) -> tuple[An
     )
 
 
-def public_lists(svc: Services, at: datetime) -> list[dict[str, str]]:
-    """Every list in force at ``at`` that publishes something."""
-    out = []
+def public_lists(svc: Services, at: datetime, *, sizes: bool = False) -> list[dict[str, Any]]:
+    """Every list in force at ``at`` that publishes something (``sizes``: with how many
+    entries each has at ``at``, from the day's evaluation, cached like the list pages'; a
+    list the workers are too busy to count now has ``size`` ``None``)."""
+    out: list[dict[str, Any]] = []
     for name, s in sorted(svc.engine.schemes.items()):
         version = s.version_on(at)
         for lst in [] if version is None else version.lists:
             if lst.published_fields:
-                out.append(
-                    {"scheme": name, "list": lst.id, "title": lst.title, "polarity": lst.polarity}
-                )
+                row: dict[str, Any] = {
+                    "scheme": name,
+                    "list": lst.id,
+                    "title": lst.title,
+                    "polarity": lst.polarity,
+                }
+                if sizes:
+                    try:
+                        row["size"] = len(svc.lists.rows(name, lst.id, at))
+                    except Busy:
+                        row["size"] = None
+                out.append(row)
     return out
 
 
-def candidates(svc: Services, lst: ListDef) -> list[str]:
-    """Subjects that could be on ``lst``: for a list made only by listing records, those with
-    a record of a listing category (one columnar read); otherwise every subject."""
-    if not lst.entries or any(e.kind != "record" for e in lst.entries):
-        return svc.store.subjects()
-    categories = sorted({c for e in lst.entries for c in getattr(e, "categories", [])})
-    frame = svc.store.frame(["subject", "category"])
-    hit = frame.filter(pl.col("category").cast(pl.String).is_in(categories))
-    return sorted(hit["subject"].unique().to_list())
-
-
-def _rows(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[dict[str, Any]]:
-    key = (id(svc), scheme, lst.id, iso(at), svc.store.count())
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    with _evaluating:  # one evaluation at a time: the same page asked twice is made once
-        with _cache_lock:
-            if key in _cache:
-                return _cache[key]
-        rows = _evaluate(svc, scheme, lst, at)
-        with _cache_lock:
-            _cache[key] = rows
-            while len(_cache) > 16:
-                _cache.popitem(last=False)
-    return rows
-
-
-def _evaluate(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[dict[str, Any]]:
-    s = svc.engine.schemes[scheme]
-    rows: list[dict[str, Any]] = []
-    for subject in candidates(svc, lst):
-        records = svc.store.records_for(subject)
-        view = evaluate_subject({scheme: s}, subject, records, at)
-        by_id = {r.id: r for r in records}
-        result = view.scores.get(scheme)
-        for e in view.in_force():
-            if e.list_id != lst.id or not shown(e, by_id, at):
-                continue
-            rows.append(
-                {
-                    "subject": mask(subject),
-                    **entry_view(
-                        lst.published_fields,
-                        e,
-                        subject,
-                        at,
-                        grade=result.grade if result else None,
-                        records=by_id,
-                    ),
-                    "_code": subject,
-                }
-            )
-    rows.sort(key=lambda r: (r["since"], r["subject"]))
-    return rows
+def list_subjects(svc: Services, scheme: str, lst: ListDef, at: datetime) -> list[str]:
+    """The subjects on ``lst`` at ``at`` (public entries only), in the list's order."""
+    return list(dict.fromkeys(r["_code"] for r in svc.lists.rows(scheme, lst.id, at)))
 
 
 def list_page(
-    svc: Services, scheme: str, list_id: str, at: datetime, page: int, size: int
+    svc: Services,
+    scheme: str,
+    list_id: str,
+    at: datetime,
+    page: int,
+    size: int,
+    *,
+    keep: bool = False,
 ) -> dict[str, Any]:
+    """One page of a list (``keep``: with each row's internal ``_`` keys, for the portal)."""
     _, lst = list_def(svc, scheme, list_id, at)
     body: dict[str, Any] = {
         "scheme": scheme,
@@ -153,13 +112,43 @@ def list_page(
             note="this list publishes no fields; its entries are not public",
         )
         return body
-    rows = _rows(svc, scheme, lst, at)
+    rows = svc.lists.rows(scheme, lst.id, at)
     start = (page - 1) * size
     body["total"] = len(rows)
     body["entries"] = [
-        {k: v for k, v in r.items() if k != "_code"} for r in rows[start : start + size]
+        {k: v for k, v in _with_reached(svc, scheme, lst, r, at).items() if keep or k[0] != "_"}
+        for r in rows[start : start + size]
     ]
     return body
+
+
+def _with_reached(
+    svc: Services, scheme: str, lst: ListDef, row: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    """A row made by a grade or a score, with the day the subject reached it (computed here
+    for the rows of the page only: it scores the subject at each change of its records)."""
+    if row.get("_state") not in ("grade", "score"):
+        return row
+    s = svc.engine.schemes[scheme]
+    code = row["_code"]
+    records = svc.store.records_for(code)
+    view = evaluate_subject({scheme: s}, code, records, at)
+    entry = next((e for e in view.in_force() if e.list_id == lst.id), None)
+    if entry is None:
+        return row
+    result = view.scores.get(scheme)
+    by_id = {r.id: r for r in records}
+    reached = reached_on(s, entry, code, records, at)
+    view_ = entry_view(
+        lst.published_fields,
+        entry,
+        code,
+        at,
+        grade=result.grade if result else None,
+        records=by_id,
+        reached=reached,
+    )
+    return {**row, **view_}
 
 
 @router.get("/{scheme}/{list_id}", summary="Who is on a list, published fields only")

@@ -24,7 +24,7 @@ from xinyong.core.timeutil import now
 from xinyong.drivers.http.context import Services, Svc, access, code, instant, require
 from xinyong.drivers.http.errors import BadRequest, Forbidden, NotFound
 from xinyong.drivers.http.public import mask
-from xinyong.drivers.http.public_objections import client_of, file_public, receipts, withdraw_public
+from xinyong.drivers.http.public_objections import client_of, file_public, withdraw_public
 from xinyong.system.principals import Principal, Role
 
 router = APIRouter(prefix="/v1/objections", tags=["objections"])
@@ -175,7 +175,6 @@ def post_objection(
         kind, target = target_of(body)
         got = file_public(
             svc,
-            receipts(request),
             client_of(request),
             subject,
             kind,
@@ -195,7 +194,7 @@ def post_objection(
 def post_receipt_withdrawal(
     body: ReceiptWithdrawalIn, svc: Svc, request: Request
 ) -> dict[str, Any]:
-    return withdraw_public(svc, receipts(request), client_of(request), body.receipt, body.reason)
+    return withdraw_public(svc, client_of(request), body.receipt, body.reason)
 
 
 @router.get("", summary="Objection cases, or only the overdue ones (operator)")

@@ -19,8 +19,9 @@ from xinyong.core.codes import check
 from xinyong.core.errors import XinyongError
 from xinyong.drivers.http import templates
 from xinyong.drivers.http.context import Svc, access, code
+from xinyong.drivers.http.dates import PortalDay
 from xinyong.drivers.http.errors import error_body, status_of
-from xinyong.drivers.http.lists import default_at
+from xinyong.drivers.http.public import term_words
 from xinyong.system.company import NotACompany, company_file
 from xinyong.system.principals import PUBLIC
 
@@ -31,13 +32,14 @@ _SEARCH = """{% extends "base" %}{% block main %}
 <form action="/org" method="get" role="search">
 <label for="q">Unified social credit code (18 characters)</label>
 <input type="text" id="q" name="q" value="{{ q or '' }}" required maxlength="100">
+{% if day.asked %}<input type="hidden" name="at" value="{{ day.date }}">{% endif %}
 <button type="submit">Search</button></form>
 {% if message %}<p id="message">{{ message }}</p>{% endif %}
 {% endblock %}"""
 
 _ORG = """{% extends "base" %}{% block main %}
 <h1>Public credit information of <span id="code">{{ p.code }}</span></h1>
-<p class="note">As of {{ p.at[:10] }}. Registered in {{ p.registration.region_name or p.registration.region }} · {{ p.registration.org_type_name }}. Names are {{ p.names }}.</p>
+<p class="note">As of the start of {{ day.date }} (China time). Registered in {{ p.registration.region_name or p.registration.region }} · {{ p.registration.org_type_name }}. Names are {{ p.names }}.</p>
 <h2>Administrative penalties published</h2>
 {% for x in p.penalties %}<section class="black penalty"><p><b>{{ x.title }}</b> ({{ x.class }} class) · record {{ x.record_id }} · decided {{ x.decided[:10] }} by {{ x.by }}</p>
 <p>Basis: {{ x.legal_basis }}. Published until {{ (x.published_until or '')[:10] }} ({{ x.publication_rules }}).</p>
@@ -45,7 +47,7 @@ _ORG = """{% extends "base" %}{% block main %}
 {% else %}<p id="no-penalties">None published.</p>{% endfor %}
 <h2>List entries in force</h2>
 {% for e in p.list_entries %}<section class="{{ e.polarity }} entry"><h3>{{ e.title }}</h3>
-<p>{{ e.polarity|capitalize }} list {{ e.list }} · since {{ e.since[:10] }} · {% if e.until %}until {{ e.until[:10] }} (term {{ e.term }}){% elif e.term %}until removal{% else %}while its condition holds{% endif %}</p>
+<p>{{ e.polarity|capitalize }} list {{ e.list }} · since {{ e.since[:10] }} · {% if e.until %}until {{ e.until[:10] }}{% if e.term_words %} (a term of {{ e.term_words }}){% endif %}{% elif e.term %}{{ e.term_words }}{% else %}while its condition holds{% endif %}</p>
 <p>Basis: {{ e.basis }}</p>
 <p>How to object: {{ e.how_to_object.how }} ({{ e.how_to_object.body }}; decided within {{ e.how_to_object.decision_within }}){% if e.how_to_object.reconsideration %}; then {{ e.how_to_object.reconsideration }}{% endif %}.</p>
 {% if e.how_to_get_off %}<ul class="removal">{% for w in e.how_to_get_off %}<li>{{ w }}</li>{% endfor %}</ul>{% endif %}
@@ -56,7 +58,7 @@ _ORG = """{% extends "base" %}{% block main %}
 {% else %}<p id="no-ratings">No public rating.</p>{% endfor %}
 <p class="note">{{ p.ratings_note }}.</p>
 {% if p.unverified %}<h2>Unverified values (U)</h2>{% for s, vs in p.unverified.items() %}<p class="note">{{ s }}: {{ vs|join('; ') }}</p>{% endfor %}{% endif %}
-<p><a href="/subject/{{ p.code }}">Object to an entry or a record</a> · <a href="/org">another company</a></p>
+<p><a href="/subject/{{ p.code }}{{ day.query() }}">Object to an entry or a record</a> · <a href="/org{{ day.query() }}">another company</a></p>
 {% endblock %}"""
 
 _ENV = Environment(
@@ -70,29 +72,32 @@ def _page(name: str, status: int = 200, **context: object) -> HTMLResponse:
 
 
 @router.get("/org", response_class=HTMLResponse)
-def org_search(q: Annotated[str, Query(max_length=100)] = "") -> Response:
+def org_search(day: PortalDay, q: Annotated[str, Query(max_length=100)] = "") -> Response:
     text = q.strip().upper()
     c = check(text) if text else None
     if c is not None and c.valid and c.kind == "organisation":
-        return RedirectResponse(f"/org/{quote(c.code)}", status_code=303)
+        return RedirectResponse(f"/org/{quote(c.code)}{day.query()}", status_code=303)
     message = (
         f"{q.strip()!r} is not a valid unified social credit code. " if text else ""
     ) + "xinyong holds no company names: search by the full 18-character code."
-    return _page("org_search", q=q, message=message)
+    return _page("org_search", q=q, message=message, day=day)
 
 
 @router.get("/org/{org_code}", response_class=HTMLResponse)
-def org_html(org_code: str, svc: Svc) -> HTMLResponse:
+def org_html(org_code: str, svc: Svc, day: PortalDay) -> HTMLResponse:
     try:
         wanted = code(org_code)
         svc.journal.log([access(PUBLIC, wanted, "public portal company page", "company page")])
-        page = company_file(svc.system, wanted, default_at()).to_dict()
-        return _page("org", p=page)
+        page = company_file(svc.system, wanted, day.at).to_dict()
+        for e in page["list_entries"]:
+            e["term_words"] = term_words(e.get("term"))
+        return _page("org", p=page, day=day)
     except NotACompany:
         # the code is not echoed: it may be a person's identity number (public pages mask them)
         return _page(
             "error",
             400,
+            day=day,
             title="Not a company",
             message="The code given is not a company's unified social credit code; give the "
             "18-character USCC (e.g. 91310115100000016P).",
@@ -100,5 +105,9 @@ def org_html(org_code: str, svc: Svc) -> HTMLResponse:
     except XinyongError as e:
         status, _ = status_of(e)
         return _page(
-            "error", status, title="Cannot show this company", message=error_body(e)["message"]
+            "error",
+            status,
+            day=day,
+            title="Cannot show this company",
+            message=error_body(e)["message"],
         )

@@ -6,11 +6,15 @@ is logged as a public read.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -18,15 +22,15 @@ from xinyong.core.codes import check
 from xinyong.core.errors import XinyongError
 from xinyong.core.timeutil import iso
 from xinyong.drivers.http.context import Services, Svc, access, code
-from xinyong.drivers.http.errors import BadRequest, _plain, error_body, status_of
-from xinyong.drivers.http.lists import default_at, list_def, list_page, public_lists
+from xinyong.drivers.http.dates import Day, PortalDay
+from xinyong.drivers.http.errors import BadRequest, NotFound, _plain, error_body, status_of
+from xinyong.drivers.http.lists import list_def, list_page, list_subjects, public_lists
 from xinyong.drivers.http.objections import ObjectionIn, log_read, public_view, target_of
-from xinyong.drivers.http.public import entry_view, mask, shown
+from xinyong.drivers.http.public import entry_view, mask, reached_on, shown
 from xinyong.drivers.http.public_objections import (
     RECEIVED,
     client_of,
     file_public,
-    receipts,
     withdraw_public,
 )
 from xinyong.drivers.http.templates import render
@@ -45,47 +49,70 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(body).items()}
 
 
-def _error(exc: XinyongError) -> HTMLResponse:
+def _error(exc: XinyongError, day: Day | None = None) -> HTMLResponse:
     status, _ = status_of(exc)
     titles = {404: "Not found", 403: "Not allowed", 422: "Cannot accept this", 409: "Conflict"}
     return _page(
         render(
-            "error", title=titles.get(status, "Bad request"), message=error_body(exc)["message"]
+            "error",
+            title=titles.get(status, "Bad request"),
+            message=error_body(exc)["message"],
+            day=day,
         ),
         status,
     )
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(svc: Svc) -> HTMLResponse:
-    return _page(
-        render(
-            "home",
-            as_of=default_at().date().isoformat(),
-            lists=public_lists(svc, default_at()),
-            q="",
-            message=None,
-        )
+def entry_secret(request: Request) -> bytes:
+    """This app's key for entry links (made at start-up; links last while the portal runs)."""
+    state = request.app.state
+    if not hasattr(state, "entry_secret"):
+        state.entry_secret = secrets.token_bytes(32)
+    got: bytes = state.entry_secret
+    return got
+
+
+def entry_key(secret: bytes, subject: str) -> str:
+    """The key of a subject's entry in links: a keyed hash, never the number itself."""
+    return hmac.new(secret, subject.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _home(svc: Services, day: Day, lists: list[dict[str, Any]], q: str, message: str | None) -> str:
+    return render(
+        "home",
+        day=day,
+        lists=lists,
+        q=q,
+        message=message,
+        report=day.world is not None and day.world.report is not None,
     )
 
 
+@router.get("/", response_class=HTMLResponse)
+def home(svc: Svc, day: PortalDay) -> HTMLResponse:
+    return _page(_home(svc, day, public_lists(svc, day.at, sizes=True), "", None))
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report(request: Request) -> Response:
+    """The synthetic world's report, for a store the world made (see :mod:`.dates`)."""
+    world = getattr(request.app.state, "world", None)
+    if world is None or world.report is None:
+        raise NotFound(
+            "there is no report here: only a store made by the synthetic world has one "
+            "(xinyong demo writes it beside the store)"
+        )
+    return FileResponse(world.report, media_type="text/html")
+
+
 @router.get("/search", response_class=HTMLResponse)
-def search(svc: Svc, q: Annotated[str, Query(max_length=100)] = "") -> Response:
+def search(svc: Svc, day: PortalDay, q: Annotated[str, Query(max_length=100)] = "") -> Response:
     text = q.strip()
     if text and check(text.upper()).valid:
-        return RedirectResponse(f"/subject/{quote(text.upper())}", status_code=303)
+        return RedirectResponse(f"/subject/{quote(text.upper())}{day.query()}", status_code=303)
+    lists = public_lists(svc, day.at, sizes=True)
     if about_code := code_message(text):
-        return _page(
-            render(
-                "home",
-                as_of=default_at().date().isoformat(),
-                lists=public_lists(svc, default_at()),
-                q="",
-                message=about_code,
-            )
-        )
-    at = default_at()
-    lists = public_lists(svc, at)
+        return _page(_home(svc, day, lists, "", about_code))
     found = [
         lst
         for lst in lists
@@ -96,15 +123,7 @@ def search(svc: Svc, q: Annotated[str, Query(max_length=100)] = "") -> Response:
         + "xinyong holds no names: records are attributed to codes. Search by a full "
         "18-character code, or by the name of a list."
     )
-    return _page(
-        render(
-            "home",
-            as_of=default_at().date().isoformat(),
-            lists=found or lists,
-            q=text,
-            message=message,
-        )
-    )
+    return _page(_home(svc, day, found or lists, text, message))
 
 
 def code_message(text: str) -> str | None:
@@ -128,8 +147,7 @@ def code_message(text: str) -> str | None:
     return None
 
 
-def subject_status(svc: Services, subject: str) -> dict[str, Any]:
-    at = default_at()
+def subject_status(svc: Services, subject: str, at: datetime) -> dict[str, Any]:
     records = svc.store.records_for(subject)
     by_id = {r.id: r for r in records}
     view = svc.engine.view(subject, at)
@@ -139,6 +157,7 @@ def subject_status(svc: Services, subject: str) -> dict[str, Any]:
         if not lst.published_fields or not shown(e, by_id, at):
             continue
         result = view.scores.get(e.scheme)
+        reached = reached_on(svc.engine.schemes[e.scheme], e, subject, records, at)
         entries.append(
             {
                 "scheme": e.scheme,
@@ -152,6 +171,7 @@ def subject_status(svc: Services, subject: str) -> dict[str, Any]:
                     at,
                     grade=result.grade if result else None,
                     records=by_id,
+                    reached=reached,
                 ),
                 "record_id": e.cause.get("record_id"),
             }
@@ -160,7 +180,7 @@ def subject_status(svc: Services, subject: str) -> dict[str, Any]:
 
 
 @router.get("/subject/{subject}", response_class=HTMLResponse)
-def subject_page(subject: str, svc: Svc) -> HTMLResponse:
+def subject_page(subject: str, svc: Svc, day: PortalDay) -> HTMLResponse:
     try:
         wanted = code(subject)
         if (problem := code_message(wanted)) is not None:
@@ -171,19 +191,62 @@ def subject_page(subject: str, svc: Svc) -> HTMLResponse:
                 "code has 18 characters (a first-generation resident number 15)."
             )
         svc.journal.log([access(PUBLIC, wanted, "public portal status lookup", "public status")])
-        return _page(render("subject", **subject_status(svc, wanted)))
+        return _page(render("subject", day=day, **subject_status(svc, wanted, day.at)))
     except XinyongError as e:
         return _error(e)
 
 
 @router.get("/lists/{scheme}/{list_id}", response_class=HTMLResponse)
 def list_html(
-    scheme: str, list_id: str, svc: Svc, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1
+    scheme: str,
+    list_id: str,
+    svc: Svc,
+    day: PortalDay,
+    request: Request,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> HTMLResponse:
     try:
-        return _page(render("list", page=list_page(svc, scheme, list_id, default_at(), page, 50)))
+        got = list_page(svc, scheme, list_id, day.at, page, 50, keep=True)
     except XinyongError as e:
-        return _error(e)
+        return _error(e, day)
+    secret = entry_secret(request)
+    for row in got["entries"]:
+        row["link"] = f"/lists/{scheme}/{list_id}/entries/{entry_key(secret, row['_code'])}"
+        for k in [k for k in row if k.startswith("_")]:
+            del row[k]
+    return _page(render("list", page=got, day=day))
+
+
+@router.get("/lists/{scheme}/{list_id}/entries/{key}", response_class=HTMLResponse)
+def entry_html(
+    scheme: str, list_id: str, key: str, svc: Svc, day: PortalDay, request: Request
+) -> HTMLResponse:
+    """One entry of a list, reached from the list page's row: the key stands for the subject
+    (a keyed hash, so an identity number never appears in an address)."""
+    try:
+        _, lst = list_def(svc, scheme, list_id, day.at)
+        secret = entry_secret(request)
+        for subject in list_subjects(svc, scheme, lst, day.at):
+            if entry_key(secret, subject) != key[:64]:
+                continue
+            status = subject_status(svc, subject, day.at)
+            mine = [x for x in status["entries"] if x["scheme"] == scheme and x["list"] == lst.id]
+            if mine:
+                return _page(
+                    render(
+                        "entry",
+                        day=day,
+                        e=mine[0],
+                        masked=status["masked"],
+                        back=f"/lists/{scheme}/{lst.id}{day.query()}",
+                    )
+                )
+        raise NotFound(
+            f"no such entry on the {lst.title} on {day.date}: the entry may have ended, or "
+            "the link is from an earlier run of the portal; find it on the list page"
+        )
+    except XinyongError as e:
+        return _error(e, day)
 
 
 @router.post("/objections", response_class=HTMLResponse)
@@ -210,7 +273,6 @@ async def objection_form(request: Request, svc: Svc) -> Response:
         got = await run_in_threadpool(
             file_public,
             svc,
-            receipts(request),
             client_of(request),
             subject,
             kind,
@@ -235,7 +297,6 @@ async def withdraw_form(request: Request, svc: Svc) -> HTMLResponse:
     got = await run_in_threadpool(
         withdraw_public,
         svc,
-        receipts(request),
         client_of(request),
         form.get("receipt", "")[:100],
         form.get("reason", "")[:4000],

@@ -12,16 +12,20 @@ shows as not held.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from xinyong.core.codes import check
 from xinyong.core.evaluate import age_on
-from xinyong.core.lists import ListEntry
+from xinyong.core.lists import ListEntry, state_entry
 from xinyong.core.publication import Publication, publication_of
 from xinyong.core.records import Record, resolve
-from xinyong.core.timeutil import china_day, iso
+from xinyong.core.schemes.lists import UNTIL_REMOVAL, ListDef
+from xinyong.core.scoring.engine import AnyScheme
+from xinyong.core.scoring.result import ScoreResult
+from xinyong.core.state_since import state_since
+from xinyong.core.timeutil import Duration, china_day, iso
 from xinyong.system.catalogue import catalogue, publication_classes
 
 NOT_HELD = None
@@ -103,21 +107,74 @@ def entry_view(
     *,
     grade: str | None,
     records: Mapping[str, Record],
+    reached: datetime | None = None,
 ) -> dict[str, Any]:
-    """What the public sees of one list entry: its term, published fields and, for a black
-    list, the plain-words explanation (with the publication period, when one applies)."""
+    """What the public sees of one list entry: its term, published fields and the plain-words
+    explanation (with the publication period, when one applies). ``reached``: for an entry
+    made by a grade or score, when the subject reached it (:func:`reached_on`); it is then
+    the entry's start."""
     view: dict[str, Any] = {
-        "since": iso(entry.since),
+        "since": iso(reached or entry.since),
         "until": iso(entry.until) if entry.until else None,
+        "term": term_words(entry.term),
         "fields": published(fields, entry, subject, at, grade=grade, records=records),
-        "explanation": explain(entry, at) if entry.polarity == "black" else None,
+        "explanation": explain(entry, at, reached),
     }
+    if reached is not None:
+        view["reached"] = iso(reached)
     pub = entry_publication(entry, records, at)
     if pub is not None:
         view["publication"] = pub.to_dict(at)
-        if view["explanation"] is not None:
-            view["explanation"] += " " + pub.explain(at)
+        view["explanation"] += " " + pub.explain(at)
     return view
+
+
+def reached_on(
+    scheme: AnyScheme, entry: ListEntry, subject: str, records: Iterable[Record], at: datetime
+) -> datetime | None:
+    """For an entry made by a grade or a score: when the subject reached that grade or score
+    range (the start of the unbroken stretch up to ``at``); else ``None``."""
+    c = entry.cause
+    if c.get("kind") == "grade":
+        grade = c.get("grade")
+        return state_since(scheme, subject, records, at, lambda r: r.grade == grade)
+    if c.get("kind") == "score":
+        lst = next((x for x in _lists_on(scheme, at) if x.id == entry.list_id), None)
+        if lst is None:
+            return None
+
+        def inside(r: ScoreResult) -> bool:
+            return r.score is not None and any(
+                state_entry(scheme.name, lst, e, r.score, r.grade, at) is not None
+                for e in lst.entries
+                if e.kind == "score"
+            )
+
+        return state_since(scheme, subject, records, at, inside)
+    return None
+
+
+def _lists_on(scheme: AnyScheme, at: datetime) -> list[ListDef]:
+    version = scheme.version_on(at)
+    return [] if version is None else list(version.lists)
+
+
+def term_words(term: str | None) -> str | None:
+    """A list term in words: ``2y`` -> "2 years", ``until-removal`` -> "until removed"."""
+    if term is None:
+        return None
+    if term == UNTIL_REMOVAL:
+        return "until removed"
+    try:
+        d = Duration.parse(term)
+    except ValueError:
+        return term.replace("-", " ")
+    parts = [
+        f"{n} {unit}{'' if n == 1 else 's'}"
+        for n, unit in ((d.years, "year"), (d.months, "month"), (d.days, "day"))
+        if n
+    ]
+    return " and ".join(parts) or "no time"
 
 
 def _value(
@@ -150,30 +207,42 @@ def _value(
     return entry.cause.get(name)
 
 
-def explain(entry: ListEntry, at: datetime) -> str:
-    """An entry in plain words: what, since when, why, until when, how to object."""
+def explain(entry: ListEntry, at: datetime, reached: datetime | None = None) -> str:
+    """An entry in plain words: what, since when, why, until when, and (for an adverse
+    entry) how to object. ``reached``: when a grade or score entry's grade was reached."""
     c = entry.cause
     adverse = entry.polarity == "black"
+    since = reached or entry.since
     words = [
-        f"{'On' if entry.in_force(at) else 'Was on'} the {entry.title} since "
-        f"{iso(entry.since)[:10]}."
+        f"{'On' if entry.in_force(at) else 'Was on'} the {entry.title} since {iso(since)[:10]}."
     ]
     if c.get("kind") == "record":
         words.append(
             f"The cause is record {c.get('record_id')} ({c.get('category')}) reported by "
             f"{c.get('source')}, made under {c.get('record_basis')}."
         )
+    elif c.get("kind") in ("grade", "score"):
+        what = f"grade {c.get('grade')}" if c.get("kind") == "grade" else f"score {c.get('score')}"
+        when = (
+            f", reached on {iso(reached)[:10]}"
+            if reached is not None
+            else f" on {iso(entry.since)[:10]}"
+        )
+        rule = str(c.get("rule") or "").rstrip(".")
+        words.append(f"The cause is the subject's {what}{when}" + (f": {rule}." if rule else "."))
     elif c:
         words.append(
             "The cause is the subject's "
-            + ", ".join(f"{k} {v}" for k, v in c.items() if k != "kind")
+            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in c.items() if k != "kind")
             + "."
         )
     words.append(f"The listing rests on {entry.legal_basis}.")
     if entry.until is not None:
         words.append(f"It ends on {iso(entry.until)[:10]}.")
+    elif entry.term == UNTIL_REMOVAL:
+        words.append("It lasts until it is removed.")
     elif entry.term:
-        words.append(f"Its term is {entry.term}.")
+        words.append(f"It lasts {term_words(entry.term)}.")
     if adverse:
         o = entry.objection
         words.append(

@@ -6,19 +6,20 @@ not the subject is listed, the record exists or is the subject's: the case is fi
 target is real, and nothing says whether it was. The receipt is a random secret handed only to
 the objector; it is what withdraws the objection (``POST /v1/objections/withdrawal``, the
 portal's withdraw form), again with one answer whatever happened. The same objection (subject,
-target, client address) filed again on the same day (China time) gets the same receipt and
-files nothing new. Each filing and withdrawal is in the access log with the client address.
+target, client address) filed again on the same day (China time) files nothing new: it gets a
+receipt of its own for the case already filed. Each filing and withdrawal is in the access log
+with the client address.
 
-Receipts live in the server's memory: a restart forgets them (a public objection can then be
-withdrawn only by the deciding body, on the subject's request), and duplicates are recognised
-within one server process.
+Receipts are kept in the store's journal (table ``public_receipts``, append-only), as their
+SHA-256 digest with the filing and its case: they survive a restart, are shared by every
+server process on the store, and reading the table does not let anyone withdraw.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
@@ -38,46 +39,15 @@ RECEIVED = (
 WITHDRAWAL_RECEIVED = (
     "If this receipt belongs to an objection not yet ruled on, the objection is withdrawn."
 )
-_DAYS_KEPT = 2
 
 
-@dataclass
-class Receipts:
-    """Receipts of public objections: who filed what today, and which case each names."""
-
-    _seen: dict[tuple[str, ...], str] = field(default_factory=dict)
-    _cases: dict[str, str | None] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def issue(self, key: tuple[str, ...]) -> tuple[str, bool]:
-        """The receipt for ``key`` (day first) and whether it is new."""
-        with self._lock:
-            if key in self._seen:
-                return self._seen[key], False
-            days = sorted({k[0] for k in self._seen})
-            for old in days[:-_DAYS_KEPT]:
-                for k in [k for k in self._seen if k[0] == old]:
-                    del self._seen[k]
-            receipt = "rcp-" + secrets.token_urlsafe(18)
-            self._seen[key] = receipt
-            self._cases[receipt] = None
-            return receipt, True
-
-    def attach(self, receipt: str, case_id: str) -> None:
-        with self._lock:
-            self._cases[receipt] = case_id
-
-    def case_of(self, receipt: str) -> str | None:
-        with self._lock:
-            return self._cases.get(receipt)
+#: One public filing at a time in this process: the check for an earlier filing and the
+#: filing itself do not interleave (two servers may still both file the same objection).
+_filing = threading.Lock()
 
 
-def receipts(request: Request) -> Receipts:
-    state = request.app.state
-    if not hasattr(state, "public_receipts"):
-        state.public_receipts = Receipts()
-    got: Receipts = state.public_receipts
-    return got
+def _digest(receipt: str) -> str:
+    return hashlib.sha256(receipt.encode()).hexdigest()
 
 
 def client_of(request: Request) -> str:
@@ -86,7 +56,6 @@ def client_of(request: Request) -> str:
 
 def file_public(
     svc: Services,
-    book: Receipts,
     client: str,
     subject: str,
     kind: str,
@@ -95,25 +64,26 @@ def file_public(
     contact: str | None,
 ) -> dict[str, Any]:
     """File a public objection if its target is real; the same answer either way."""
-    day = china_date(now()).isoformat()
-    receipt, new = book.issue((day, client, subject, kind, target))
-    what = "public objection filed" if new else "public objection repeated (same receipt)"
-    svc.journal.log([Access("public", f"public {client}", subject, "objection", what)])
-    if new:
-        try:
-            case = svc.desk.file(subject, kind, target, reason, "public", contact=contact)  # type: ignore[arg-type]
-        except XinyongError:
-            pass  # no such target: nothing filed, and nothing said
-        else:
-            book.attach(receipt, case.id)
+    filing = (china_date(now()).isoformat(), client, subject, kind, target)
+    receipt = "rcp-" + secrets.token_urlsafe(18)
+    with _filing:
+        seen, case_id = svc.journal.public_filing(filing)
+        what = "public objection repeated (nothing new filed)" if seen else "public objection filed"
+        svc.journal.log([Access("public", f"public {client}", subject, "objection", what)])
+        if not seen:
+            try:
+                case = svc.desk.file(subject, kind, target, reason, "public", contact=contact)  # type: ignore[arg-type]
+            except XinyongError:
+                pass  # no such target: nothing filed, and nothing said
+            else:
+                case_id = case.id
+        svc.journal.add_receipt(_digest(receipt), filing, case_id)
     return {"receipt": receipt, "status": "received", "message": RECEIVED}
 
 
-def withdraw_public(
-    svc: Services, book: Receipts, client: str, receipt: str, reason: str
-) -> dict[str, Any]:
+def withdraw_public(svc: Services, client: str, receipt: str, reason: str) -> dict[str, Any]:
     """Withdraw the objection a receipt names, if it can be; the same answer either way."""
-    case_id = book.case_of(receipt)
+    case_id = svc.journal.receipt_case(_digest(receipt)) if len(receipt) <= 100 else None
     if case_id is not None:
         try:
             case = svc.desk.withdraw(case_id, "public", reason=reason)

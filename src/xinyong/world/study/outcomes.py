@@ -112,6 +112,12 @@ OUTCOMES: dict[str, Outcome] = {
         "the last month (compare with true_watched)."),
     "true_watched": Outcome("True events in the most watched zone", "%", "That zone's share "
         "of the agency's true events over the run."),
+    "firms_listed": Outcome("Firms on a black list", "%", "Firms (organisations the market "
+        "regulator registers, when [firms] are on) on any black list in force at the end, % "
+        "of firms."),
+    "firms_wrongful_per_1000": Outcome("Firms wrongfully listed", "per 1,000 firms", "Firms "
+        "on a black list at the end that the error-free view would not list, per 1,000 "
+        "firms."),
     "detection_rate": Outcome("Detected, by zone", "%", "The attended agency's records per "
         "true event over the run, % per zone.", "zone"),
 }  # fmt: skip
@@ -160,6 +166,9 @@ def measure(t: Tracker, peer: PeerRatings | None = None) -> list[Row]:
     rows.extend(("negative_acts_by_month", lb, v) for lb, v in zip(t.labels, neg, strict=False))
     rows.append(("household_of_listed_per_100k", "", per_100k * int(t.household_of_listed().sum())))
     rows.extend(_scores(t))
+    if t.firm.any():
+        rows.append(("firms_listed", "", 100.0 * float(t.black[t.firm].mean())))
+        rows.append(("firms_wrongful_per_1000", "", 1000.0 * float(t.wrong_now[t.firm].mean())))
     if peer is not None and peer.month:
         rows.extend(_peer(t, peer))
     if t.attention is not None and t.attention.months:

@@ -27,7 +27,7 @@ from xinyong.world.study.outcomes import measure
 from xinyong.world.study.peer import PeerRatings
 from xinyong.world.study.tracker import Tracker
 
-RESULTS_VERSION = 3
+RESULTS_VERSION = 4
 """Part of every run's key: raise it when a change of the world or of the outcomes changes
 what a run gives, so earlier results on disk are not reused."""
 

@@ -52,6 +52,7 @@ class Tracker:
     listed_share: list[float] = field(default_factory=list)  # % of adults listed, by month
     grades: dict[str, Grades] = field(default_factory=dict)
     attention: Attention | None = None
+    firm: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # the run's firms
 
     def _start(self, run: Run) -> None:
         s = run.subjects
@@ -64,6 +65,9 @@ class Tracker:
         self.black, self.ever_black, self.wrong_now = zero_b.copy(), zero_b.copy(), zero_b.copy()
         self.needed, self.denied = zero_b.copy(), zero_b.copy()
         self.wrong_months = np.zeros(s.n, dtype=np.int64)
+        self.firm = zero_b.copy()
+        if run.firms is not None:
+            self.firm[run.firms.idx] = True
 
     def __call__(self, run: Run) -> None:
         if self.months == 0:
