@@ -43,6 +43,7 @@ bench: setup  ## benchmarks (not tests): figures and ratios against baselines, i
 	$(PY) -m bench.world
 	$(PY) -m bench.service
 	$(PY) -m bench.list_load
+	$(PY) -m bench.ingest_bulk
 	$(PY) -m bench.incremental
 	$(PY) -m bench.spark
 	$(PY) -m bench.ooc --skip-ooc --data $(or $(OOC_DATA),/work/ooc-data)

@@ -10,6 +10,8 @@ against a baseline measured in the same run and merges its figures into
 * :mod:`bench.spark`        Spark local against the embedded scorer;
 * :mod:`bench.service`      the HTTP service's gate checks and bulk ingest against baseline
   servers and appends (``service_*`` modules);
+* :mod:`bench.ingest_bulk`  columnar admission end to end (file into SQLite and PostgreSQL,
+  ``POST /v1/records``, peak memory) against the row path;
 * :mod:`bench.incremental`  incremental updates against re-evaluation and rescoring;
 * :mod:`bench.world`        the synthetic world's generation and monthly run;
 * :mod:`bench.table`        one table of every figure (:mod:`.table_rows` its rows);

@@ -68,6 +68,7 @@ def _amend(status: Status, original: Record, overrides: Mapping[str, Any]) -> Re
         "legal_basis": original.legal_basis,
         "status": status,
         "refers_to": original.id,
+        "details": dict(original.details),  # a listing's ground, which a correction keeps
     }
     base.update(overrides)
     return make_record(**base)

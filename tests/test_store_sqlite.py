@@ -28,21 +28,19 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
+_REPLACE_ROW = (
+    "REPLACE INTO records (seq, id, subject, category, occurred_at, recorded_at, source,"
+    " legal_basis, evidence, status, details, content_hash, ingested_at)"
+    " VALUES (1, 'new', 'S', 'c', 0, 0, 's', 'l', '', 'active', '{}', 'h', 0)"
+)
+_REPLACE_SAME = "INSERT OR REPLACE INTO records SELECT * FROM records WHERE seq = 1"
+
+
 @pytest.mark.parametrize(
     ("sql", "message"),
     [
         ("UPDATE records SET amount = 1", "UPDATE refused"),
         ("DELETE FROM records", "DELETE refused"),
-        (
-            "INSERT OR REPLACE INTO records SELECT * FROM records WHERE seq = 1",
-            "never replaced",
-        ),
-        (
-            "REPLACE INTO records (seq, id, subject, category, occurred_at, recorded_at, source,"
-            " legal_basis, evidence, status, details, content_hash, ingested_at)"
-            " VALUES (1, 'new', 'S', 'c', 0, 0, 's', 'l', '', 'active', '{}', 'h', 0)",
-            "never replaced",
-        ),
     ],
 )
 def test_database_refuses_changes_from_any_client(db: Path, sql: str, message: str) -> None:
@@ -54,6 +52,41 @@ def test_database_refuses_changes_from_any_client(db: Path, sql: str, message: s
         assert con.execute("SELECT count(*) FROM records").fetchone() == (2,)
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("sql", [_REPLACE_SAME, _REPLACE_ROW])
+def test_replace_meets_the_delete_guard_with_recursive_triggers(db: Path, sql: str) -> None:
+    """No trigger runs on INSERT (migration 0007): an INSERT OR REPLACE over a stored key
+    deletes the stored row first, which the DELETE guard refuses on every connection the
+    store opens (recursive triggers on)."""
+    con = sqlite3.connect(db)
+    try:
+        con.execute("PRAGMA recursive_triggers = ON")
+        with pytest.raises(sqlite3.IntegrityError, match="DELETE refused"):
+            con.execute(sql)
+        con.rollback()
+        assert con.execute("SELECT count(*) FROM records").fetchone() == (2,)
+        triggers = {
+            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+        assert "records_no_replace" not in triggers
+        assert {"records_no_update", "records_no_delete"} <= triggers
+    finally:
+        con.close()
+
+
+def test_replace_by_a_client_without_recursive_triggers_is_caught_by_the_ledger(db: Path) -> None:
+    con = sqlite3.connect(db)
+    try:
+        con.execute(_REPLACE_ROW)
+        con.commit()
+    finally:
+        con.close()
+    with SqlRecordStore(store_url(str(db))) as store:
+        audit = store.ledger().verify()
+    assert not audit.ok
+    assert audit.first is not None
+    assert audit.first.position == 1
 
 
 def test_migrations_are_recorded_once(db: Path) -> None:

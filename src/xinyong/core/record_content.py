@@ -103,15 +103,15 @@ def content_problems(record: Record) -> list[ContentProblem]:
 def reference_problem(record: Record, referred_category: str) -> str | None:
     """Why ``record`` may not refer to a record of ``referred_category``, or None (only
     active records: a correction, revocation or expiry refers to the record it amends)."""
-    from xinyong.core.records import Status
+    return reference_problem_of(record.status.value, record.category, referred_category)
 
-    if (
-        record.status is Status.ACTIVE
-        and record.category in ABOUT_A_LISTING
-        and referred_category != LISTING
-    ):
+
+def reference_problem_of(status: str, category: str, referred_category: str) -> str | None:
+    """:func:`reference_problem` from the referring record's status and category (the
+    columnar path has them as text)."""
+    if status == "active" and category in ABOUT_A_LISTING and referred_category != LISTING:
         return (
-            f"a {record.category} record is about a listing: refers_to must name a "
+            f"a {category} record is about a listing: refers_to must name a "
             f"{LISTING} record, but names a {referred_category} record"
         )
     return None

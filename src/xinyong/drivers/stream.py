@@ -82,7 +82,7 @@ def admit(system: CreditSystem, keys: KeyRing, msg: Msg) -> AppendResult | list[
     if who is None or who.role is not Role.AGENCY:
         return [RowError(None, None, f"{KEY_HEADER} is not a configured agency key; check the key")]
     try:
-        return system.admit(system.read(msg.data, name="message"), by=who).result
+        return system.admit(msg.data, by=who, name="message").result
     except IngestFailed as e:
         return list(e.errors)
     except XinyongError as e:  # a conflict or reference raced in since the check

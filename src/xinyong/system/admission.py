@@ -14,10 +14,14 @@ nothing is written.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from time import perf_counter
+from typing import cast
+
+import polars as pl
 
 from xinyong.core.errors import InvalidRecord, RecordConflict
 from xinyong.core.minimisation import (
@@ -30,6 +34,7 @@ from xinyong.core.notices import Notice
 from xinyong.core.record_fields import future_problem
 from xinyong.core.records import Record
 from xinyong.core.timeutil import now
+from xinyong.system import columnar
 from xinyong.system.clock import FUTURE_TOLERANCE, Clock
 from xinyong.system.principals import Principal
 from xinyong.system.reading import IngestFailed, IngestReport, Parsed, RowError, parse_file
@@ -98,17 +103,37 @@ def not_their_source(who: Principal, source: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Admitted:
-    """A committed batch: the store's answer, and the records with their rows."""
+    """A committed batch: the store's answer, and the records with their rows (the
+    columnar path keeps no records: their ids and subjects instead)."""
 
     result: AppendResult
     records: Sequence[Record]
     rows: Sequence[int]
     elapsed: float
+    columns: pl.DataFrame | None = None
+    """``row``, ``id`` and ``subject`` of every row, when admitted by the columnar path
+    (kept as columns: a list of ten million ids would take gigabytes)."""
+
+    @property
+    def ids(self) -> Sequence[str]:
+        """The id of each row's record, in row order."""
+        if self.columns is not None:
+            return self.columns.get_column("id").to_list()
+        return [r.id for r in self.records]
 
     @property
     def fresh(self) -> list[Record]:
-        """The records this batch inserted (the others were stored already)."""
+        """The records this batch inserted (the others were stored already); the
+        columnar path keeps none (see :attr:`fresh_subjects`)."""
         return [r for r, new in zip(self.records, self.result.fresh, strict=True) if new]
+
+    @property
+    def fresh_subjects(self) -> set[str]:
+        """The subjects of the records this batch inserted."""
+        if self.columns is not None:
+            fresh = pl.Series(self.result.fresh, dtype=pl.Boolean)
+            return set(self.columns.get_column("subject").filter(fresh).unique().to_list())
+        return {r.subject for r, new in zip(self.records, self.result.fresh, strict=True) if new}
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +202,7 @@ class Admission:
         cats = self.categories
         keep_records: list[Record] = []
         keep_rows: list[int] = []
-        clock: Clock = self.clock if self.clock is not None else getattr(self.store, "clock", now)
-        store_now = clock()
+        store_now = self.store_now()
         for i, r in enumerate(batch.records):
             future = future_problem(r.occurred_at, r.recorded_at, store_now, FUTURE_TOLERANCE)
             if cats is not None and r.category not in cats:
@@ -195,6 +219,12 @@ class Admission:
         if len(keep_records) < len(batch.records):  # the store judges only the rows left
             batch.records, batch.rows = keep_records, keep_rows
         return errors[: self.max_errors]
+
+    def store_now(self) -> datetime:
+        """What time it is on the store's clock (records dated after it, beyond
+        :data:`FUTURE_TOLERANCE`, are refused)."""
+        clock: Clock = self.clock if self.clock is not None else getattr(self.store, "clock", now)
+        return clock()
 
     def _foreign_amendments(self, batch: Parsed, by: Principal) -> list[RowError]:
         """Corrections, revocations and expiries of records another agency wrote: only the
@@ -235,6 +265,54 @@ class Admission:
             writer=writer_of(by),
         )
         return Admitted(result, batch.records, batch.rows, perf_counter() - started)
+
+    def admit_columns(
+        self, source: Path | bytes, by: Principal | None = None, *, name: str = "body"
+    ) -> Admitted | None:
+        """Admit a JSONL/CSV file or a JSONL body by the columnar path
+        (:mod:`xinyong.system.columnar`), all or nothing; ``None`` when it cannot (a row
+        error, a refusal, a conflict, a broken reference, a store without
+        ``append_frames``): nothing was written, and the row path (:meth:`admit`) words
+        the errors."""
+        append = getattr(self.store, "append_frames", None)
+        if append is None:
+            return None
+        started = perf_counter()
+        parts: list[pl.DataFrame] = []
+        cats = self.categories
+        latest = columnar.micros_of(self.store_now() + FUTURE_TOLERANCE)
+
+        def frames() -> Iterator[pl.DataFrame]:
+            items, typed = (
+                columnar.file_items(source)
+                if isinstance(source, Path)
+                else (columnar.body_items(source), True)
+            )
+            for part in items:
+                chunk = columnar.check_chunk(part, typed)
+                columnar.not_in_future(chunk, latest)  # the row path words the refusal
+                columnar.admissible(
+                    chunk,
+                    cats,
+                    None if by is None else by.may_write,
+                    None if by is None else by.may_source,
+                )
+                parts.append(chunk.select("row", "id", pl.col("subject").cast(pl.Categorical)))
+                yield chunk.drop("row")
+
+        try:
+            result = append(
+                frames(),
+                writer=writer_of(by),
+                may_amend=None if by is None else by.may_source,
+            )
+        except (columnar.Fallback, RecordConflict, InvalidRecord):
+            return None
+        if not parts:  # nothing read (an empty input): the row path says so
+            return None
+        columns = pl.concat(parts, rechunk=False)
+        rows = cast(Sequence[int], columns.get_column("row"))  # a Series is a sequence
+        return Admitted(result, (), rows, perf_counter() - started, columns)
 
     def after_commit(self, notices: bool) -> AfterCommit:
         """Bring the live state up to date; send notices if ``notices``."""

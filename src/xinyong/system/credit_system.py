@@ -76,8 +76,8 @@ class IngestResult:
     inserted: int
     duplicates: int
     elapsed: float
-    results: list[dict[str, Any]]
-    """Per row: ``{"row", "id", "result": "inserted" | "duplicate"}``."""
+    admitted: Admitted = field(repr=False, compare=False)
+    """The committed batch (its rows, ids and what became of each)."""
     notices: list[Notice]
     """The notices sent after the commit (empty unless asked for)."""
     live_subjects: int | None = None
@@ -86,6 +86,16 @@ class IngestResult:
     @property
     def rate(self) -> float:
         return self.rows / self.elapsed if self.elapsed > 0 else float("inf")
+
+    @property
+    def results(self) -> list[dict[str, Any]]:
+        """Per row: ``{"row", "id", "result": "inserted" | "duplicate"}`` (made when asked:
+        a million rows make a million of them)."""
+        done = self.admitted
+        return [
+            {"row": row, "id": rid, "result": "inserted" if new else "duplicate"}
+            for row, rid, new in zip(done.rows, done.ids, done.result.fresh, strict=True)
+        ]
 
 
 @dataclass
@@ -137,11 +147,25 @@ class CreditSystem:
             return by
         return self.keys.named(by)
 
-    def admit(self, source: Source | Parsed, *, by: Principal | str | None = None) -> Admitted:
+    def admit(
+        self,
+        source: Source | Parsed,
+        *,
+        by: Principal | str | None = None,
+        name: str | None = None,
+    ) -> Admitted:
         """Parse (unless parsed), authorise, check and append ``source``, all or nothing;
-        nothing after the commit (see :meth:`after_ingest`)."""
-        batch = source if isinstance(source, Parsed) else self.read(source)
-        return self.admission.admit(batch, self.principal(by))
+        nothing after the commit (see :meth:`after_ingest`). A file or a JSONL body goes by
+        the columnar path (:meth:`Admission.admit_columns`) unless it cannot; ``name``
+        names a body in errors (default ``body``)."""
+        who = self.principal(by)
+        if isinstance(source, Path | bytes | bytearray):  # columnar, unless it cannot
+            raw = source if isinstance(source, Path) else bytes(source)
+            done = self.admission.admit_columns(raw, who)
+            if done is not None:
+                return done
+        batch = source if isinstance(source, Parsed) else self.read(source, name=name)
+        return self.admission.admit(batch, who)
 
     def after_ingest(self, *, notices: bool) -> AfterCommit:
         """After a commit: the live state caught up, and the notices if ``notices``."""
@@ -159,16 +183,12 @@ class CreditSystem:
             self.desk.start_notices()
         done = self.admit(source, by=by)
         sent = self.after_ingest(notices=notices)
-        results = [
-            {"row": row, "id": r.id, "result": "inserted" if new else "duplicate"}
-            for row, r, new in zip(done.rows, done.records, done.result.fresh, strict=True)
-        ]
         return IngestResult(
-            len(done.records),
+            len(done.rows),
             done.result.inserted,
             done.result.duplicates,
             done.elapsed,
-            results,
+            done,
             sent.notices,
             sent.live_subjects,
         )

@@ -27,7 +27,7 @@ from typing import NamedTuple, Protocol
 
 import polars as pl
 
-from xinyong.core.record_content import reference_problem
+from xinyong.core.record_content import reference_problem_of
 from xinyong.core.records import FIELDS, Record, Status
 from xinyong.core.timeutil import iso
 
@@ -257,41 +257,54 @@ def _reference_problem(
 ) -> Problem | None:
     ref = r.refers_to
     assert ref is not None
-    what = f"record {r.id!r} ({r.status.value})"
     j = first.get(ref)
-    category: str | None = None  # the referred record's category, when known here
+    referent: tuple[str, Status | str, str | None] | None = None
     if j is not None:
-        subject, status, category = records[j].subject, records[j].status, records[j].category
+        referent = (records[j].subject, records[j].status, records[j].category)
     elif (k := known.get(ref)) is not None:
-        subject, status = k.subject, k.status
-        category = getattr(k, "category", None)  # stores that keep it (see docs/records.md)
-    else:
-        need = "an active record" if r.status is not Status.ACTIVE else "a record"
-        return Problem(
-            i,
-            "refers_to",
+        # the referred category, for stores that keep it (see docs/records.md)
+        referent = (k.subject, k.status, getattr(k, "category", None))
+    why = reference_issue(r.id, r.subject, r.status.value, r.category, ref, referent)
+    if why is None:
+        return None
+    return Problem(i, "refers_to", why, missing=ref if referent is None else None)
+
+
+def reference_issue(
+    rid: str,
+    subject: str,
+    status: str,
+    category: str,
+    ref: str,
+    referent: tuple[str, Status | str, str | None] | None,
+) -> str | None:
+    """Why record ``rid`` (``subject``, ``status``, ``category``) may not refer to ``ref``,
+    given the referent's (subject, status, category if judged) or ``None`` when it is
+    neither stored nor in the batch; ``None`` when it may."""
+    what = f"record {rid!r} ({status})"
+    if referent is None:
+        need = "an active record" if status != "active" else "a record"
+        return (
             f"{what} refers to {ref!r}, which is neither stored nor in this batch; "
-            f"refers_to must name {need} of subject {r.subject}",
-            missing=ref,
+            f"refers_to must name {need} of subject {subject}"
         )
-    if subject != r.subject:
-        return Problem(
-            i,
-            "refers_to",
-            f"{what} of subject {r.subject} refers to {ref!r}, which belongs to subject "
-            f"{subject}; a record can only refer to a record of the same subject",
+    other, other_status, referred_category = referent
+    if other != subject:
+        return (
+            f"{what} of subject {subject} refers to {ref!r}, which belongs to subject "
+            f"{other}; a record can only refer to a record of the same subject"
         )
-    if r.status is not Status.ACTIVE and status is not Status.ACTIVE:
-        return Problem(
-            i,
-            "refers_to",
-            f"{what} refers to {ref!r}, which is itself a {status.value}; a "
-            f"{r.status.value} must refer to the original active record",
+    if status != "active" and other_status != "active":
+        return (
+            f"{what} refers to {ref!r}, which is itself a {Status(other_status).value}; a "
+            f"{status} must refer to the original active record"
         )
-    why = reference_problem(r, category) if category is not None else None
-    if why is not None:
-        return Problem(i, "refers_to", f"{what}: {why}")
-    return None
+    why = (
+        reference_problem_of(status, category, referred_category)
+        if referred_category is not None
+        else None
+    )
+    return None if why is None else f"{what}: {why}"
 
 
 # --- canonical encoding (shared by backends, hot path) ---------------------------------------

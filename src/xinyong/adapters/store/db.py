@@ -2,7 +2,8 @@
 store and everything kept beside the log (ledger, live state, journal): one connection pool
 per store, whatever it holds.
 
-SQLite: pragmas on every connection (WAL, ``synchronous=NORMAL``, a 30 s busy timeout), an
+SQLite: pragmas on every connection (WAL, ``synchronous=NORMAL``, a 30 s busy timeout,
+recursive triggers so that ``INSERT OR REPLACE`` meets the DELETE guard), an
 explicit ``BEGIN`` (``IMMEDIATE`` for writers), and one writer at a time in this process (the
 lock) as in the database. An in-memory database is one connection shared by every thread, so
 there reads take the lock too. PostgreSQL: the lock serialises this process's writers; across
@@ -65,6 +66,7 @@ def _sqlite_setup(engine: Engine) -> None:
             "busy_timeout=30000",
             "cache_size=-65536",
             f"journal_size_limit={WAL_LIMIT}",
+            "recursive_triggers=ON",  # a REPLACE's delete meets the append-only guard
         ):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()

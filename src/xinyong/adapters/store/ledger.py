@@ -35,7 +35,7 @@ from sqlalchemy import Connection
 
 from xinyong.adapters.store.schema import checkpoints_table
 from xinyong.core.errors import XinyongError
-from xinyong.core.ledger.chain import GENESIS, entry_hash, extend
+from xinyong.core.ledger.chain import GENESIS, entry_hash, extend, extend_entries
 from xinyong.core.ledger.checkpoint import Checkpoint, sign
 from xinyong.core.ledger.merkle import leaf, root
 from xinyong.system.ports import DEFAULT_EVERY, Signer
@@ -122,12 +122,18 @@ def load_key(path: Path) -> Ed25519PrivateKey:
 
 
 def chain_append(
-    conn: Connection, content_hashes: Sequence[str], signer: Signer | None
+    conn: Connection,
+    content_hashes: Sequence[str],
+    signer: Signer | None,
+    *,
+    stamp: tuple[str | None, int] | None = None,
 ) -> list[Checkpoint]:
-    """Give the records just inserted (``content_hashes``, in insert order) their positions and
-    chain hashes, and sign a checkpoint if ``signer`` is due one. Call it in the append's
-    transaction, after the rows are in, with the store's writer lock held. Returns the
-    checkpoints signed (for :func:`write_anchor` once the transaction has committed)."""
+    """Give the records just inserted (``content_hashes``, in insert order: their entry
+    hashes, or with ``stamp`` = (writer, accepted at) their content hashes, whose entry
+    hashes are then made in the same loop as the chain) their positions and chain hashes,
+    and sign a checkpoint if ``signer`` is due one. Call it in the append's transaction,
+    after the rows are in, with the store's writer lock held. Returns the checkpoints signed
+    (for :func:`write_anchor` once the transaction has committed)."""
     n = len(content_hashes)
     if n == 0:
         return []
@@ -154,7 +160,12 @@ def chain_append(
             f"ledger's last entry (seq {after}), but {n} were just appended; run "
             "'xinyong ledger verify' to see where"
         )
-    chains = extend(prev, content_hashes, position + 1)
+    if stamp is None:
+        chains = extend(prev, content_hashes, position + 1)
+    else:
+        content_hashes, chains = extend_entries(
+            prev, content_hashes, stamp[0], stamp[1], position + 1
+        )
     _write_entries(conn, [(position + 1 + k, seqs[k], c) for k, c in enumerate(chains)])
     made: list[Checkpoint] = []
     if signer is not None:

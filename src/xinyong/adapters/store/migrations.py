@@ -88,6 +88,17 @@ def _m0006_public_receipts(conn: Connection) -> None:
     append_only(conn, "public_receipts", _JOURNAL_HINT)
 
 
+def _m0007_no_insert_trigger(conn: Connection) -> None:
+    """SQLite: the append-only guard no longer runs on every INSERT (its two lookups cost a
+    third of the insert time). UPDATE and DELETE stay refused; an ``INSERT OR REPLACE``
+    over a stored key deletes the stored row first, which the DELETE trigger refuses on the
+    store's connections (``PRAGMA recursive_triggers``, :mod:`.db`); a replacement by a
+    client without it changes a chained content hash, which ``xinyong ledger verify``
+    reports. PostgreSQL's guard never ran on INSERT."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS records_no_replace")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_records", _m0001_records),
     Migration("0002_state", _m0002_state),
@@ -95,6 +106,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("0004_journal", _m0004_journal),
     Migration("0005_writer", _m0005_writer),
     Migration("0006_public_receipts", _m0006_public_receipts),
+    Migration("0007_no_insert_trigger", _m0007_no_insert_trigger),
 )
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, select
 
 from xinyong.adapters.store.db import bulk
@@ -42,6 +43,9 @@ from xinyong.system.record_store import AppendResult, Known, plan_append, wanted
 
 _COPY_SQL = f"COPY records ({', '.join(_INSERT_COLUMNS)}) FROM STDIN"
 _LOCK_SQL = "LOCK TABLE records IN SHARE ROW EXCLUSIVE MODE"
+_COPY_CSV_SQL = f"COPY records ({', '.join(_INSERT_COLUMNS)}) FROM STDIN (FORMAT csv, NULL '\\N')"
+_HASHES_SQL = "SELECT id, content_hash FROM records WHERE id = ANY(%s)"
+_REFERENTS_SQL = "SELECT id, subject, status, category, source, seq FROM records WHERE id = ANY(%s)"
 _LOOKUP_SQL = "SELECT id, subject, status, content_hash FROM records WHERE id = ANY(%s)"
 
 
@@ -74,6 +78,43 @@ class PostgresRecordStore(SqlRecordStore):
             made = chain_append(conn, entries(hashes, new, writer, now), self.signer)
         write_anchor(self.signer, made)  # committed: now outside the store too
         return AppendResult(len(plan.new), plan.duplicates, tuple(new))
+
+    def _lock_records(self, conn: Connection) -> None:
+        conn.exec_driver_sql(_LOCK_SQL)
+
+    def _stored_hashes(self, conn: Connection, ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        with _dbapi(conn).cursor() as cur:
+            for start in range(0, len(ids), _LOOKUP_CHUNK):
+                cur.execute(_HASHES_SQL, (ids[start : start + _LOOKUP_CHUNK],))
+                out.update(cur.fetchall())
+        return out
+
+    def _referents(
+        self, conn: Connection, ids: list[str]
+    ) -> dict[str, tuple[str, str, str, str, int]]:
+        out: dict[str, tuple[str, str, str, str, int]] = {}
+        with _dbapi(conn).cursor() as cur:
+            for start in range(0, len(ids), _LOOKUP_CHUNK):
+                cur.execute(_REFERENTS_SQL, (ids[start : start + _LOOKUP_CHUNK],))
+                for rid, subject, status, category, source, seq in cur.fetchall():
+                    out[rid] = (subject, status, category, source, int(seq))
+        return out
+
+    def _insert_frame(
+        self, conn: Connection, frame: pl.DataFrame, now: int, writer: str | None
+    ) -> None:
+        """COPY the chunk as CSV written by Polars (``\\N`` unquoted is NULL; every text
+        value is quoted, so an empty text stays empty)."""
+        data = (
+            frame.with_columns(
+                ingested_at=pl.lit(now, dtype=pl.Int64), writer=pl.lit(writer, dtype=pl.String)
+            )
+            .select(_INSERT_COLUMNS)
+            .write_csv(include_header=False, null_value="\\N", quote_style="non_numeric")
+        )
+        with _dbapi(conn).cursor() as cur, cur.copy(_COPY_CSV_SQL) as copy:
+            copy.write(data.encode())
 
     def _known(self, conn: Connection, records: Sequence[Record]) -> dict[str, Known]:
         ids = sorted(wanted_ids(records))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from xinyong.adapters.store.migrations import migrate
 from xinyong.adapters.store.schema import RECORD_COLUMNS, records_table
 from xinyong.core.errors import InvalidRecord, RecordConflict, XinyongError
 from xinyong.core.ledger.chain import entry_hash
+from xinyong.core.ledger.checkpoint import Checkpoint
 from xinyong.core.records import FIELDS, Record
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
@@ -42,6 +43,7 @@ from xinyong.system.record_store import (
     _iso,
     canonical,
     plan_append,
+    reference_issue,
     wanted_ids,
 )
 from xinyong.system.schemes_io import all_memoranda, all_presets
@@ -53,7 +55,10 @@ if TYPE_CHECKING:  # imported where used: they import this package's modules
 
 __all__ = ["SqlRecordStore", "fresh", "from_micros", "record_of", "records_table", "to_micros"]
 
-_INSERT_COLUMNS = (*FIELDS, "content_hash", "ingested_at", "writer")
+COLUMNS = (*FIELDS, "content_hash")
+"""The columns of a checked chunk (:meth:`SqlRecordStore.append_frames`): the record's
+fields (times in microseconds since the epoch, details as canonical JSON) and its hash."""
+_INSERT_COLUMNS = (*COLUMNS, "ingested_at", "writer")
 _CHUNK = 10_000  # rows per executemany call
 _LOOKUP_CHUNK = 50_000  # ids per set lookup
 _FRAME_SLICE = 200_000  # rows fetched at a time by frame()
@@ -202,6 +207,133 @@ class SqlRecordStore:
         for start in range(0, len(params), _CHUNK):
             conn.exec_driver_sql(self._insert_sql, params[start : start + _CHUNK])
         return [row[13] for row in rows]
+
+    def append_frames(
+        self,
+        frames: Iterable[pl.DataFrame],
+        *,
+        writer: str | None = None,
+        may_amend: Callable[[str], bool] | None = None,
+    ) -> AppendResult:
+        """:meth:`append` for a stream of checked columnar chunks (columns
+        :data:`xinyong.system.columnar.COLUMNS`, produced while this writes), in one
+        transaction: the same rules (duplicates skipped, conflicts and broken references
+        refused: then nothing is written), the same rows, hashes and ledger entries.
+
+        References are checked once every chunk is in (a record may refer to one later in
+        the batch). ``may_amend(source)``: whether the writer may amend a record of that
+        source (else :class:`InvalidRecord`, and nothing is written). An exception raised
+        by ``frames`` rolls back too.
+        """
+        fresh_all: list[bool] = []
+        made: list[Checkpoint] = []
+        inserted = duplicates = 0
+        refs: list[tuple[str, str, str, str, str]] = []  # id, subject, status, category, ref
+        amended: set[str] = set()  # every id referred to, for may_amend
+        now = self.accepted_us()
+        with bulk(), self._write() as conn:
+            self._lock_records(conn)
+            start = self._top_seq(conn)
+            for frame in frames:
+                ids = frame["id"].to_list()
+                hashes = frame["content_hash"].to_list()
+                if start or inserted:
+                    new = _fresh_in(ids, hashes, self._stored_hashes(conn, ids))
+                elif frame.get_column("id").is_unique().all():  # nothing stored, no repeat
+                    new = [True] * frame.height
+                else:
+                    new = _fresh_in(ids, hashes, {})
+                todo = frame.filter(pl.Series(new, dtype=pl.Boolean)) if not all(new) else frame
+                if todo.height:
+                    self._insert_frame(conn, todo, now, writer)
+                    referring = todo.filter(pl.col("refers_to").is_not_null())
+                    refs.extend(
+                        referring.select("id", "subject", "status", "category", "refers_to").rows()
+                    )
+                    made += chain_append(
+                        conn, todo["content_hash"].to_list(), self.signer, stamp=(writer, now)
+                    )
+                if may_amend is not None:  # every row, a re-sent one too (as the row path)
+                    amended.update(frame.get_column("refers_to").drop_nulls().to_list())
+                inserted += todo.height
+                duplicates += frame.height - todo.height
+                fresh_all.extend(new)
+            if refs:
+                self._check_references(conn, refs, start)
+            if amended and may_amend is not None:
+                sources = {got[3] for got in self._referents(conn, sorted(amended)).values()}
+                if not all(may_amend(source) for source in sources):
+                    raise InvalidRecord("a record of another agency is amended", field="refers_to")
+        write_anchor(self.signer, made)  # committed: now outside the store too
+        return AppendResult(inserted, duplicates, tuple(fresh_all))
+
+    def _lock_records(self, conn: Connection) -> None:
+        """Nothing on SQLite: ``BEGIN IMMEDIATE`` holds the one write lock already."""
+
+    def _top_seq(self, conn: Connection) -> int:
+        return int(_raw(conn, select(func.coalesce(func.max(records_table.c.seq), 0)))[0][0])
+
+    def _stored_hashes(self, conn: Connection, ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), _LOOKUP_CHUNK):
+            chunk = json.dumps(ids[start : start + _LOOKUP_CHUNK])
+            for rid, _s, _st, h in _raw(conn, self._lookup, {"ids": chunk}):
+                out[rid] = h
+        return out
+
+    def _insert_frame(
+        self, conn: Connection, frame: pl.DataFrame, now: int, writer: str | None
+    ) -> None:
+        """One prepared INSERT over the chunk's rows (the stamp and the writer, the same
+        for every row, written into the statement as literals)."""
+        columns = ", ".join(_INSERT_COLUMNS)
+        marks = ", ".join("?" * len(COLUMNS))
+        who = "NULL" if writer is None else "'" + writer.replace("'", "''") + "'"
+        sql = f"INSERT INTO records ({columns}) VALUES ({marks}, {int(now)}, {who})"
+        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.executemany(sql, frame.select(COLUMNS).rows())
+        finally:
+            cur.close()
+
+    def _referents(
+        self, conn: Connection, ids: list[str]
+    ) -> dict[str, tuple[str, str, str, str, int]]:
+        """id -> (subject, status, category, source, seq) of the stored ``ids``."""
+        t = records_table.c
+        out: dict[str, tuple[str, str, str, str, int]] = {}
+        id_set = func.json_each(bindparam("ids")).table_valued("value")
+        stmt = select(t.id, t.subject, t.status, t.category, t.source, t.seq).where(
+            t.id.in_(select(id_set.c.value))
+        )
+        for start in range(0, len(ids), _LOOKUP_CHUNK):
+            chunk = json.dumps(ids[start : start + _LOOKUP_CHUNK])
+            for rid, *rest in _raw(conn, stmt, {"ids": chunk}):
+                out[rid] = (rest[0], rest[1], rest[2], rest[3], int(rest[4]))
+        return out
+
+    def _check_references(
+        self,
+        conn: Connection,
+        refs: list[tuple[str, str, str, str, str]],
+        start: int,
+    ) -> None:
+        """The rules of :func:`plan_append` for references, over the rows just written (a
+        referent written by this batch, ``seq > start``, is judged with its category, as the
+        row path judges one in the batch); the first problem raises."""
+        found = self._referents(conn, sorted({r[4] for r in refs}))
+        for rid, subject, status, category, ref in refs:
+            got = found.get(ref)
+            why = reference_issue(
+                rid,
+                subject,
+                status,
+                category,
+                ref,
+                None if got is None else (got[0], got[1], got[2] if got[4] > start else None),
+            )
+            if why is not None:
+                raise InvalidRecord(why, field="refers_to")
 
     def check(
         self,
@@ -463,6 +595,29 @@ class SqlRecordStore:
             for rows in _raw_batches(conn, stmt, size=_FRAME_SLICE):
                 parts.append(pl.DataFrame(rows, schema=raw, orient="row").with_columns(casts))
         return pl.concat(parts, rechunk=True)
+
+
+def _fresh_in(ids: list[str], hashes: list[str], known: Mapping[str, str]) -> list[bool]:
+    """Which positions of a chunk are inserted: the first of each id not stored (``known``:
+    id -> stored content hash). The same id with another hash raises
+    :class:`RecordConflict` (the caller's transaction rolls back)."""
+    seen: dict[str, str] = {}
+    out: list[bool] = []
+    add = out.append
+    for rid, h in zip(ids, hashes, strict=True):
+        was = known.get(rid)
+        if was is None:
+            was = seen.get(rid)
+            if was is None:
+                seen[rid] = h
+                add(True)
+                continue
+        if was != h:
+            raise RecordConflict(
+                f"id {rid!r} is already stored or in this batch with other content"
+            )
+        add(False)
+    return out
 
 
 def fresh(records: Sequence[Record], known: Mapping[str, Known]) -> list[bool]:

@@ -47,3 +47,31 @@ def extend(prev: str, content_hashes: Iterable[str], first: int) -> list[str]:
         add(h.hex())
         p += 1
     return out
+
+
+def extend_entries(
+    prev: str, content_hashes: Iterable[str], writer: str | None, accepted_us: int, first: int
+) -> tuple[list[str], list[str]]:
+    """``[entry_hash(c, writer, accepted_us) for c in content_hashes]`` and their chain
+    hashes after ``prev`` (:func:`extend`), in one loop (a bulk append's hot path)."""
+    entries: list[str] = []
+    chains: list[str] = []
+    add_entry, add_chain = entries.append, chains.append
+    h = _fromhex(prev)
+    p = first
+    sha, fromhex = _sha256, _fromhex
+    if writer is None:
+        for c in content_hashes:
+            add_entry(c)
+            h = sha(h + fromhex(c) + p.to_bytes(8, "big")).digest()
+            add_chain(h.hex())
+            p += 1
+        return entries, chains
+    tail = accepted_us.to_bytes(8, "big", signed=True) + writer.encode("utf-8")
+    for c in content_hashes:
+        e = sha(fromhex(c) + tail).digest()
+        add_entry(e.hex())
+        h = sha(h + e + p.to_bytes(8, "big")).digest()
+        add_chain(h.hex())
+        p += 1
+    return entries, chains

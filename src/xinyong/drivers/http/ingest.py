@@ -32,15 +32,15 @@ def append(svc: Services, who: Principal, body: bytes) -> dict[str, Any]:
             "the body holds no records; send one JSON record per line (JSONL)"
         ) from None
     results = [
-        {"row": row, "id": r.id, "result": "inserted" if new else "duplicate"}
-        for row, r, new in zip(done.rows, done.records, done.result.fresh, strict=True)
+        {"row": row, "id": rid, "result": "inserted" if new else "duplicate"}
+        for row, rid, new in zip(done.rows, done.ids, done.result.fresh, strict=True)
     ]
     return {
-        "rows": len(done.records),
+        "rows": len(done.rows),
         "inserted": done.result.inserted,
         "duplicates": done.result.duplicates,
         "results": results,
-        "notices_for_subjects": len({r.subject for r in done.fresh}),
+        "notices_for_subjects": len(done.fresh_subjects),
     }
 
 

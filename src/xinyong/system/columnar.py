@@ -1,0 +1,626 @@
+"""Columnar admission: a JSONL/CSV file or a JSONL body read in chunks and checked as columns.
+
+A chunk of rows becomes a Polars frame; every field rule of the row validator
+(:meth:`xinyong.core.records.Record.from_dict`, :mod:`xinyong.core.record_fields`,
+:mod:`xinyong.core.record_content`) is a column expression that marks a row *plainly good*:
+text without surrounding space or refused characters and within its length, a resident
+identity number whose check character, province and birth date are computed over the column,
+ISO instants of the canonical form within the allowed dates and in order, a known severity
+and status, whole-number details where the law fixes them. A row the expressions cannot vouch
+for (an organisation code, a date-only instant, a role record, ...) goes through the row
+validator, which either returns its record (added to the chunk) or raises its error.
+
+The first error anywhere, or any refusal later (authorisation, catalogue, the store's
+conflicts and references), stops this path with :class:`Fallback`: the caller rolls back
+and runs the row path (:mod:`xinyong.system.reading`, :mod:`xinyong.system.admission`) over
+the same input, which words every error exactly as before. A good input is never read whole:
+chunks of :data:`CHUNK` rows are checked, hashed and handed to the store one after another,
+inside one transaction.
+
+The canonical JSON text of each record (what :meth:`Record.content_hash` hashes) is built as
+a string column; SHA-256 then runs over it in one loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+
+from xinyong.core.codes.organisation import shipped_allow_list
+from xinyong.core.codes.regions import province_name
+from xinyong.core.codes.resident import (
+    EARLIEST_BIRTH,
+    EXTRA_PROVINCE_PREFIXES,
+    WEIGHTS,
+)
+from xinyong.core.errors import InvalidRecord, XinyongError
+from xinyong.core.record_content import DETAIL_RANGES, _whole
+from xinyong.core.record_fields import EARLIEST, LATEST, MAX_DETAILS, MAX_LENGTH
+from xinyong.core.records import FIELDS, SEVERITIES, Record, Status, _details
+from xinyong.core.roles import ROLE_CATEGORY
+from xinyong.system.reading import FORMATS, _csv
+from xinyong.system.record_store import _iso, canonical, details_json
+
+CHUNK = 100_000
+"""Rows checked and written at a time (memory stays bounded whatever the input's size)."""
+
+#: The columns of a checked chunk, as the store writes them (times in microseconds since the
+#: epoch, details as canonical JSON text), then the content hash; ``row`` is the input line.
+COLUMNS = (*FIELDS, "content_hash")
+
+
+class Fallback(XinyongError):
+    """This path cannot admit the input as it is: run the row path (it words the errors)."""
+
+
+@dataclass
+class Stream:
+    """Where a columnar batch comes from and what it holds once read: filled in as the
+    chunks are produced (``rows``, ``ids``, ``subjects`` of every record, in order)."""
+
+    source: str
+    rows: list[int]
+    ids: list[str]
+    subjects: list[str]
+
+    @classmethod
+    def named(cls, source: str) -> Stream:
+        return cls(source, [], [], [])
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _plain_lines(data: bytes, body: bool) -> bool:
+    """Only ``\\n`` (or ``\\r\\n``) ends a line: no other break the row path would see
+    (universal newlines in a file; ``str.splitlines`` in a body). Other control characters
+    need no look: JSON refuses them on a line, and a line of only white space other than
+    spaces and tabs is left to the row path."""
+    breaks = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+    if body and not data.isascii() and any(b in data for b in breaks):
+        return False
+    return b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")
+
+
+def _json_rows(data: bytes, first_line: int) -> list[tuple[int, Any]]:
+    """``(line, object)`` for every non-blank line of ``data``; a line orjson refuses (or
+    that the row path might read otherwise) raises :class:`Fallback`."""
+    lines = data.split(b"\n")
+    loads = orjson.loads
+    try:
+        if all(lines):  # no blank line: one pass in C
+            objs = list(map(loads, lines))
+            if all(type(o) is dict for o in objs):
+                return list(zip(range(first_line, first_line + len(lines)), objs, strict=True))
+            raise Fallback
+    except orjson.JSONDecodeError:
+        pass  # which line: the loop below says
+    out: list[tuple[int, Any]] = []
+    for n, line in enumerate(lines, first_line):
+        if not line.strip(b" \t"):  # blank
+            continue
+        try:
+            obj = loads(line)
+        except orjson.JSONDecodeError:
+            raise Fallback from None
+        if type(obj) is not dict:
+            raise Fallback
+        out.append((n, obj))
+    return out
+
+
+def _byte_chunks(read: Callable[[int], bytes], size: int = 32 << 20) -> Iterator[bytes]:
+    """Whole lines, about ``size`` bytes at a time."""
+    rest = b""
+    while True:
+        block = read(size)
+        if not block:
+            if rest:
+                yield rest
+            return
+        block = rest + block
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            rest = block
+            continue
+        rest = block[cut + 1 :]
+        yield block[: cut + 1]
+
+
+def jsonl_items(
+    chunks: Iterator[bytes], body: bool = False
+) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    """Lists of up to :data:`CHUNK` ``(line, object)`` from whole-line byte chunks."""
+    line = 1
+    out: list[tuple[int, dict[str, Any]]] = []
+    first = True
+    for data in chunks:
+        if first:
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+            first = False
+        if not _plain_lines(data, body):
+            raise Fallback
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n")
+        lines = data.count(b"\n")
+        out.extend(_json_rows(data[:-1] if data.endswith(b"\n") else data, line))
+        while len(out) >= CHUNK:
+            yield out[:CHUNK]
+            out = out[CHUNK:]
+        line += lines
+    if out:
+        yield out
+
+
+def file_items(path: Path) -> tuple[Iterator[list[tuple[int, dict[str, Any]]]], bool]:
+    """The item chunks of a file and whether its values are typed (JSON) or text (CSV)."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise Fallback
+    if fmt == "csv":
+        return _csv_items(path), False
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            with path.open("rb") as f:
+                yield from _byte_chunks(f.read)
+        except OSError:
+            raise Fallback from None
+
+    return jsonl_items(chunks()), True
+
+
+def _csv_items(path: Path) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    out: list[tuple[int, dict[str, Any]]] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            for row, item in _csv(f, str(path)):
+                if not isinstance(item, dict):
+                    raise Fallback
+                out.append((row, item))
+                if len(out) >= CHUNK:
+                    yield out
+                    out = []
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise Fallback from None
+    except Exception as e:  # IngestFailed from the header check: the row path says it
+        raise Fallback from e
+    if out:
+        yield out
+
+
+def body_items(body: bytes) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    return jsonl_items(iter((body,)), body=True)
+
+
+# --- the column rules -------------------------------------------------------------------------
+
+_SPACE = r"[\s\x1c-\x1f\x85]"
+_EDGE_SPACE = rf"^{_SPACE}|{_SPACE}$"
+_BAD_IN_NAME = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_BAD_IN_TEXT = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_FREE = ("legal_basis", "evidence")
+_NAMES = ("id", "category", "source", "refers_to", "severity", "status")
+_REQUIRED_TEXT = (
+    "id",
+    "subject",
+    "category",
+    "occurred_at",
+    "recorded_at",
+    "source",
+    "legal_basis",
+)
+_TEXT_FIELDS = (*_REQUIRED_TEXT, "evidence", "severity", "status", "refers_to")
+_RESIDENT = r"^[0-9]{17}[0-9X]$"
+_CANONICAL_INSTANT = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]{6})?Z$"
+)
+_STATUSES = [s.value for s in Status]
+_FIELD_SET = frozenset(FIELDS)
+_DAY_US = 86_400_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _us(t: datetime) -> int:
+    return (t - _EPOCH) // timedelta(microseconds=1)
+
+
+_EARLIEST_US = _us(EARLIEST)
+_LATEST_US = _us(LATEST)
+
+
+@lru_cache(maxsize=1)
+def _provinces() -> list[str]:
+    return sorted(
+        {f"{i:02d}" for i in range(100) if province_name(f"{i:02d}") is not None}
+        | set(EXTRA_PROVINCE_PREFIXES)
+    )
+
+
+@lru_cache(maxsize=1)
+def _allow_listed() -> list[str]:
+    return sorted(shipped_allow_list())
+
+
+def _check_digit_ok(subject: pl.Expr) -> pl.Expr:
+    """The GB 11643 MOD 11-2 check character, computed over the column."""
+    total = pl.sum_horizontal(
+        [subject.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(WEIGHTS)]
+    )
+    expected = (total % 11).replace_strict(
+        list(range(11)), list("10X98765432"), return_dtype=pl.String
+    )
+    return subject.str.slice(17, 1) == expected
+
+
+def _text_ok(name: str) -> pl.Expr:
+    """Text the row validator keeps as it is: no surrounding white space (Python's or
+    Unicode's), no refused character, within its length; present when required."""
+    c = pl.col(name)
+    limit = MAX_LENGTH.get(name)
+    bad = _BAD_IN_TEXT if name in _FREE else _BAD_IN_NAME
+    ok = ~c.str.contains(f"{_EDGE_SPACE}|{bad}")
+    if limit is not None:
+        ok = ok & (c.str.len_chars() <= limit)
+    if name in _REQUIRED_TEXT:
+        return c.is_not_null() & (c.str.len_bytes() > 0) & ok
+    return c.is_null() | (c.str.len_bytes() == 0) | ok
+
+
+def _instant(name: str) -> pl.Expr:
+    """Microseconds since the epoch of an instant written in canonical form (what the
+    store writes back: ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``, a fraction only when not zero),
+    else null (the row validator reads the other forms)."""
+    c = pl.col(name)
+    dt = pl.Datetime("us", "UTC")
+    whole = c.str.strptime(dt, "%Y-%m-%dT%H:%M:%SZ", strict=False).dt.epoch("us")
+    frac = c.str.strptime(dt, "%Y-%m-%dT%H:%M:%S%.fZ", strict=False).dt.epoch("us")
+    short = c.str.len_bytes() == 20
+    us = pl.when(short).then(whole).otherwise(frac)
+    return pl.when(c.str.contains(_CANONICAL_INSTANT) & (short | (us.mod(1_000_000) != 0))).then(us)
+
+
+def _residents(subjects: pl.Series, today: date) -> pl.DataFrame:
+    """The distinct subjects that are valid resident identity numbers as written (the
+    checks of :func:`xinyong.core.codes.check` that make one valid, over the column), with
+    the start of their birth day in microseconds."""
+    subject = pl.col("subject")
+    born = subject.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    valid = (
+        subject.str.contains(_RESIDENT)
+        & born.is_not_null()
+        & (born >= EARLIEST_BIRTH)
+        & (born <= today)
+        & (subject.str.starts_with("9") | subject.str.slice(0, 2).is_in(_provinces()))
+        & _check_digit_ok(subject)
+        & ~subject.is_in(_allow_listed())
+    )
+    return (
+        pl.DataFrame({"subject": subjects.unique()})
+        .filter(valid.fill_null(False))
+        .select("subject", _born=born.cast(pl.Datetime("us")).dt.epoch("us"))
+    )
+
+
+def _rules() -> pl.Expr:
+    """``_ok``: the row is plainly good."""
+    occ, rec = pl.col("occurred_at"), pl.col("recorded_at")
+    status = pl.col("status")
+    refers = pl.col("refers_to")
+    has_ref = refers.is_not_null() & (refers.str.len_bytes() > 0)
+    ok = pl.all_horizontal(
+        *(_text_ok(f) for f in _TEXT_FIELDS if f not in ("subject", "occurred_at", "recorded_at")),
+        pl.col("_born").is_not_null(),
+        occ.is_between(_EARLIEST_US, _LATEST_US, closed="left"),
+        rec.is_between(_EARLIEST_US, _LATEST_US, closed="left"),
+        occ <= rec,
+        # conduct on or after the subject's birth (two days' margin for China's local time)
+        occ - _DAY_US * 2 >= pl.col("_born"),
+        pl.col("severity").is_null() | pl.col("severity").is_in(["", *SEVERITIES]),
+        status.is_null() | status.is_in(["", *_STATUSES]),
+        ~has_ref | (refers != pl.col("id")),
+        has_ref | status.is_null() | status.is_in(["", "active"]),
+        pl.col("category") != ROLE_CATEGORY,
+        pl.col("_pre_ok"),
+    )
+    return ok.fill_null(False).alias("_ok")
+
+
+# --- canonical text -----------------------------------------------------------------------------
+
+
+def _json_text(c: pl.Expr, escape: bool = True) -> pl.Expr:
+    """JSON string literal of a column of text (what ``json.dumps(ensure_ascii=False)``
+    writes), for text whose only control characters are tab, newline and carriage return
+    (``escape=False``: the column holds none of them, nor a quote or a backslash)."""
+    if escape:
+        for raw, esc in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+            c = c.str.replace_all(raw, esc, literal=True)
+    return pl.concat_str(pl.lit('"'), c, pl.lit('"'))
+
+
+_ESCAPED = r'[\\"\n\r\t]'
+"""What a JSON string literal escapes, of the characters a checked text may hold."""
+_FREE_FORM = ("category", "evidence", "id", "legal_basis", "source", "refers_to")
+"""The canonical text's columns that may need escapes (subject, status and severity are
+digits or fixed words once checked)."""
+
+
+def _nullable_text(c: pl.Expr, escape: bool = True) -> pl.Expr:
+    return pl.when(c.is_null()).then(pl.lit("null")).otherwise(_json_text(c, escape))
+
+
+def _canonical_text(escape: Collection[str]) -> pl.Expr:
+    """The canonical JSON of each record, byte for byte :func:`canonical`'s; ``escape``:
+    the columns holding a character to escape."""
+
+    def text(name: str) -> pl.Expr:
+        return _json_text(pl.col(name), name in escape)
+
+    return pl.concat_str(
+        pl.lit('{"amount":'),
+        pl.col("_amount_text"),
+        pl.lit(',"category":'),
+        text("category"),
+        pl.lit(',"details":'),
+        pl.col("details"),
+        pl.lit(',"evidence":'),
+        text("evidence"),
+        pl.lit(',"id":'),
+        text("id"),
+        pl.lit(',"legal_basis":'),
+        text("legal_basis"),
+        pl.lit(',"occurred_at":"'),
+        pl.col("_occ_text"),
+        pl.lit('","recorded_at":"'),
+        pl.col("_rec_text"),
+        pl.lit('","refers_to":'),
+        _nullable_text(pl.col("refers_to"), "refers_to" in escape),
+        pl.lit(',"severity":'),
+        _nullable_text(pl.col("severity"), False),
+        pl.lit(',"source":'),
+        text("source"),
+        pl.lit(',"status":'),
+        text("status"),
+        pl.lit(',"subject":'),
+        text("subject"),
+        pl.lit("}"),
+    )
+
+
+# --- one chunk ----------------------------------------------------------------------------------
+
+_BAD = object()
+
+
+def _strings(values: list[Any], pre_ok: list[bool]) -> pl.Series:
+    try:
+        return pl.Series(values, dtype=pl.String, strict=True)
+    except (TypeError, pl.exceptions.PolarsError):
+        out = []
+        for k, v in enumerate(values):
+            if v is None or type(v) is str:
+                out.append(v)
+            else:
+                out.append(None)
+                pre_ok[k] = False
+        return pl.Series(out, dtype=pl.String)
+
+
+def _amount(raw: Any, typed: bool) -> Any:
+    """The amount as the row validator reads it, or ``_BAD`` (the row validator decides)."""
+    if raw is None or raw == "":
+        return None
+    t = type(raw)
+    if t is float or t is int:
+        a = float(raw)
+    elif typed or t is not str:
+        return _BAD
+    else:
+        try:
+            a = float(raw)
+        except (TypeError, ValueError):
+            return _BAD
+    return a if math.isfinite(a) else _BAD
+
+
+def _details_text(raw: Any, category: Any, row: int) -> str | None:
+    """Canonical JSON of the details as the row validator keeps them, ``None`` when it
+    would refuse them (or the category's whole-number detail is not in its range)."""
+    if raw is None or raw == "":
+        d: dict[str, Any] = {}
+    elif type(raw) is dict and not raw:
+        d = raw
+    else:
+        if type(raw) is dict and len(raw) > MAX_DETAILS:
+            return None
+        try:
+            d = _details(raw, row)
+        except (InvalidRecord, RecursionError, TypeError, ValueError):
+            return None
+    rng = DETAIL_RANGES.get(category) if type(category) is str else None
+    if rng is not None:
+        name, lo, hi, _ = rng
+        n = _whole(d.get(name))
+        if n is None or not lo <= n <= hi:
+            return None  # the row validator refuses it (unless a revocation: it decides)
+    return details_json(d)
+
+
+def _columns(dicts: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Field -> values (``None`` when absent) of the objects: transposed in one pass in C
+    when they all have the first one's keys (the usual case), field by field otherwise."""
+    keys = list(dicts[0])
+    if len(keys) > 1 and set(map(len, dicts)) == {len(keys)}:
+        try:
+            values = map(itemgetter(*keys), dicts)
+            return dict(zip(keys, map(list, zip(*values, strict=True)), strict=True))
+        except KeyError:
+            pass
+    wanted = {k for d in dicts for k in d}
+    return {f: [d.get(f) for d in dicts] for f in wanted}
+
+
+def check_chunk(items: Sequence[tuple[int, dict[str, Any]]], typed: bool) -> pl.DataFrame:
+    """The checked chunk: one row per record in input order, columns ``row`` then
+    :data:`COLUMNS`. Raises :class:`Fallback` at the first row the row validator refuses."""
+    n = len(items)
+    rows = [r for r, _ in items]
+    dicts = [d for _, d in items]
+    cols = _columns(dicts)
+    if _FIELD_SET.issuperset(cols):
+        pre_ok = [True] * n
+    else:
+        pre_ok = [_FIELD_SET.issuperset(d) for d in dicts]
+    none = [None] * n
+    data: dict[str, Any] = {"row": pl.Series(rows, dtype=pl.Int64)}
+    for f in _TEXT_FIELDS:
+        data[f] = _strings(cols.get(f, none), pre_ok)
+    raw_amounts = cols.get("amount", none)
+    amount_col: Sequence[float | None]
+    if all(a is None for a in raw_amounts):
+        amount_col = none
+    else:
+        amounts: list[float | None] = []
+        for k, a in enumerate(raw_amounts):
+            v = _amount(a, typed)
+            if v is _BAD:
+                pre_ok[k] = False
+                v = None
+            amounts.append(v)
+        amount_col = amounts
+    details: list[str | None] = []
+    categories = cols.get("category", none)
+    for k, raw in enumerate(cols.get("details", none)):
+        if raw is None or (type(raw) is dict and not raw):
+            text: str | None = "{}"
+        else:
+            text = _details_text(raw, categories[k], rows[k])
+            if text is None:
+                pre_ok[k] = False
+        details.append(text)
+    for k, c in enumerate(categories):  # a whole-number detail the law requires
+        if type(c) is str and c in DETAIL_RANGES and details[k] == "{}":
+            pre_ok[k] = False
+    data["amount"] = pl.Series(amount_col, dtype=pl.Float64)
+    data["details"] = pl.Series(details, dtype=pl.String)
+    data["_pre_ok"] = pl.Series(pre_ok, dtype=pl.Boolean)
+    frame = pl.DataFrame(data, height=n)
+    frame = frame.with_columns(
+        occurred_at=_instant("occurred_at"),
+        recorded_at=_instant("recorded_at"),
+        _occ_text=pl.col("occurred_at"),
+        _rec_text=pl.col("recorded_at"),
+    )
+    frame = frame.join(
+        _residents(frame["subject"], date.today()), on="subject", how="left", maintain_order="left"
+    )
+    frame = frame.with_columns(_rules()).with_columns(
+        evidence=pl.when(pl.col("evidence").is_null()).then(pl.lit("")).otherwise("evidence"),
+        severity=pl.when(pl.col("severity") == "").then(None).otherwise("severity"),
+        status=pl.when(pl.col("status").is_null() | (pl.col("status") == ""))
+        .then(pl.lit("active"))
+        .otherwise("status"),
+        refers_to=pl.when(pl.col("refers_to") == "").then(None).otherwise("refers_to"),
+    )
+    good = frame.filter("_ok")
+    slow = frame.height - good.height
+    if good["amount"].null_count() < good.height:  # float repr, as json writes it
+        texts = ["null" if a is None else float.__repr__(a) for a in good["amount"].to_list()]
+        good = good.with_columns(_amount_text=pl.Series(texts, dtype=pl.String))
+    else:
+        good = good.with_columns(_amount_text=pl.lit("null"))
+    sha = hashlib.sha256
+    special = good.select(pl.col(_FREE_FORM).str.contains(_ESCAPED).any()).row(0)
+    escape = {c for c, yes in zip(_FREE_FORM, special, strict=True) if yes}
+    canon = good.select(_canonical_text(escape)).to_series().to_list()
+    hashes = [sha(t.encode()).hexdigest() for t in canon]
+    good = good.with_columns(content_hash=pl.Series(hashes, dtype=pl.String)).select(
+        "row", *COLUMNS
+    )
+    if not slow:
+        return good
+    bad = frame.filter(~pl.col("_ok"))["row"].to_list()
+    where = {r: k for k, r in enumerate(rows)}
+    extra = [_row_path(r, dicts[where[r]], typed) for r in bad]
+    more = pl.DataFrame(extra, schema=good.schema, orient="row")
+    return pl.concat([good, more]).sort("row")
+
+
+def _row_path(row: int, item: dict[str, Any], typed: bool) -> tuple[Any, ...]:
+    """A row the columns could not vouch for, through the row validator."""
+    try:
+        r = Record.from_dict(item, row=row, typed=typed)
+    except (InvalidRecord, TypeError, ValueError, OverflowError, RecursionError):
+        raise Fallback from None
+    return record_row(row, r)
+
+
+def record_row(row: int, r: Record) -> tuple[Any, ...]:
+    dj, h = canonical(r, _iso(r.occurred_at), _iso(r.recorded_at))
+    return (
+        row,
+        r.id,
+        r.subject,
+        r.category,
+        _us(r.occurred_at),
+        _us(r.recorded_at),
+        r.source,
+        r.legal_basis,
+        r.evidence,
+        r.amount,
+        r.severity,
+        str(r.status.value),
+        r.refers_to,
+        dj,
+        h,
+    )
+
+
+# --- admission rules over a chunk -----------------------------------------------------------------
+
+
+def micros_of(t: datetime) -> int:
+    """``t`` in microseconds since the epoch, as the chunk's instants."""
+    return _us(t)
+
+
+def not_in_future(chunk: pl.DataFrame, latest_us: int) -> None:
+    """Raise :class:`Fallback` when a row's ``occurred_at`` or ``recorded_at`` lies after
+    ``latest_us`` (the store's clock plus its tolerance)."""
+    late = chunk.select(
+        (pl.col("occurred_at") > latest_us) | (pl.col("recorded_at") > latest_us)
+    ).to_series()
+    if late.any():
+        raise Fallback
+
+
+def admissible(
+    chunk: pl.DataFrame,
+    categories: Collection[str] | None,
+    may_write: Callable[[str], bool] | None,
+    may_source: Callable[[str], bool] | None,
+) -> None:
+    """Raise :class:`Fallback` unless every row passes authorisation and the catalogue (the
+    legal basis is non-blank already); checked once per distinct value."""
+    cats = chunk["category"].unique().to_list()
+    if categories is not None and any(c not in categories for c in cats):
+        raise Fallback
+    if may_write is not None and not all(may_write(c) for c in cats):
+        raise Fallback
+    if may_source is not None and not all(
+        may_source(s) for s in chunk["source"].unique().to_list()
+    ):
+        raise Fallback

@@ -1,0 +1,604 @@
+"""The columnar admission path (xinyong.system.columnar) against the row path it replaces.
+
+A corpus of good and bad rows (every field rule, unusual but valid forms, duplicates,
+conflicts, references within the batch, across chunks and to stored records, agencies
+writing and amending) goes through both paths on fresh stores with the same contents. They
+must agree on everything: a refused input is refused (the columnar path writes nothing and
+the row path words the errors: row, field, reason), an admitted one stores the same rows,
+content hashes and ledger chain and reports the same duplicates. Good inputs must actually be
+admitted by the columnar path (else this test would prove nothing).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import xinyong
+from factories import ORG, PERSON
+from xinyong.adapters.store.sql import SqlRecordStore
+from xinyong.system import columnar
+from xinyong.system.principals import Principal, Role
+from xinyong.system.reading import IngestFailed
+
+AT = 1_767_225_600_000_000  # the instant both paths stamp (ingested_at)
+GOOD: dict[str, Any] = {
+    "id": "r1",
+    "subject": PERSON,
+    "category": "traffic.violation",
+    "occurred_at": "2024-01-01T00:00:00Z",
+    "recorded_at": "2024-01-02T00:00:00Z",
+    "source": "traffic-police",
+    "legal_basis": "Road Traffic Safety Law art. 90",
+}
+AGENCY = Principal(
+    Role.AGENCY,
+    "police",
+    frozenset({"traffic.*", "court.*"}),
+    sources=frozenset({"traffic-police"}),
+)
+
+
+def rid(body: str) -> str:
+    """A resident number with the right check character after 17 digits."""
+    from xinyong.core.codes.resident import resident_check_char
+
+    return body + resident_check_char(body)
+
+
+def rec(**kw: Any) -> dict[str, Any]:
+    out = dict(GOOD)
+    for k, v in kw.items():
+        if v is _DROP:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    return out
+
+
+_DROP = object()
+
+#: Rows that vary one thing from a good record: the row path admits some, refuses others.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "good": rec(),
+    "all fields": rec(
+        evidence='ticket "7"\\ with\ttab\nand newline\r',
+        amount=200,
+        severity="serious",
+        status="active",
+        details={"b": 1, "a": "x", "c": 1.5, "d": True},
+    ),
+    "float amount": rec(amount=0.1),
+    "big amount": rec(amount=1e300),
+    "negative amount": rec(amount=-12.5),
+    "amount text": rec(amount="12"),
+    "amount bool": rec(amount=True),
+    "amount empty": rec(amount=""),
+    "amount null": rec(amount=None),
+    "microseconds": rec(occurred_at="2024-01-01T00:00:00.123456Z"),
+    "millis": rec(occurred_at="2024-01-01T00:00:00.123Z"),
+    "zero fraction": rec(occurred_at="2024-01-01T00:00:00.000000Z"),
+    "fraction with zeros": rec(occurred_at="2024-01-01T00:00:00.100000Z"),
+    "month 13": rec(occurred_at="2024-13-01T00:00:00Z"),
+    "april 31": rec(occurred_at="2024-04-31T00:00:00Z"),
+    "padded instant": rec(occurred_at=" 2024-01-01T00:00:00Z"),
+    "lower-case z": rec(occurred_at="2024-01-01T00:00:00z"),
+    "date only": rec(occurred_at="2024-01-01"),
+    "offset": rec(occurred_at="2024-01-01T08:00:00+08:00"),
+    "no zone": rec(occurred_at="2024-01-01T00:00:00"),
+    "bad date": rec(occurred_at="2024-02-30T00:00:00Z"),
+    "leap second": rec(occurred_at="2023-12-31T23:59:60Z"),
+    "hour 24": rec(occurred_at="2023-12-31T24:00:00Z"),
+    "not a date": rec(occurred_at="yesterday"),
+    "before 1900": rec(occurred_at="1899-12-31T00:00:00Z"),
+    "after 2100": rec(recorded_at="2100-01-01T00:00:00Z"),
+    "pre-1970 with micros": rec(
+        subject=rid("11010519200101001"), occurred_at="1950-06-01T12:00:00.5Z"
+    ),
+    "out of order": rec(occurred_at="2024-01-03T00:00:00Z"),
+    "same instant": rec(occurred_at="2024-01-02T00:00:00Z"),
+    "lower-case x": rec(subject=PERSON.lower()),
+    "spaced subject": rec(subject=f" {PERSON} "),
+    "full-width subject": rec(subject="".join(chr(ord(c) + 0xFEE0) for c in PERSON)),
+    "organisation": rec(subject=ORG),
+    "bad check digit": rec(subject=PERSON[:-1] + "1"),
+    "unknown province": rec(subject="00" + PERSON[2:]),
+    "future birth": rec(subject=rid("11010520990101001")),
+    "before birth": rec(subject=rid("11010520230101001"), occurred_at="2022-06-01T00:00:00Z"),
+    "birth day": rec(subject=rid("11010520230101001"), occurred_at="2023-01-01T00:00:00Z"),
+    "15 digits": rec(subject="110105491231002"),
+    "subject too long": rec(subject="1" * 41),
+    "missing id": rec(id=_DROP),
+    "blank id": rec(id="   "),
+    "spaced id": rec(id=" r1 "),
+    "id number": rec(id=12),
+    "id control": rec(id="r\x011"),
+    "id nbsp edge": rec(id="r1\u00a0"),
+    "id ideographic space": rec(id="\u3000r1"),
+    "id line separator": rec(id="r\u20281"),
+    "id C1 control": rec(id="r\x851"),
+    "id too long": rec(id="r" * 129),
+    "id longest": rec(id="r" * 128),
+    "unicode id": rec(id="记录-1"),
+    "unknown field": rec(colour="red"),
+    "missing legal basis": rec(legal_basis=_DROP),
+    "blank legal basis": rec(legal_basis="  "),
+    "legal basis too long": rec(legal_basis="x" * 501),
+    "evidence control": rec(evidence="a\x07b"),
+    "evidence blank": rec(evidence="   "),
+    "evidence null": rec(evidence=None),
+    "evidence too long": rec(evidence="e" * 1001),
+    "severity bad": rec(severity="huge"),
+    "severity empty": rec(severity=""),
+    "status empty": rec(status=""),
+    "status bad": rec(status="deleted"),
+    "revocation without ref": rec(status="revocation"),
+    "self reference": rec(refers_to="r1"),
+    "refers_to empty": rec(refers_to=""),
+    "missing reference": rec(refers_to="nowhere"),
+    "unknown category": rec(category="traffic.violaton"),
+    "catalogued unused": rec(category="registry.role"),
+    "listing ok": rec(category="court.listing_decision", details={"ground": 2}),
+    "listing text ground": rec(category="court.listing_decision", details={"ground": "3"}),
+    "listing no ground": rec(category="court.listing_decision"),
+    "listing ground 9": rec(category="court.listing_decision", details={"ground": 9}),
+    "details list": rec(details=[1]),
+    "details text": rec(details='{"a": 1}'),
+    "details nested": rec(details={"a": {"b": 1}}),
+    "details too many": rec(details={f"k{i}": i for i in range(51)}),
+    "details control": rec(details={"a\x01": 1}),
+    "details empty text": rec(details=""),
+    "category number": rec(category=7),
+    "source other agency": rec(source="tax-bureau"),
+}
+GOOD_NAMES = {
+    "good",
+    "all fields",
+    "float amount",
+    "big amount",
+    "negative amount",
+    "amount empty",
+    "amount null",
+    "microseconds",
+    "millis",
+    "zero fraction",
+    "fraction with zeros",
+    "padded instant",
+    "date only",
+    "offset",
+    "no zone",
+    "pre-1970 with micros",
+    "same instant",
+    "lower-case x",
+    "spaced subject",
+    "full-width subject",
+    "organisation",
+    "birth day",
+    "spaced id",
+    "id nbsp edge",
+    "id ideographic space",
+    "id longest",
+    "unicode id",
+    "evidence blank",
+    "evidence null",
+    "severity empty",
+    "status empty",
+    "refers_to empty",
+    "listing ok",
+    "listing text ground",
+    "details text",
+    "details empty text",
+    "source other agency",
+}
+
+
+def jsonl(rows: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+def numbered(row: dict[str, Any], n: int) -> dict[str, Any]:
+    out = dict(row)
+    if isinstance(out.get("id"), str) and out["id"].strip() == "r1":
+        out["id"] = out["id"].replace("r1", f"r{n}")
+    return out
+
+
+def batch(name: str) -> list[dict[str, Any]]:
+    """A good row, the variant, another good row."""
+    return [numbered(GOOD, 100), numbered(VARIANTS[name], 1), numbered(GOOD, 101)]
+
+
+# --- running both paths -------------------------------------------------------------------------
+
+
+def _dump(db: Path) -> dict[str, Any]:
+    con = sqlite3.connect(db)
+    try:
+        records = con.execute(
+            "SELECT id, subject, category, occurred_at, recorded_at, source, legal_basis, "
+            "evidence, amount, severity, status, refers_to, details, content_hash, writer, "
+            "ingested_at FROM records ORDER BY seq"
+        ).fetchall()
+        ledger = con.execute("SELECT position, chain FROM ledger ORDER BY position").fetchall()
+    finally:
+        con.close()
+    return {"records": records, "ledger": ledger}
+
+
+def run(
+    tmp: Path,
+    tag: str,
+    source: Path | bytes,
+    *,
+    columnar_path: bool,
+    by: Principal | None = None,
+    before: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> dict[str, Any]:
+    """Admit ``source`` on a fresh store (holding ``before``) by one path; what happened."""
+    db = tmp / f"{tag}.db"
+    with xinyong.open_system(xinyong.Settings(db=str(db))) as system:
+        if before:
+            system.ingest(jsonl(before).encode())
+        start = _dump(db)
+        out: dict[str, Any] = {}
+        try:
+            if columnar_path:
+                done = system.admission.admit_columns(source, by)
+                out["columnar"] = done is not None
+                if done is None:
+                    assert _dump(db) == start, "the columnar path wrote before falling back"
+                    done = system.admit(source, by=by)  # the row path words the errors
+            else:
+                done = system.admission.admit(system.read(source), by)
+            out["done"] = (
+                list(done.rows),
+                list(done.ids),
+                done.result.inserted,
+                done.result.duplicates,
+                done.result.fresh,
+            )
+        except IngestFailed as e:
+            name = str(source) if isinstance(source, Path) else "\0"
+            out["errors"] = [
+                (x.row, x.field, x.reason.replace(name, "<input>"), x.conflict) for x in e.errors
+            ]
+            out["error_type"] = type(e).__name__
+            out["truncated"] = e.truncated
+        assert system.verify_ledger().ok
+    out["store"] = _dump(db)
+    return out
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SqlRecordStore, "_accepted_at", lambda self: AT)
+
+
+def compare(
+    tmp: Path,
+    source_of: Any,
+    *,
+    by: Principal | None = None,
+    before: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    tmp.mkdir(parents=True, exist_ok=True)
+    for side in ("old", "new"):
+        (tmp / side).mkdir()
+    old = run(
+        tmp, "old", source_of(tmp / "old" / "input"), columnar_path=False, by=by, before=before
+    )
+    new = run(
+        tmp, "new", source_of(tmp / "new" / "input"), columnar_path=True, by=by, before=before
+    )
+    used = new.pop("columnar")
+    assert new == old
+    return old, {"columnar": used, **new}
+
+
+def file_source(rows: list[dict[str, Any]] | str, suffix: str = ".jsonl") -> Any:
+    text = rows if isinstance(rows, str) else jsonl(rows)
+
+    def make(base: Path) -> Path:
+        path = base.with_suffix(suffix)
+        path.write_text(text, encoding="utf-8", newline="")
+        return path
+
+    return make
+
+
+# --- the corpus ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_each_variant_alike_by_both_paths(name: str, tmp_path: Path) -> None:
+    old, new = compare(tmp_path, file_source(batch(name)))
+    if name in GOOD_NAMES:
+        assert "errors" not in old, old.get("errors")
+        assert new["columnar"], "a good input must be admitted by the columnar path"
+    else:
+        assert "errors" in old
+        assert not new["columnar"]
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_each_variant_alike_from_an_agency_over_http_bodies(name: str, tmp_path: Path) -> None:
+    body = jsonl(batch(name)).encode()
+    compare(tmp_path, lambda _base: body, by=AGENCY)
+
+
+def _csv_text(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    cols = sorted({k for r in rows for k in r}, key=list(GOOD).__contains__, reverse=True)
+    w = csv.DictWriter(out, fieldnames=cols, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow(
+            {
+                k: json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v)
+                for k, v in r.items()
+            }
+        )
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(n for n, r in VARIANTS.items() if not any(isinstance(v, bool) for v in r.values())),
+)
+def test_each_variant_alike_from_csv(name: str, tmp_path: Path) -> None:
+    compare(tmp_path, file_source(_csv_text(batch(name)), ".csv"))
+
+
+def many(n: int, prefix: str = "m") -> list[dict[str, Any]]:
+    names = sorted(GOOD_NAMES - {"source other agency"})
+    return [numbered(VARIANTS[names[i % len(names)]], 0) | {"id": f"{prefix}{i}"} for i in range(n)]
+
+
+@pytest.fixture(params=[2, 7, columnar.CHUNK])
+def chunk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(columnar, "CHUNK", request.param)
+    return int(request.param)
+
+
+def test_a_mixed_good_file_in_chunks(tmp_path: Path, chunk: int) -> None:
+    old, new = compare(tmp_path, file_source(many(60)))
+    assert new["columnar"]
+    assert len(old["store"]["records"]) == 60
+
+
+def test_duplicates_and_references_across_chunks(tmp_path: Path, chunk: int) -> None:
+    rows = many(12)
+    rows += [
+        rows[3],  # sent twice: a duplicate
+        rec(id="c1", status="correction", refers_to="late", amount=5),  # refers forward
+        rec(id="late", evidence="original"),
+        rec(id="x1", refers_to="m0"),  # active, linking to an earlier record
+        rec(id="e1", status="expiry", refers_to="stored1"),  # to a stored record
+        rec(id="perf", category="court.performance", refers_to="listing"),
+        rec(id="listing", category="court.listing_decision", details={"ground": 1}),
+    ]
+    before = [rec(id="stored1"), rows[5]]
+    old, new = compare(tmp_path, file_source(rows), before=before)
+    assert new["columnar"]
+    assert old["done"][3] == 2  # duplicates: rows[3] again and rows[5] stored
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [rec(id="a"), rec(id="a", evidence="other")],  # a conflict within the batch
+        [rec(id="stored1", evidence="changed")],  # with a stored record
+        [rec(id="c", status="correction", refers_to="rev")],  # amending a revocation
+        [rec(id="c", status="correction", refers_to="other-subject")],
+        [rec(id="perf", category="court.performance", refers_to="stored1")],  # stored: allowed
+        [rec(id="perf", category="court.performance", refers_to="t1"), rec(id="t1")],
+        [rec(id="c", status="revocation", refers_to="nowhere")],
+    ],
+    ids=[
+        "conflict",
+        "stored conflict",
+        "amend revocation",
+        "other subject",
+        "about a listing stored",
+        "about a listing in batch",
+        "missing",
+    ],
+)
+def test_store_rules_alike(rows: list[dict[str, Any]], tmp_path: Path, chunk: int) -> None:
+    before = [
+        rec(id="stored1"),
+        rec(id="rev", status="revocation", refers_to="stored1"),
+        rec(id="other-subject", subject=ORG),
+    ]
+    compare(tmp_path, file_source([rec(id="g0"), *rows, rec(id="g9")]), before=before)
+
+
+def test_an_agency_amending_another_agencys_record_falls_back(tmp_path: Path) -> None:
+    theirs = rec(id="theirs", source="tax-bureau")
+    body = jsonl([rec(id="c", status="correction", refers_to="theirs")]).encode()
+    old, new = compare(tmp_path, lambda _b: body, by=AGENCY, before=[theirs])
+    assert old["error_type"] == "NotAuthorised"
+    assert not new["columnar"]
+    # the same correction, stored already (by the operator), sent again by the agency
+    again = rec(id="c", status="correction", refers_to="theirs")
+    resend = jsonl([again]).encode()
+    old, new = compare(tmp_path / "y", lambda _b: resend, by=AGENCY, before=[theirs, again])
+    assert old["error_type"] == "NotAuthorised"
+    assert not new["columnar"]
+    mine = jsonl([rec(id="c2", status="correction", refers_to="mine")]).encode()
+    old, new = compare(tmp_path / "x", lambda _b: mine, by=AGENCY, before=[rec(id="mine")])
+    assert new["columnar"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n\n",
+        "\ufeff" + jsonl([rec()]),
+        jsonl([rec()]).replace("\n", "\r\n"),
+        jsonl([rec()]) + "\r" + jsonl([rec(id="r2")]),
+        "\n  \n" + jsonl([rec()]) + "\t\n",
+        jsonl([rec()]) + "[1]\n",
+        jsonl([rec()]) + "{bad json\n",
+        jsonl([rec(evidence="a\u2028b")]),
+        jsonl([rec(evidence="a\x85b")]),
+        jsonl([rec()]) + "\x0c\n",
+        '{"id": "r1", "id": "r2", ' + json.dumps(rec())[1:] + "\n",
+        json.dumps(rec(amount=1)).replace("1}", "NaN}") + "\n",
+        json.dumps(rec(amount=1)).replace("1}", str(10**30) + "}") + "\n",
+        json.dumps(rec(evidence="x")).replace('"x"', '"\\ud800"') + "\n",
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "bom",
+        "crlf",
+        "lone cr",
+        "blank lines",
+        "array",
+        "bad json",
+        "line separator",
+        "nel",
+        "form feed line",
+        "repeated key",
+        "nan",
+        "huge int",
+        "lone surrogate",
+    ],
+)
+@pytest.mark.parametrize("as_body", [False, True])
+def test_lines_read_alike(text: str, as_body: bool, tmp_path: Path) -> None:
+    if as_body:
+        compare(tmp_path, lambda _b: text.encode("utf-8", "surrogatepass"))
+    else:
+        compare(tmp_path, file_source(text))
+
+
+def test_not_utf8_alike(tmp_path: Path) -> None:
+    data = jsonl([rec()]).encode().replace(b"Road", b"R\xffad")
+
+    def make(base: Path) -> Path:
+        path = base.with_suffix(".jsonl")
+        path.write_bytes(data)
+        return path
+
+    compare(tmp_path, make)
+    compare(tmp_path / "b", lambda _b: data)
+
+
+def test_white_space_the_columns_see_as_python_does() -> None:
+    """Every character Python strips is caught by the columns' edge test (so a padded value
+    always goes to the row validator, which strips it)."""
+    import polars as pl
+
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace() or not chr(c).strip()]
+    values = [f"{s}x" for s in spaces] + [f"x{s}" for s in spaces]
+    caught = pl.Series(values).str.contains(columnar._EDGE_SPACE)
+    assert caught.all(), [v for v, c in zip(values, caught, strict=True) if not c]
+
+
+def test_resident_codes_the_columns_accept_are_valid(tmp_path: Path) -> None:
+    """The column check of resident numbers agrees with the row validator over many codes
+    (valid ones and one-character mutations of them)."""
+    from datetime import date
+
+    import polars as pl
+
+    from xinyong.core.codes import check
+    from xinyong.core.codes.issue import make_resident_id
+
+    def codes() -> Iterator[str]:
+        for i in range(300):
+            region = ("110105", "310101", "830000", "990000", "000000", "710000")[i % 6]
+            born = date(1800 + (i * 97) % 330, 1 + i % 12, 1 + i % 28)
+            try:
+                code = make_resident_id(region, born, i % 999 + 1)
+            except ValueError:
+                continue
+            yield code
+            for k in (0, 3, 8, 12, 17):
+                yield (
+                    code[:k]
+                    + str((int(code[k]) + 1) % 10 if code[k].isdigit() else 0)
+                    + code[k + 1 :]
+                )
+
+    subjects = sorted(set(codes()))
+    accepted = set(columnar._residents(pl.Series(subjects), date.today())["subject"].to_list())
+    for s in subjects:
+        c = check(s)
+        if s in accepted:
+            assert c.valid, s
+            assert c.code == s
+    assert len(accepted) > 100
+
+
+# --- PostgreSQL: COPY of the checked chunks ------------------------------------------------------
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    from pg_schema import fresh_pg_schema
+
+    yield from fresh_pg_schema("col_")
+
+
+def _pg_dump(url: str) -> dict[str, Any]:
+    import psycopg
+
+    from pg_schema import PG_SERVER
+
+    schema = url.split("%3D", 1)[1]
+    with psycopg.connect(PG_SERVER) as con:
+        con.execute(f'SET search_path TO "{schema}"')
+        records = con.execute(
+            "SELECT id, subject, category, occurred_at, recorded_at, source, legal_basis, "
+            "evidence, amount, severity, status, refers_to, details, content_hash, writer, "
+            "ingested_at FROM records ORDER BY seq"
+        ).fetchall()
+        ledger = con.execute("SELECT position, chain FROM ledger ORDER BY position").fetchall()
+    return {"records": [tuple(r) for r in records], "ledger": [tuple(r) for r in ledger]}
+
+
+def test_postgresql_stores_what_the_row_path_stores(
+    pg_url: str, tmp_path: Path, chunk: int
+) -> None:
+    rows = [
+        *many(40),
+        rec(id="q", evidence='quote " backslash \\ tab \t nl \n cr \r comma , semicolon ;'),
+        rec(id="n", evidence="\\N"),
+        rec(id="e", evidence=""),
+        rec(id="amt", amount=0.1 + 0.2),
+        rec(id="c1", status="correction", refers_to="late", amount=5),
+        rec(id="late"),
+    ]
+    path = tmp_path / "input.jsonl"
+    path.write_text(jsonl(rows), encoding="utf-8")
+    old = run(tmp_path, "old", path, columnar_path=False)
+    with xinyong.open_system(xinyong.Settings(db=pg_url)) as system:
+        done = system.admission.admit_columns(path, None)
+        assert done is not None
+        assert done.result.inserted == len(rows)
+        again = system.admission.admit_columns(path, None)  # idempotent
+        assert again is not None
+        assert again.result.duplicates == len(rows)
+        assert system.verify_ledger().ok
+    assert _pg_dump(pg_url) == old["store"]
+
+
+def test_entries_and_chain_in_one_loop_equal_the_two_steps() -> None:
+    from xinyong.core.ledger.chain import GENESIS, entry_hash, extend, extend_entries
+
+    hashes = [f"{k:064x}" for k in range(1, 40)]
+    for writer in (None, "agency:police", "operator:local"):
+        entries, chains = extend_entries(GENESIS, hashes, writer, AT, 5)
+        assert entries == [entry_hash(h, writer, AT) for h in hashes]
+        assert chains == extend(GENESIS, entries, 5)
