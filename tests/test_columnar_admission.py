@@ -278,7 +278,7 @@ def run(
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(SqlRecordStore, "_accepted_at", lambda self: AT)
+    monkeypatch.setattr(SqlRecordStore, "accepted_us", lambda self: AT)
 
 
 def compare(
