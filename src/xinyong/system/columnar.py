@@ -46,7 +46,7 @@ from xinyong.core.codes.resident import (
 from xinyong.core.errors import InvalidRecord, XinyongError
 from xinyong.core.record_content import DETAIL_RANGES, _whole
 from xinyong.core.record_fields import EARLIEST, LATEST, MAX_DETAILS, MAX_LENGTH
-from xinyong.core.records import FIELDS, SEVERITIES, Record, Status, _details
+from xinyong.core.records import FIELDS, REQUIRED, SEVERITIES, Record, Status, _details
 from xinyong.core.roles import ROLE_CATEGORY
 from xinyong.system.reading import FORMATS, _csv
 from xinyong.system.record_store import _iso, canonical, details_json
@@ -212,15 +212,7 @@ _BAD_IN_NAME = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 _BAD_IN_TEXT = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 _FREE = ("legal_basis", "evidence")
 _NAMES = ("id", "category", "source", "refers_to", "severity", "status")
-_REQUIRED_TEXT = (
-    "id",
-    "subject",
-    "category",
-    "occurred_at",
-    "recorded_at",
-    "source",
-    "legal_basis",
-)
+_REQUIRED_TEXT = REQUIRED  # every required field is text
 _TEXT_FIELDS = (*_REQUIRED_TEXT, "evidence", "severity", "status", "refers_to")
 _RESIDENT = r"^[0-9]{17}[0-9X]$"
 _CANONICAL_INSTANT = (
