@@ -267,6 +267,9 @@ class ListPages:
             self._forget(pool)
             future.set_exception(e)
             return
+        except Exception as e:  # shut down meanwhile, or no process could start: say so
+            future.set_exception(e)  # (and free the page's place among those waiting)
+            return
         done.add_done_callback(lambda d: self._copy(d, future, pool))
 
     def _copy(self, done: Future[Rows], future: Future[Rows], pool: ProcessPoolExecutor) -> None:
