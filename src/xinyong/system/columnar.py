@@ -28,7 +28,6 @@ import math
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -36,18 +35,12 @@ from typing import Any
 import orjson
 import polars as pl
 
-from xinyong.core.codes.organisation import shipped_allow_list
-from xinyong.core.codes.regions import province_name
-from xinyong.core.codes.resident import (
-    EARLIEST_BIRTH,
-    EXTRA_PROVINCE_PREFIXES,
-    WEIGHTS,
-)
 from xinyong.core.errors import InvalidRecord, XinyongError
 from xinyong.core.record_content import DETAIL_RANGES, _whole
 from xinyong.core.record_fields import EARLIEST, LATEST, MAX_DETAILS, MAX_LENGTH
 from xinyong.core.records import FIELDS, REQUIRED, SEVERITIES, Record, Status, _details
 from xinyong.core.roles import ROLE_CATEGORY
+from xinyong.system.code_columns import birth_day, valid_resident
 from xinyong.system.reading import FORMATS, _csv
 from xinyong.system.record_store import _iso, canonical, details_json
 
@@ -214,7 +207,6 @@ _FREE = ("legal_basis", "evidence")
 _NAMES = ("id", "category", "source", "refers_to", "severity", "status")
 _REQUIRED_TEXT = REQUIRED  # every required field is text
 _TEXT_FIELDS = (*_REQUIRED_TEXT, "evidence", "severity", "status", "refers_to")
-_RESIDENT = r"^[0-9]{17}[0-9X]$"
 _CANONICAL_INSTANT = (
     r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
     r"(\.[0-9]{6})?Z$"
@@ -231,30 +223,6 @@ def _us(t: datetime) -> int:
 
 _EARLIEST_US = _us(EARLIEST)
 _LATEST_US = _us(LATEST)
-
-
-@lru_cache(maxsize=1)
-def _provinces() -> list[str]:
-    return sorted(
-        {f"{i:02d}" for i in range(100) if province_name(f"{i:02d}") is not None}
-        | set(EXTRA_PROVINCE_PREFIXES)
-    )
-
-
-@lru_cache(maxsize=1)
-def _allow_listed() -> list[str]:
-    return sorted(shipped_allow_list())
-
-
-def _check_digit_ok(subject: pl.Expr) -> pl.Expr:
-    """The GB 11643 MOD 11-2 check character, computed over the column."""
-    total = pl.sum_horizontal(
-        [subject.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(WEIGHTS)]
-    )
-    expected = (total % 11).replace_strict(
-        list(range(11)), list("10X98765432"), return_dtype=pl.String
-    )
-    return subject.str.slice(17, 1) == expected
 
 
 def _text_ok(name: str) -> pl.Expr:
@@ -289,20 +257,10 @@ def _residents(subjects: pl.Series, today: date) -> pl.DataFrame:
     checks of :func:`xinyong.core.codes.check` that make one valid, over the column), with
     the start of their birth day in microseconds."""
     subject = pl.col("subject")
-    born = subject.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
-    valid = (
-        subject.str.contains(_RESIDENT)
-        & born.is_not_null()
-        & (born >= EARLIEST_BIRTH)
-        & (born <= today)
-        & (subject.str.starts_with("9") | subject.str.slice(0, 2).is_in(_provinces()))
-        & _check_digit_ok(subject)
-        & ~subject.is_in(_allow_listed())
-    )
     return (
         pl.DataFrame({"subject": subjects.unique()})
-        .filter(valid.fill_null(False))
-        .select("subject", _born=born.cast(pl.Datetime("us")).dt.epoch("us"))
+        .filter(valid_resident(subject, today, foreign=True).fill_null(False))
+        .select("subject", _born=birth_day(subject).cast(pl.Datetime("us")).dt.epoch("us"))
     )
 
 
