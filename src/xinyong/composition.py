@@ -24,6 +24,7 @@ from xinyong.core.scoring.engine import AnyScheme
 from xinyong.system.admission import Admission
 from xinyong.system.catalogue import categories_for, known_categories
 from xinyong.system.clock import clock_of
+from xinyong.system.columnar_worker import CheckWorker
 from xinyong.system.credit_system import CreditSystem
 from xinyong.system.engine import Engine
 from xinyong.system.objection_desk import Desk
@@ -128,9 +129,12 @@ def open_system(settings: Settings | None = None, *, must_exist: bool = False) -
         live=(live.catch_up if live is not None else _live_if_enabled(store, schemes, memoranda)),
         notify=desk.notices_catch_up,
         clock=clock,
+        checker=CheckWorker() if s.check_workers else None,
     )
     system = CreditSystem(s, store, engine, desk, admission, keys)
     system.closers.append(store.close)  # closes the journal, ledger and live state with it
+    if admission.checker is not None:
+        system.closers.append(admission.checker.close)
     return system
 
 

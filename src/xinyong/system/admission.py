@@ -36,6 +36,7 @@ from xinyong.core.records import Record
 from xinyong.core.timeutil import now
 from xinyong.system import columnar
 from xinyong.system.clock import FUTURE_TOLERANCE, Clock
+from xinyong.system.columnar_worker import CheckWorker, local_chunks
 from xinyong.system.principals import Principal
 from xinyong.system.reading import IngestFailed, IngestReport, Parsed, RowError, parse_file
 from xinyong.system.record_store import AppendResult, RecordStore
@@ -163,6 +164,7 @@ class Admission:
     notify: Callable[[], list[Notice]] | None = None
     max_errors: int = MAX_ERRORS
     clock: Clock | None = None  # None: the store's own clock (the real clock if it has none)
+    checker: CheckWorker | None = None
 
     def refusals(self, batch: Parsed, by: Principal | None) -> list[RowError]:
         """The row errors of ``batch`` before the store is asked: parsing, authorisation,
@@ -282,14 +284,10 @@ class Admission:
         cats = self.categories
         latest = columnar.micros_of(self.store_now() + FUTURE_TOLERANCE)
 
+        checked = local_chunks if self.checker is None else self.checker.chunks
+
         def frames() -> Iterator[pl.DataFrame]:
-            items, typed = (
-                columnar.file_items(source)
-                if isinstance(source, Path)
-                else (columnar.body_items(source), True)
-            )
-            for part in items:
-                chunk = columnar.check_chunk(part, typed)
+            for chunk in checked(source):
                 columnar.not_in_future(chunk, latest)  # the row path words the refusal
                 columnar.admissible(
                     chunk,

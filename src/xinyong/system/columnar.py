@@ -23,17 +23,19 @@ a string column; SHA-256 then runs over it in one loop.
 
 from __future__ import annotations
 
-import hashlib
+import io
 import math
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache, lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import orjson
 import polars as pl
+import polars_hash as plh
 
 from xinyong.core.errors import InvalidRecord, XinyongError
 from xinyong.core.record_content import DETAIL_RANGES, _whole
@@ -131,12 +133,19 @@ def _byte_chunks(read: Callable[[int], bytes], size: int = 32 << 20) -> Iterator
 
 
 def jsonl_items(
-    chunks: Iterator[bytes], body: bool = False
+    chunks: Iterator[bytes],
+    body: bool = False,
+    *,
+    first_line: int = 1,
+    rows: int | None = None,
 ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-    """Lists of up to :data:`CHUNK` ``(line, object)`` from whole-line byte chunks."""
-    line = 1
+    """Lists of up to ``rows`` (default :data:`CHUNK`) ``(line, object)`` from whole-line
+    byte chunks, the first of them line ``first_line`` (a byte order mark is skipped only
+    at line 1, the start of the input)."""
+    size = CHUNK if rows is None else rows
+    line = first_line
     out: list[tuple[int, dict[str, Any]]] = []
-    first = True
+    first = first_line == 1
     for data in chunks:
         if first:
             if data.startswith(b"\xef\xbb\xbf"):
@@ -148,30 +157,46 @@ def jsonl_items(
             data = data.replace(b"\r\n", b"\n")
         lines = data.count(b"\n")
         out.extend(_json_rows(data[:-1] if data.endswith(b"\n") else data, line))
-        while len(out) >= CHUNK:
-            yield out[:CHUNK]
-            out = out[CHUNK:]
+        while len(out) >= size:
+            yield out[:size]
+            out = out[size:]
         line += lines
     if out:
         yield out
 
 
-def file_items(path: Path) -> tuple[Iterator[list[tuple[int, dict[str, Any]]]], bool]:
-    """The item chunks of a file and whether its values are typed (JSON) or text (CSV)."""
+def file_items(
+    path: Path,
+    *,
+    offset: int = 0,
+    first_line: int = 1,
+    rows: int | None = None,
+    block: int = 32 << 20,
+) -> tuple[Iterator[list[tuple[int, dict[str, Any]]]], bool]:
+    """The item chunks of a file (of a JSONL file: from byte ``offset``, the start of line
+    ``first_line``, read ``block`` bytes at a time) and whether its values are typed (JSON)
+    or text (CSV)."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise Fallback
     if fmt == "csv":
+        if offset:
+            raise Fallback
         return _csv_items(path), False
 
     def chunks() -> Iterator[bytes]:
         try:
             with path.open("rb") as f:
-                yield from _byte_chunks(f.read)
+                f.seek(offset)
+                yield from _byte_chunks(f.read, block)
         except OSError:
             raise Fallback from None
 
-    return jsonl_items(chunks()), True
+    return jsonl_items(chunks(), first_line=first_line, rows=rows), True
+
+
+def is_jsonl(path: Path) -> bool:
+    return FORMATS.get(path.suffix.lower()) == "jsonl"
 
 
 def _csv_items(path: Path) -> Iterator[list[tuple[int, dict[str, Any]]]]:
@@ -193,8 +218,19 @@ def _csv_items(path: Path) -> Iterator[list[tuple[int, dict[str, Any]]]]:
         yield out
 
 
-def body_items(body: bytes) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-    return jsonl_items(iter((body,)), body=True)
+def body_items(
+    body: bytes, *, first_line: int = 1, rows: int | None = None, block: int | None = None
+) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    """The item chunks of a JSONL body (parsed ``block`` bytes at a time: default, whole)."""
+    blocks = iter((body,)) if block is None else _byte_chunks(io.BytesIO(body).read, block)
+    return jsonl_items(blocks, body=True, first_line=first_line, rows=rows)
+
+
+def head_cut(data: bytes, size: int) -> int:
+    """Where the first whole lines of about ``size`` bytes of ``data`` end (0: no line
+    ends within them): the split between the part the writer's process checks and the
+    rest, checked meanwhile in a worker (:mod:`xinyong.system.columnar_worker`)."""
+    return data.rfind(b"\n", 0, size) + 1
 
 
 # --- the column rules -------------------------------------------------------------------------
@@ -256,14 +292,53 @@ def _residents(subjects: pl.Series, today: date) -> pl.DataFrame:
     """The distinct subjects that are valid resident identity numbers as written (the
     checks of :func:`xinyong.core.codes.check` that make one valid, over the column), with
     the start of their birth day in microseconds."""
+    valid, born = _resident_exprs(today)
+    return pl.DataFrame({"subject": subjects.unique()}).filter(valid).select("subject", born)
+
+
+@lru_cache(maxsize=4)
+def _resident_exprs(today: date) -> tuple[pl.Expr, pl.Expr]:
     subject = pl.col("subject")
     return (
-        pl.DataFrame({"subject": subjects.unique()})
-        .filter(valid_resident(subject, today, foreign=True).fill_null(False))
-        .select("subject", _born=birth_day(subject).cast(pl.Datetime("us")).dt.epoch("us"))
+        valid_resident(subject, today, foreign=True).fill_null(False),
+        birth_day(subject).cast(pl.Datetime("us")).dt.epoch("us").alias("_born"),
     )
 
 
+@cache
+def _instants() -> tuple[pl.Expr, ...]:
+    """The instants in microseconds (null unless canonical), and their text as sent."""
+    return (
+        _instant("occurred_at").alias("occurred_at"),
+        _instant("recorded_at").alias("recorded_at"),
+        pl.col("occurred_at").alias("_occ_text"),
+        pl.col("recorded_at").alias("_rec_text"),
+    )
+
+
+@cache
+def _defaults() -> tuple[pl.Expr, ...]:
+    """What the row validator makes of an absent or empty optional field."""
+    return (
+        pl.when(pl.col("evidence").is_null())
+        .then(pl.lit(""))
+        .otherwise("evidence")
+        .alias("evidence"),
+        pl.when(pl.col("severity") == "").then(None).otherwise("severity").alias("severity"),
+        pl.when(pl.col("status").is_null() | (pl.col("status") == ""))
+        .then(pl.lit("active"))
+        .otherwise("status")
+        .alias("status"),
+        pl.when(pl.col("refers_to") == "").then(None).otherwise("refers_to").alias("refers_to"),
+    )
+
+
+@cache
+def _content_hash(escape: frozenset[str]) -> pl.Expr:
+    return sha256_hex(_canonical_text(escape))
+
+
+@cache
 def _rules() -> pl.Expr:
     """``_ok``: the row is plainly good."""
     occ, rec = pl.col("occurred_at"), pl.col("recorded_at")
@@ -348,6 +423,26 @@ def _canonical_text(escape: Collection[str]) -> pl.Expr:
         text("subject"),
         pl.lit("}"),
     )
+
+
+# --- hashes over a column -------------------------------------------------------------------
+
+
+def sha256_hex(e: pl.Expr) -> pl.Expr:
+    """SHA-256, as lower-case hex, of each value of ``e`` (text as UTF-8, or bytes), in
+    Rust over the column (polars-hash) rather than a Python loop over hashlib."""
+    hashed: pl.Expr = plh.CryptographicHashingNameSpace(e).sha2_256()
+    return hashed
+
+
+def entry_hashes(content: pl.Expr, writer: str | None, accepted_us: int) -> pl.Expr:
+    """:func:`xinyong.core.ledger.chain.entry_hash` over a column of content hashes (hex):
+    SHA-256 of the 32 bytes of the content hash, the acceptance instant (8 bytes, big
+    endian) and the writer's name (UTF-8); the content hash itself without a writer."""
+    if writer is None:
+        return content
+    tail = (accepted_us.to_bytes(8, "big", signed=True) + writer.encode("utf-8")).hex()
+    return sha256_hex(pl.concat_str(content, pl.lit(tail)).str.decode("hex"))
 
 
 # --- one chunk ----------------------------------------------------------------------------------
@@ -465,41 +560,32 @@ def check_chunk(items: Sequence[tuple[int, dict[str, Any]]], typed: bool) -> pl.
         if type(c) is str and c in DETAIL_RANGES and details[k] == "{}":
             pre_ok[k] = False
     data["amount"] = pl.Series(amount_col, dtype=pl.Float64)
+    if amount_col is not none:  # float repr, as json writes it
+        texts = ["null" if a is None else float.__repr__(a) for a in amount_col]
+        data["_amount_text"] = pl.Series(texts, dtype=pl.String)
     data["details"] = pl.Series(details, dtype=pl.String)
     data["_pre_ok"] = pl.Series(pre_ok, dtype=pl.Boolean)
     frame = pl.DataFrame(data, height=n)
-    frame = frame.with_columns(
-        occurred_at=_instant("occurred_at"),
-        recorded_at=_instant("recorded_at"),
-        _occ_text=pl.col("occurred_at"),
-        _rec_text=pl.col("recorded_at"),
-    )
-    frame = frame.join(
-        _residents(frame["subject"], date.today()), on="subject", how="left", maintain_order="left"
-    )
-    frame = frame.with_columns(_rules()).with_columns(
-        evidence=pl.when(pl.col("evidence").is_null()).then(pl.lit("")).otherwise("evidence"),
-        severity=pl.when(pl.col("severity") == "").then(None).otherwise("severity"),
-        status=pl.when(pl.col("status").is_null() | (pl.col("status") == ""))
-        .then(pl.lit("active"))
-        .otherwise("status"),
-        refers_to=pl.when(pl.col("refers_to") == "").then(None).otherwise("refers_to"),
+    # one plan (one collect) for the instants, the subjects, the rules and the defaults
+    plan = frame.lazy().with_columns(*_instants())
+    if amount_col is none:
+        plan = plan.with_columns(_amount_text=pl.lit("null"))
+    frame = (
+        plan.join(
+            _residents(frame["subject"], date.today()).lazy(),
+            on="subject",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(_rules())
+        .with_columns(*_defaults())
+        .collect()
     )
     good = frame.filter("_ok")
     slow = frame.height - good.height
-    if good["amount"].null_count() < good.height:  # float repr, as json writes it
-        texts = ["null" if a is None else float.__repr__(a) for a in good["amount"].to_list()]
-        good = good.with_columns(_amount_text=pl.Series(texts, dtype=pl.String))
-    else:
-        good = good.with_columns(_amount_text=pl.lit("null"))
-    sha = hashlib.sha256
     special = good.select(pl.col(_FREE_FORM).str.contains(_ESCAPED).any()).row(0)
-    escape = {c for c, yes in zip(_FREE_FORM, special, strict=True) if yes}
-    canon = good.select(_canonical_text(escape)).to_series().to_list()
-    hashes = [sha(t.encode()).hexdigest() for t in canon]
-    good = good.with_columns(content_hash=pl.Series(hashes, dtype=pl.String)).select(
-        "row", *COLUMNS
-    )
+    escape = frozenset(c for c, yes in zip(_FREE_FORM, special, strict=True) if yes)
+    good = good.select("row", *FIELDS, content_hash=_content_hash(escape))
     if not slow:
         return good
     bad = frame.filter(~pl.col("_ok"))["row"].to_list()

@@ -102,6 +102,12 @@ VARIABLES = (
         "(0: in the server's process).",
     ),
     Variable(
+        "XINYONG_CHECK_WORKERS",
+        "check_workers",
+        "Processes that check a large input's records while the writer writes them (1, the "
+        "default) or 0: checked in the writer's process alone.",
+    ),
+    Variable(
         "XINYONG_MEMORANDA",
         "memoranda",
         "Comma-separated memorandum names or files in force; empty: every shipped one.",
@@ -140,6 +146,9 @@ class Settings:
     list_workers: int = 1
     """Processes the HTTP service evaluates list pages in, apart from the process that
     answers gate checks (0: in that process, one list at a time)."""
+    check_workers: int = 1
+    """Processes that check a large file's or body's records (read, validated, hashed)
+    while the writer's process writes them: 1, or 0 (checked in the writer's process)."""
     admit: str = "used"
     """Categories admitted at ingest: ``"used"`` (catalogued and used by a scheme in force:
     data minimisation) or ``"catalogue"`` (every catalogued category: for replays and the
@@ -164,6 +173,10 @@ class Settings:
             raise SettingsError(
                 f"list_workers (XINYONG_LIST_WORKERS) must be a whole number of processes "
                 f"from 0 to 64, got {self.list_workers}"
+            )
+        if self.check_workers not in (0, 1):
+            raise SettingsError(
+                f"check_workers (XINYONG_CHECK_WORKERS) must be 0 or 1, got {self.check_workers}"
             )
         if self.admit not in ADMIT:
             raise SettingsError(
@@ -199,6 +212,7 @@ class Settings:
             ("XINYONG_LEDGER_EVERY", "ledger_every", "a whole number of records >= 1"),
             ("XINYONG_PUBLIC_RATE", "public_rate", "a whole number of lookups a minute >= 0"),
             ("XINYONG_LIST_WORKERS", "list_workers", "a whole number of processes, 0 to 64"),
+            ("XINYONG_CHECK_WORKERS", "check_workers", "0 or 1"),
         ):
             raw = env.get(var)
             if raw:

@@ -53,6 +53,9 @@ def checkpoint_wal(dbapi_conn: Any, wal_path: str | None) -> str:
     return mode
 
 
+_CHECKPOINT_AFTER = "xinyong_checkpoint_after"
+
+
 def _sqlite_setup(engine: Engine) -> None:
     """Pragmas on every connection; explicit BEGIN (IMMEDIATE for writers)."""
 
@@ -93,10 +96,54 @@ class Database:
         self.lock: threading.Lock | threading.RLock = (
             threading.RLock() if self.memory else threading.Lock()
         )
+        self._checkpoint_lock = threading.Lock()
+        self._checkpointer: threading.Thread | None = None
+        self._checkpoint_again = False
 
     def writing(self) -> Tx:
         """A write transaction, one writer at a time (SQLite: ``BEGIN IMMEDIATE``)."""
-        return Tx(self.engine, self.lock, "IMMEDIATE")
+        return Tx(self.engine, self.lock, "IMMEDIATE", self)
+
+    def checkpoint_after(self, conn: Connection) -> None:
+        """SQLite: let the write transaction on ``conn`` commit without checkpointing the
+        WAL on the way (a bulk append's commit would otherwise copy everything it wrote into
+        the database file before returning); a thread of this process checkpoints it right
+        after, while the caller goes on (:meth:`dispose` waits for it). Nothing on
+        PostgreSQL."""
+        if self.dialect == "sqlite" and not self.memory:
+            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            conn.info[_CHECKPOINT_AFTER] = True
+
+    def _checkpoint_soon(self) -> None:
+        with self._checkpoint_lock:
+            self._checkpoint_again = True
+            if self._checkpointer is not None and self._checkpointer.is_alive():
+                return
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint, name="wal-checkpoint", daemon=True
+            )
+            self._checkpointer.start()
+
+    def _checkpoint(self) -> None:
+        while True:
+            with self._checkpoint_lock:
+                if not self._checkpoint_again:
+                    return
+                self._checkpoint_again = False
+            try:
+                dbapi = self.engine.raw_connection()
+                try:
+                    checkpoint_wal(dbapi, f"{self.engine.url.database}-wal")
+                finally:
+                    dbapi.close()
+            except Exception:
+                return
+
+    def wait_for_checkpoint(self) -> None:
+        """Wait until the WAL checkpoint started by a bulk commit (if any) has finished."""
+        t = self._checkpointer
+        if t is not None:
+            t.join()
 
     def reading(self) -> Tx:
         """A read transaction (one snapshot)."""
@@ -121,6 +168,7 @@ class Database:
                 dbapi.close()
 
     def dispose(self) -> None:
+        self.wait_for_checkpoint()
         self.engine.dispose()
 
 
@@ -157,9 +205,13 @@ class Tx:
     inside), rolls back on error."""
 
     def __init__(
-        self, engine: Engine, lock: threading.Lock | threading.RLock | None, mode: str
+        self,
+        engine: Engine,
+        lock: threading.Lock | threading.RLock | None,
+        mode: str,
+        db: Database | None = None,
     ) -> None:
-        self._engine, self._lock, self._mode = engine, lock, mode
+        self._engine, self._lock, self._mode, self._db = engine, lock, mode, db
 
     def __enter__(self) -> Connection:
         if self._lock is not None:
@@ -184,6 +236,11 @@ class Tx:
             else:
                 self._tx.rollback()
         finally:
+            later = self._conn.info.pop(_CHECKPOINT_AFTER, False)
+            if later:  # back to the default for the connection's next user
+                self._conn.exec_driver_sql("PRAGMA wal_autocheckpoint=1000")
             self._conn.close()
+            if later and t is None and self._db is not None:
+                self._db._checkpoint_soon()
             if self._lock is not None:
                 self._lock.release()

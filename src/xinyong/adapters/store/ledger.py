@@ -24,6 +24,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
+import pgpq
+import polars as pl
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -143,11 +146,12 @@ def chain_append(
         tail = cur.fetchone()
         position, after, prev = (0, 0, GENESIS) if tail is None else tail
         mark = "%s" if conn.dialect.name == "postgresql" else "?"
-        cur.execute(
-            f"SELECT min(seq), max(seq), count(*) FROM records WHERE seq > {mark}", (after,)
-        )
-        low, high, count = cur.fetchone()
-        if count == n and high - low + 1 == n:  # the usual case: one unbroken run of keys
+        # both ends from the primary key's index, whatever the planner's statistics say (a
+        # count would scan): the n rows just inserted lie after `after`, so when the ends
+        # are n apart they are all there is, one unbroken run of keys (the usual case)
+        cur.execute(f"SELECT min(seq), max(seq) FROM records WHERE seq > {mark}", (after,))
+        low, high = cur.fetchone()
+        if low is not None and high - low + 1 == n:
             seqs: Sequence[int] = range(low, high + 1)
         else:
             cur.execute(f"SELECT seq FROM records WHERE seq > {mark} ORDER BY seq", (after,))
@@ -166,7 +170,10 @@ def chain_append(
         content_hashes, chains = extend_entries(
             prev, content_hashes, stamp[0], stamp[1], position + 1
         )
-    _write_entries(conn, [(position + 1 + k, seqs[k], c) for k, c in enumerate(chains)])
+    if isinstance(seqs, range):  # the usual case: one statement for them all
+        _write_run(conn, position + 1, seqs.start, chains)
+    else:
+        _write_entries(conn, [(position + 1 + k, seqs[k], c) for k, c in enumerate(chains)])
     made: list[Checkpoint] = []
     if signer is not None:
         since = last_checkpoint(conn)
@@ -208,6 +215,38 @@ def _write_entries(conn: Connection, rows: list[tuple[int, int, str]]) -> None:
                     )
         else:
             cur.executemany("INSERT INTO ledger (position, seq, chain) VALUES (?, ?, ?)", rows)
+    finally:
+        cur.close()
+
+
+def _write_run(conn: Connection, position: int, seq: int, chains: list[str]) -> None:
+    """Ledger entries at ``position``, ``position + 1``, ... for the records at ``seq``,
+    ``seq + 1``, ...: on SQLite one statement over the chain hashes as a JSON array
+    (``json_each``), about half the cost of a row of parameters each; on PostgreSQL a
+    binary COPY (pgpq)."""
+    cur = _cursor(conn)
+    try:
+        if conn.dialect.name == "postgresql":
+            n = len(chains)
+            table = pl.DataFrame(
+                {
+                    "position": pl.int_range(position, position + n, dtype=pl.Int64, eager=True),
+                    "seq": pl.int_range(seq, seq + n, dtype=pl.Int64, eager=True),
+                    "chain": pl.Series(chains, dtype=pl.String),
+                }
+            ).to_arrow(compat_level=pl.CompatLevel.oldest())
+            encoder = pgpq.ArrowToPostgresBinaryEncoder(table.schema)
+            with cur.copy("COPY ledger (position, seq, chain) FROM STDIN (FORMAT binary)") as copy:
+                copy.write(encoder.write_header())
+                for batch in table.to_batches():
+                    copy.write(encoder.write_batch(batch))
+                copy.write(encoder.finish())
+        else:
+            cur.execute(
+                "INSERT INTO ledger (position, seq, chain) "
+                "SELECT ? + key, ? + key, value FROM json_each(?)",
+                (position, seq, orjson.dumps(chains).decode()),
+            )
     finally:
         cur.close()
 

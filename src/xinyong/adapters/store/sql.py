@@ -33,6 +33,7 @@ from xinyong.core.records import FIELDS, Record
 from xinyong.core.sanctions import Memorandum
 from xinyong.core.scoring.engine import AnyScheme
 from xinyong.core.timeutil import now
+from xinyong.system.columnar import entry_hashes
 from xinyong.system.record_rows import EPOCH, STATUS, from_micros, record_of, to_micros
 from xinyong.system.record_store import (
     DEFAULT_FRAME_COLUMNS,
@@ -60,6 +61,7 @@ COLUMNS = (*FIELDS, "content_hash")
 fields (times in microseconds since the epoch, details as canonical JSON) and its hash."""
 _INSERT_COLUMNS = (*COLUMNS, "ingested_at", "writer")
 _CHUNK = 10_000  # rows per executemany call
+_ROWS_PER_INSERT = 100  # rows per INSERT statement of a columnar chunk (SQLite)
 _LOOKUP_CHUNK = 50_000  # ids per set lookup
 _FRAME_SLICE = 200_000  # rows fetched at a time by frame()
 _US = timedelta(microseconds=1)
@@ -101,6 +103,11 @@ class SqlRecordStore:
         self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    def wait_for_checkpoint(self) -> None:
+        """Wait for the WAL checkpoint a bulk append leaves running after its commit
+        (SQLite): then what it wrote is in the database file too."""
+        self._db.wait_for_checkpoint()
 
     def close(self) -> None:
         if self._journal is not None:
@@ -233,26 +240,18 @@ class SqlRecordStore:
         now = self.accepted_us()
         with bulk(), self._write() as conn:
             self._lock_records(conn)
+            self._db.checkpoint_after(conn)
             start = self._top_seq(conn)
             for frame in frames:
-                ids = frame["id"].to_list()
-                hashes = frame["content_hash"].to_list()
-                if start or inserted:
-                    new = _fresh_in(ids, hashes, self._stored_hashes(conn, ids))
-                elif frame.get_column("id").is_unique().all():  # nothing stored, no repeat
-                    new = [True] * frame.height
-                else:
-                    new = _fresh_in(ids, hashes, {})
+                new = self._insert_fresh(conn, frame, now, writer)
                 todo = frame.filter(pl.Series(new, dtype=pl.Boolean)) if not all(new) else frame
                 if todo.height:
-                    self._insert_frame(conn, todo, now, writer)
                     referring = todo.filter(pl.col("refers_to").is_not_null())
                     refs.extend(
                         referring.select("id", "subject", "status", "category", "refers_to").rows()
                     )
-                    made += chain_append(
-                        conn, todo["content_hash"].to_list(), self.signer, stamp=(writer, now)
-                    )
+                    entries = todo.select(entry_hashes(pl.col("content_hash"), writer, now))
+                    made += chain_append(conn, entries.to_series().to_list(), self.signer)
                 if may_amend is not None:  # every row, a re-sent one too (as the row path)
                     amended.update(frame.get_column("refers_to").drop_nulls().to_list())
                 inserted += todo.height
@@ -266,6 +265,40 @@ class SqlRecordStore:
                     raise InvalidRecord("a record of another agency is amended", field="refers_to")
         write_anchor(self.signer, made)  # committed: now outside the store too
         return AppendResult(inserted, duplicates, tuple(fresh_all))
+
+    def _insert_fresh(
+        self, conn: Connection, frame: pl.DataFrame, now: int, writer: str | None
+    ) -> list[bool]:
+        """Insert the rows of ``frame`` whose id is not stored yet (nor earlier in it);
+        return which were. Optimistic: the whole chunk goes in under a savepoint, and only
+        when the unique index on ids refuses a row is the chunk rolled back to it and its
+        ids looked up (a re-sent batch), so a new batch costs no lookup. The same id with
+        other content raises :class:`RecordConflict`."""
+        if frame.height == 0:
+            return []
+        cur = _dbapi(conn).cursor()
+        try:
+            cur.execute("SAVEPOINT chunk")
+            try:
+                self._insert_frame(conn, frame, now, writer)
+            except self._integrity_errors():
+                cur.execute("ROLLBACK TO SAVEPOINT chunk")
+                cur.execute("RELEASE SAVEPOINT chunk")
+            else:
+                cur.execute("RELEASE SAVEPOINT chunk")
+                return [True] * frame.height
+        finally:
+            cur.close()
+        ids = frame["id"].to_list()
+        new = _fresh_in(ids, frame["content_hash"].to_list(), self._stored_hashes(conn, ids))
+        if any(new):
+            self._insert_frame(conn, frame.filter(pl.Series(new, dtype=pl.Boolean)), now, writer)
+        return new
+
+    def _integrity_errors(self) -> tuple[type[BaseException], ...]:
+        import sqlite3
+
+        return (sqlite3.IntegrityError,)
 
     def _lock_records(self, conn: Connection) -> None:
         """Nothing on SQLite: ``BEGIN IMMEDIATE`` holds the one write lock already."""
@@ -284,15 +317,29 @@ class SqlRecordStore:
     def _insert_frame(
         self, conn: Connection, frame: pl.DataFrame, now: int, writer: str | None
     ) -> None:
-        """One prepared INSERT over the chunk's rows (the stamp and the writer, the same
-        for every row, written into the statement as literals)."""
-        columns = ", ".join(_INSERT_COLUMNS)
-        marks = ", ".join("?" * len(COLUMNS))
+        """Prepared INSERTs of :data:`_ROWS_PER_INSERT` rows each over the chunk (the stamp
+        and the writer, the same for every row, written into the statement as literals):
+        the parameters are the chunk's columns interleaved by slice assignment, with no
+        tuple per row, and one statement step stores a hundred rows (measured on 1,000,000
+        records: 3.3 s against 4.5 s for one row a statement)."""
+        k, m = _ROWS_PER_INSERT, len(COLUMNS)
         who = "NULL" if writer is None else "'" + writer.replace("'", "''") + "'"
-        sql = f"INSERT INTO records ({columns}) VALUES ({marks}, {int(now)}, {who})"
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        one = "(" + ", ".join("?" * m) + f", {int(now)}, {who})"
+        head = f"INSERT INTO records ({', '.join(_INSERT_COLUMNS)}) VALUES "
+        n = frame.height
+        full = n - n % k
+        cur = _dbapi(conn).cursor()
         try:
-            cur.executemany(sql, frame.select(COLUMNS).rows())
+            if full:
+                flat: list[Any] = [None] * (full * m)
+                for j, name in enumerate(COLUMNS):
+                    flat[j::m] = frame.get_column(name).head(full).to_list()
+                w = k * m
+                cur.executemany(
+                    head + ", ".join([one] * k), [flat[i : i + w] for i in range(0, len(flat), w)]
+                )
+            if full < n:
+                cur.executemany(head + one, frame.slice(full).select(COLUMNS).rows())
         finally:
             cur.close()
 
@@ -595,6 +642,12 @@ class SqlRecordStore:
             for rows in _raw_batches(conn, stmt, size=_FRAME_SLICE):
                 parts.append(pl.DataFrame(rows, schema=raw, orient="row").with_columns(casts))
         return pl.concat(parts, rechunk=True)
+
+
+def _dbapi(conn: Connection) -> Any:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None, "connection is closed"
+    return dbapi
 
 
 def _fresh_in(ids: list[str], hashes: list[str], known: Mapping[str, str]) -> list[bool]:

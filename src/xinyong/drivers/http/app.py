@@ -125,6 +125,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = opener.open()
+        checker = services.system.admission.checker
+        if checker is not None:  # bulk bodies are checked beside the writer from the first
+            checker.start()
         # notices of records appended since the last step: a crash after an ingest's answer
         # and before its notices, or ingests made while the service was down
         await run_in_threadpool(services.desk.notices_catch_up)

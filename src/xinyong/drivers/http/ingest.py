@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request
+import orjson
+import polars as pl
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from xinyong.drivers.http.context import Services, Svc, require
@@ -15,8 +17,10 @@ from xinyong.system.principals import Principal, Role
 router = APIRouter(prefix="/v1", tags=["ingest"])
 
 
-def append(svc: Services, who: Principal, body: bytes) -> dict[str, Any]:
-    """Validate every row, then append the batch; raise with every row error otherwise."""
+def append(svc: Services, who: Principal, body: bytes) -> tuple[bytes, int]:
+    """Validate every row, then append the batch; raise with every row error otherwise.
+    Returns the answer as JSON bytes (written in one go: a body of 10,000 rows has 10,000
+    results) and how many records were inserted."""
     try:
         done = svc.system.admit(body, by=who)
     except NotAuthorised as e:
@@ -31,17 +35,31 @@ def append(svc: Services, who: Principal, body: bytes) -> dict[str, Any]:
         raise BadRequest(
             "the body holds no records; send one JSON record per line (JSONL)"
         ) from None
-    results = [
-        {"row": row, "id": rid, "result": "inserted" if new else "duplicate"}
-        for row, rid, new in zip(done.rows, done.ids, done.result.fresh, strict=True)
-    ]
-    return {
-        "rows": len(done.rows),
-        "inserted": done.result.inserted,
-        "duplicates": done.result.duplicates,
-        "results": results,
-        "notices_for_subjects": len(done.fresh_subjects),
-    }
+    rows = (
+        done.columns.select("row", "id")
+        if done.columns is not None
+        else pl.DataFrame(
+            {
+                "row": pl.Series(done.rows, dtype=pl.Int64),
+                "id": pl.Series(done.ids, dtype=pl.String),
+            }
+        )
+    )
+    results = rows.with_columns(
+        result=pl.Series(done.result.fresh, dtype=pl.Boolean).replace_strict(
+            {True: "inserted", False: "duplicate"}, return_dtype=pl.String
+        )
+    )
+    head = orjson.dumps(
+        {
+            "rows": len(done.rows),
+            "inserted": done.result.inserted,
+            "duplicates": done.result.duplicates,
+        }
+    )
+    tail = orjson.dumps({"notices_for_subjects": len(done.fresh_subjects)})
+    answer = b"".join((head[:-1], b',"results":', results.write_json().encode(), b",", tail[1:]))
+    return answer, done.result.inserted
 
 
 _BODY = {
@@ -68,13 +86,13 @@ async def post_records(
     svc: Svc,
     who: Annotated[Principal, Depends(require(Role.AGENCY))],
     background: BackgroundTasks,
-) -> dict[str, Any]:
+) -> Response:
     """The subjects of the inserted records (``notices_for_subjects``: how many) are sent
     the notices of the adverse changes the records make (listing, score below a gate
     threshold, sanction) right after the response; they read them at
     ``GET /v1/subjects/{code}/notices``."""
     body = await request.body()  # bounded while read (drivers/http/limits.py)
-    answer = await run_in_threadpool(append, svc, who, body)
-    if answer["inserted"]:  # live state and notices after the response
+    answer, inserted = await run_in_threadpool(append, svc, who, body)
+    if inserted:  # live state and notices after the response
         background.add_task(svc.system.after_ingest, notices=True)
-    return answer
+    return Response(answer, media_type="application/json", background=background)
