@@ -32,6 +32,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -104,6 +105,8 @@ class CheckWorker:
         self._proc: subprocess.Popen[bytes] | None = None
         self._busy = threading.Lock()
         self._up = False  # the worker said it is ready (its first message, read once)
+        self.received = 0
+        """Chunks checked by the worker so far (for tests and the benchmarks)."""
 
     def chunks(self, source: Path | bytes) -> Iterator[pl.DataFrame]:
         """The checked chunks of ``source`` (a JSONL file or body), in order, with the
@@ -141,6 +144,17 @@ class CheckWorker:
         that its first large body need not be checked in its own process alone)."""
         self._process()
 
+    def wait_ready(self, timeout: float) -> bool:
+        """Start the worker if needed and wait up to ``timeout`` seconds until it is ready
+        to take work; whether it is."""
+        deadline = time.monotonic() + timeout
+        with self._busy:
+            while not self._ready():
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.01)
+        return True
+
     def _ready(self) -> bool:
         """Whether the worker has started and said so (starts it if it has not)."""
         proc = self._process()
@@ -172,14 +186,18 @@ class CheckWorker:
         for the first chunk) and return its answers."""
         proc = self._process()
         self._up = True  # its READY, if still unread, is skipped by the reader
-        return _Remote(proc, self._kill, job)
+        return _Remote(proc, self._kill, job, self)
 
     def _kill(self) -> None:
-        if self._proc is not None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
             with contextlib.suppress(OSError):
-                self._proc.kill()
-            self._proc.wait()
-            self._proc = None
+                proc.kill()
+            proc.wait()
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError):
+                        pipe.close()
 
     def pid(self) -> int | None:
         """The worker's process id, if it runs."""
@@ -207,7 +225,10 @@ class _Remote:
     ahead), :meth:`frames` hands them on, :meth:`close` stops the job if it still runs and
     waits for its last message, so the next job starts clean."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], kill: Any, job: tuple[int, bytes]) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[bytes], kill: Any, job: tuple[int, bytes], owner: CheckWorker
+    ) -> None:
+        self._owner = owner
         self._proc = proc
         self._kill = kill
         self._got: queue.Queue[tuple[int, pl.DataFrame | None]] = queue.Queue(QUEUE)
@@ -247,6 +268,7 @@ class _Remote:
         while True:
             kind, frame = self._got.get()
             if frame is not None:
+                self._owner.received += 1
                 yield frame
                 continue
             self._ended = True
