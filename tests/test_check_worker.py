@@ -218,16 +218,21 @@ def test_a_file_the_worker_cannot_read_falls_back_to_the_row_path(
 ) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text(jsonl(many(30)), encoding="utf-8")
-    original = columnar.check_chunk
+    split = columnar_worker._split
+    gone = os.fsencode(tmp_path / "gone.jsonl")
 
-    def check_then_remove(items: Any, typed: bool) -> pl.DataFrame:
-        path.unlink(missing_ok=True)  # gone before the worker opens it
-        return original(items, typed)
+    def split_elsewhere(source: Any, cold: bool) -> Any:  # the worker is sent a missing file
+        head, kind, payload = split(source, cold)
+        return head, kind, payload.replace(os.fsencode(path), gone)
 
-    monkeypatch.setattr(columnar, "check_chunk", check_then_remove)
+    monkeypatch.setattr(columnar_worker, "_split", split_elsewhere)
     with xinyong.open_system(xinyong.Settings(db=str(tmp_path / "s.db"))) as system:
         assert system.admission.admit_columns(path) is None
-    assert _stored(tmp_path / "s.db") == []
+        assert _stored(tmp_path / "s.db") == []
+        monkeypatch.setattr(columnar_worker, "_split", split)
+        received = worker.received
+        assert system.ingest(path).inserted == 30  # and the worker takes the next one
+        assert worker.received > received
 
 
 def test_a_second_input_while_the_worker_is_busy_is_checked_in_its_own_process(
@@ -313,3 +318,33 @@ def test_a_bulk_commit_is_checkpointed_after_it_and_the_connection_restored(
         assert db.stat().st_size > 500_000, "the records are in the database file"
         with store.writing() as conn:  # a pooled connection checkpoints on commit again
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+
+
+def test_chain_hashes_made_ahead_are_used_only_when_they_follow_the_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path makes a chunk's chain hashes while the database inserts it, from the
+    ledger's end as it read it; chain_append checks them against the ledger and makes them
+    again when they do not follow (a wrong head, a wrong position)."""
+    import xinyong.adapters.store.sql as sql
+
+    real_tail, real_extend = sql.ledger_tail, sql.extend
+    wrong = {
+        "head": lambda: monkeypatch.setattr(
+            sql, "extend", lambda prev, hashes, first: ["00" * 32] * len(hashes)
+        ),
+        "position": lambda: monkeypatch.setattr(
+            sql, "ledger_tail", lambda conn: (real_tail(conn)[0] + 1, real_tail(conn)[1])
+        ),
+    }
+    for n, (name, spoil) in enumerate(wrong.items()):
+        db = tmp_path / f"{name}.db"
+        with xinyong.open_system(xinyong.Settings(db=str(db), check_workers=0)) as system:
+            system.ingest(jsonl(many(3, prefix=f"a{n}")).encode())
+            spoil()
+            system.ingest(jsonl(many(5, prefix=f"b{n}")).encode())
+            monkeypatch.setattr(sql, "ledger_tail", real_tail)
+            monkeypatch.setattr(sql, "extend", real_extend)
+            audit = system.verify_ledger()
+            assert audit.ok, audit
+            assert audit.entries == 8

@@ -13,8 +13,9 @@ nothing is written.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -286,8 +287,12 @@ class Admission:
 
         checked = local_chunks if self.checker is None else self.checker.chunks
 
-        def frames() -> Iterator[pl.DataFrame]:
-            for chunk in checked(source):
+        def frames() -> Generator[pl.DataFrame]:
+            with contextlib.closing(checked(source)) as chunks:  # the worker freed at once
+                yield from _admissible(chunks)
+
+        def _admissible(chunks: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+            for chunk in chunks:
                 columnar.not_in_future(chunk, latest)  # the row path words the refusal
                 columnar.admissible(
                     chunk,
@@ -299,11 +304,12 @@ class Admission:
                 yield chunk.drop("row")
 
         try:
-            result = append(
-                frames(),
-                writer=writer_of(by),
-                may_amend=None if by is None else by.may_source,
-            )
+            with contextlib.closing(frames()) as stream:  # closed whatever append raises
+                result = append(
+                    stream,
+                    writer=writer_of(by),
+                    may_amend=None if by is None else by.may_source,
+                )
         except (columnar.Fallback, RecordConflict, InvalidRecord):
             return None
         if not parts:  # nothing read (an empty input): the row path says so

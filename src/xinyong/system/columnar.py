@@ -114,7 +114,7 @@ def _json_rows(data: bytes, first_line: int) -> list[tuple[int, Any]]:
     return out
 
 
-def _byte_chunks(read: Callable[[int], bytes], size: int = 32 << 20) -> Iterator[bytes]:
+def byte_chunks(read: Callable[[int], bytes], size: int = 32 << 20) -> Iterator[bytes]:
     """Whole lines, about ``size`` bytes at a time."""
     rest = b""
     while True:
@@ -188,7 +188,7 @@ def file_items(
         try:
             with path.open("rb") as f:
                 f.seek(offset)
-                yield from _byte_chunks(f.read, block)
+                yield from byte_chunks(f.read, block)
         except OSError:
             raise Fallback from None
 
@@ -222,7 +222,7 @@ def body_items(
     body: bytes, *, first_line: int = 1, rows: int | None = None, block: int | None = None
 ) -> Iterator[list[tuple[int, dict[str, Any]]]]:
     """The item chunks of a JSONL body (parsed ``block`` bytes at a time: default, whole)."""
-    blocks = iter((body,)) if block is None else _byte_chunks(io.BytesIO(body).read, block)
+    blocks = iter((body,)) if block is None else byte_chunks(io.BytesIO(body).read, block)
     return jsonl_items(blocks, body=True, first_line=first_line, rows=rows)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import itertools
 import os
 import queue
 import select
@@ -33,7 +34,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -73,7 +74,13 @@ _FILE, _BODY, _STOP = 1, 2, 3
 _CHUNK, _DONE, _FALLBACK, _STOPPED, _READY = 10, 11, 12, 13, 14
 _TERMINAL = (_DONE, _FALLBACK, _STOPPED)
 _DIED = -1
-_JOB = struct.Struct(">QQQ")
+_JOB = struct.Struct(">QQQQ")  # job number, byte offset, first line, rows per chunk
+_NUMBER = struct.Struct(">Q")  # a stop names the job it stops
+_IDENTITY = struct.Struct(">QQQq")  # device, inode, size, mtime (ns) of a file as first read
+_BOOT = (
+    "import os; out = os.dup(1); os.dup2(2, 1); "  # stray prints, even at import, go to stderr
+    "from xinyong.system.columnar_worker import main; main(out)"
+)
 
 
 def _send(out: IO[bytes], kind: int, payload: bytes = b"") -> None:
@@ -103,19 +110,22 @@ class CheckWorker:
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
-        self._busy = threading.Lock()
+        self._busy = threading.Lock()  # one input at a time
+        self._spawn = threading.Lock()  # one process at a time
         self._up = False  # the worker said it is ready (its first message, read once)
+        self._jobs = itertools.count(1)
+        self._closed = False
         self.received = 0
         """Chunks checked by the worker so far (for tests and the benchmarks)."""
 
-    def chunks(self, source: Path | bytes) -> Iterator[pl.DataFrame]:
+    def chunks(self, source: Path | bytes) -> Generator[pl.DataFrame]:
         """The checked chunks of ``source`` (a JSONL file or body), in order, with the
         ``row`` column: when ``source`` is large and the worker free, its start checked here
         while the worker checks the rest (a body that comes while the worker is only
         starting is checked here alone); else all here. Raises
         :class:`~xinyong.system.columnar.Fallback` as
         :func:`~xinyong.system.columnar.check_chunk` does."""
-        if not _large(source) or not self._busy.acquire(blocking=False):
+        if self._closed or not _large(source) or not self._busy.acquire(blocking=False):
             yield from local_chunks(source)
             return
         try:
@@ -128,8 +138,8 @@ class CheckWorker:
             if split is None:
                 yield from local_chunks(source)
                 return
-            head, job = split
-            remote = self._start(job)
+            head, kind, job = split
+            remote = self._start(kind, job)
             try:
                 for part in columnar.jsonl_items(iter((head,)), isinstance(source, bytes)):
                     yield columnar.check_chunk(part, True)
@@ -158,6 +168,8 @@ class CheckWorker:
     def _ready(self) -> bool:
         """Whether the worker has started and said so (starts it if it has not)."""
         proc = self._process()
+        if proc is None:
+            return False
         if self._up:
             return True
         assert proc.stdout is not None
@@ -170,23 +182,34 @@ class CheckWorker:
             self._up = kind == _READY
         return self._up
 
-    def _process(self) -> subprocess.Popen[bytes]:
-        if self._proc is None or self._proc.poll() is not None:
-            self._up = False
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "xinyong.system.columnar_worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                env={**os.environ, "POLARS_MAX_THREADS": "1"},  # the writer needs the other core
-            )
-        return self._proc
+    def _process(self) -> subprocess.Popen[bytes] | None:
+        """The running worker, started if it is not (``None`` once closed)."""
+        with self._spawn:
+            if self._closed:
+                return None
+            if self._proc is None or self._proc.poll() is not None:
+                if self._proc is not None:
+                    self._kill()
+                self._up = False
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-c", _BOOT],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    env={
+                        **os.environ,
+                        "POLARS_MAX_THREADS": "1",
+                    },  # the writer needs the other core
+                )
+            return self._proc
 
-    def _start(self, job: tuple[int, bytes]) -> _Remote:
+    def _start(self, kind: int, job: bytes) -> _Remote:
         """Send ``job`` (from a thread: a body goes down the pipe while this process waits
         for the first chunk) and return its answers."""
         proc = self._process()
+        if proc is None:
+            raise columnar.Fallback
         self._up = True  # its READY, if still unread, is skipped by the reader
-        return _Remote(proc, self._kill, job, self)
+        return _Remote(proc, self._kill, kind, next(self._jobs), job, self)
 
     def _kill(self) -> None:
         proc, self._proc = self._proc, None
@@ -204,20 +227,35 @@ class CheckWorker:
         return None if self._proc is None or self._proc.poll() is not None else self._proc.pid
 
     def close(self) -> None:
-        """Stop the worker (it ends when its input closes); safe to call twice."""
-        proc, self._proc = self._proc, None
+        """Stop the worker and start no other; safe to call twice. An idle worker ends when
+        its input closes; one checking an input is killed (that input's writer falls back
+        to the row path)."""
+        with self._spawn:
+            self._closed = True
+            proc, self._proc = self._proc, None
         if proc is None:
             return
-        with contextlib.suppress(OSError):
-            assert proc.stdin is not None
-            proc.stdin.close()
+        idle = self._busy.acquire(blocking=False)
         try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+            if idle:
+                with contextlib.suppress(OSError, ValueError):
+                    assert proc.stdin is not None
+                    proc.stdin.close()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            else:
+                proc.kill()
+                proc.wait()
+        finally:
+            if idle:
+                self._busy.release()
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None and idle:  # else the input's reader closes on EOF
+                    with contextlib.suppress(OSError, ValueError):
+                        pipe.close()
 
 
 class _Remote:
@@ -226,14 +264,24 @@ class _Remote:
     waits for its last message, so the next job starts clean."""
 
     def __init__(
-        self, proc: subprocess.Popen[bytes], kill: Any, job: tuple[int, bytes], owner: CheckWorker
+        self,
+        proc: subprocess.Popen[bytes],
+        kill: Any,
+        kind: int,
+        number: int,
+        job: bytes,
+        owner: CheckWorker,
     ) -> None:
         self._owner = owner
         self._proc = proc
         self._kill = kill
+        self._number = number
         self._got: queue.Queue[tuple[int, pl.DataFrame | None]] = queue.Queue(QUEUE)
         self._ended = False
-        self._sender = threading.Thread(target=self._send, args=job, name="check-worker-send")
+        payload = _NUMBER.pack(number) + job
+        self._sender = threading.Thread(
+            target=self._send, args=(kind, payload), name="check-worker-send"
+        )
         self._sender.daemon = True
         self._sender.start()
         self._reader = threading.Thread(target=self._read, name="check-worker-reader")
@@ -244,7 +292,7 @@ class _Remote:
         try:
             assert self._proc.stdin is not None
             _send(self._proc.stdin, kind, payload)
-        except OSError:  # it died: the reader sees it go
+        except (OSError, ValueError):  # it died or was closed: the reader sees it go
             with contextlib.suppress(OSError):
                 self._proc.kill()
 
@@ -284,15 +332,28 @@ class _Remote:
             self._ended = True
             try:
                 assert self._proc.stdin is not None
-                _send(self._proc.stdin, _STOP)
-            except OSError:
-                self._kill()
-            while self._got.get()[0] not in (*_TERMINAL, _DIED):
-                pass
+                _send(self._proc.stdin, _STOP, _NUMBER.pack(self._number))
+            except (OSError, ValueError):  # it died or was closed
+                with contextlib.suppress(OSError):
+                    self._proc.kill()
+            while True:  # drain: the reader ends at the job's last message or the end
+                try:
+                    kind, _ = self._got.get(timeout=0.5)
+                except queue.Empty:
+                    if not self._reader.is_alive():
+                        break
+                    continue
+                if kind in (*_TERMINAL, _DIED):
+                    break
         self._reader.join()
+        if self._owner._closed:  # killed by close() while this ran: its pipes end here
+            for pipe in (self._proc.stdin, self._proc.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError, ValueError):
+                        pipe.close()
 
 
-def local_chunks(source: Path | bytes) -> Iterator[pl.DataFrame]:
+def local_chunks(source: Path | bytes) -> Generator[pl.DataFrame]:
     """The checked chunks of ``source``, all in this process."""
     items, typed = (
         columnar.file_items(source)
@@ -314,19 +375,22 @@ def _large(source: Path | bytes) -> bool:
         return False  # the local path says what is wrong
 
 
-def _split(source: Path | bytes, cold: bool) -> tuple[bytes, tuple[int, bytes]] | None:
-    """The start of a JSONL input to check here and the worker's job for the rest (the
-    start is longer when the worker is ``cold``, only starting); ``None`` when there is no
-    line end to cut at."""
+def _split(source: Path | bytes, cold: bool) -> tuple[bytes, int, bytes] | None:
+    """The start of a JSONL input to check here, and the kind and the rest of the worker's
+    job (the start is longer when the worker is ``cold``, only starting); ``None`` when
+    there is no line end to cut at. A file is named by its absolute path and identified by
+    the device, inode, size and modification time it had when its start was read: the
+    worker refuses (the row path follows) a file that is no longer that one."""
     if isinstance(source, bytes):
         cut = columnar.head_cut(source, BODY_HEAD)
         if not cut:
             return None
         lines = source.count(b"\n", 0, cut)
-        return source[:cut], (_BODY, _JOB.pack(0, lines + 1, BODY_ROWS) + source[cut:])
+        return source[:cut], _BODY, _JOB.pack(0, 0, lines + 1, BODY_ROWS)[8:] + source[cut:]
     size = FILE_HEAD if cold else FILE_HEAD_WARM
     try:
         with source.open("rb") as f:
+            st = os.fstat(f.fileno())
             data = f.read(size)
     except OSError:
         return None  # the local path says what is wrong
@@ -334,30 +398,41 @@ def _split(source: Path | bytes, cold: bool) -> tuple[bytes, tuple[int, bytes]] 
     if not cut:
         return None
     lines = data.count(b"\n", 0, cut)
-    return data[:cut], (_FILE, _JOB.pack(cut, lines + 1, FILE_ROWS) + os.fsencode(source))
+    identity = _IDENTITY.pack(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    job = _JOB.pack(0, cut, lines + 1, FILE_ROWS)[8:] + identity + os.fsencode(source.absolute())
+    return data[:cut], _FILE, job
 
 
 # --- the worker's side ---------------------------------------------------------------------------
 
 
 def _job_chunks(kind: int, payload: bytes) -> Iterator[pl.DataFrame]:
-    offset, first_line, rows = _JOB.unpack_from(payload)
+    _number, offset, first_line, rows = _JOB.unpack_from(payload)
     rest = payload[_JOB.size :]
-    if kind == _FILE:
-        items, typed = columnar.file_items(
-            Path(os.fsdecode(rest)), offset=offset, first_line=first_line, rows=rows, block=BLOCK
-        )
-    else:
+    if kind == _BODY:
         items = columnar.body_items(rest, first_line=first_line, rows=rows, block=BODY_BLOCK)
-        typed = True
-    for part in items:
-        yield columnar.check_chunk(part, typed)
+        for part in items:
+            yield columnar.check_chunk(part, True)
+        return
+    identity = _IDENTITY.unpack_from(rest)
+    try:
+        f = open(os.fsdecode(rest[_IDENTITY.size :]), "rb")  # noqa: SIM115 - closed below
+    except OSError:
+        raise columnar.Fallback from None
+    with f:
+        st = os.fstat(f.fileno())
+        if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) != identity:
+            raise columnar.Fallback  # another file now, or this one changed
+        f.seek(offset)
+        blocks = columnar.byte_chunks(f.read, BLOCK)
+        for part in columnar.jsonl_items(blocks, first_line=first_line, rows=rows):
+            yield columnar.check_chunk(part, True)
 
 
 def serve(inp: IO[bytes], out: IO[bytes]) -> None:
     """Run jobs from ``inp`` until it closes, answering on ``out``."""
     jobs: queue.Queue[tuple[int, bytes] | None] = queue.Queue()
-    stop = threading.Event()
+    stopped = [0]  # the highest job number a stop was sent for
 
     def listen() -> None:
         while True:
@@ -367,18 +442,18 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
                 jobs.put(None)
                 return
             if kind == _STOP:
-                stop.set()
+                stopped[0] = max(stopped[0], _NUMBER.unpack_from(payload)[0])
             else:
                 jobs.put((kind, payload))
 
     threading.Thread(target=listen, name="check-worker-listen", daemon=True).start()
     _send(out, _READY)
     while (job := jobs.get()) is not None:
-        stop.clear()  # a stop sent before this job was for an earlier one
+        number = _NUMBER.unpack_from(job[1])[0]
         gc.disable()
         try:
             for chunk in _job_chunks(*job):
-                if stop.is_set():
+                if stopped[0] >= number:
                     _send(out, _STOPPED)
                     break
                 buf = io.BytesIO()
@@ -396,11 +471,15 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
             gc.collect()
 
 
-def main() -> None:
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # a stray print goes to stderr, not into the protocol
+def main(out_fd: int | None = None) -> None:
+    """The worker: jobs on stdin, answers on ``out_fd`` (a copy of the stdout it was
+    started with, which then points at stderr so that a stray print cannot corrupt the
+    answers; see :data:`_BOOT`)."""
+    if out_fd is None:
+        out_fd = os.dup(1)
+        os.dup2(2, 1)
     with contextlib.suppress(BrokenPipeError):  # the writer went away
-        serve(os.fdopen(0, "rb"), out)
+        serve(os.fdopen(0, "rb"), os.fdopen(out_fd, "wb"))
 
 
 if __name__ == "__main__":

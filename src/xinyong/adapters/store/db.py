@@ -56,6 +56,19 @@ def checkpoint_wal(dbapi_conn: Any, wal_path: str | None) -> str:
 _CHECKPOINT_AFTER = "xinyong_checkpoint_after"
 
 
+def _restore_autocheckpoint(conn: Connection, pages: int) -> None:
+    """Put back a connection's ``wal_autocheckpoint`` after a bulk commit, on the DBAPI
+    connection itself (through SQLAlchemy the statement would begin a transaction, and the
+    store's ``BEGIN IMMEDIATE`` waits for another process's writer); a connection that
+    cannot take it back is dropped from the pool rather than kept without checkpoints."""
+    try:
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        dbapi.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+    except Exception:
+        conn.invalidate()
+
+
 def _sqlite_setup(engine: Engine) -> None:
     """Pragmas on every connection; explicit BEGIN (IMMEDIATE for writers)."""
 
@@ -111,8 +124,11 @@ class Database:
         after, while the caller goes on (:meth:`dispose` waits for it). Nothing on
         PostgreSQL."""
         if self.dialect == "sqlite" and not self.memory:
-            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-            conn.info[_CHECKPOINT_AFTER] = True
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            was = dbapi.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+            dbapi.execute("PRAGMA wal_autocheckpoint=0")
+            conn.info[_CHECKPOINT_AFTER] = int(was)
 
     def _checkpoint_soon(self) -> None:
         with self._checkpoint_lock:
@@ -236,11 +252,15 @@ class Tx:
             else:
                 self._tx.rollback()
         finally:
-            later = self._conn.info.pop(_CHECKPOINT_AFTER, False)
-            if later:  # back to the default for the connection's next user
-                self._conn.exec_driver_sql("PRAGMA wal_autocheckpoint=1000")
-            self._conn.close()
-            if later and t is None and self._db is not None:
+            later = self._conn.info.pop(_CHECKPOINT_AFTER, None)
+            try:
+                if later is not None:
+                    _restore_autocheckpoint(self._conn, later)
+            finally:
+                try:
+                    self._conn.close()
+                finally:
+                    if self._lock is not None:
+                        self._lock.release()
+            if later is not None and t is None and self._db is not None:
                 self._db._checkpoint_soon()
-            if self._lock is not None:
-                self._lock.release()

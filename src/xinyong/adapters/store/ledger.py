@@ -124,19 +124,35 @@ def load_key(path: Path) -> Ed25519PrivateKey:
 # --- appending (inside the append's transaction) ---------------------------------------------
 
 
+def ledger_tail(conn: Connection) -> tuple[int, str]:
+    """The ledger's last position and chain hash (0 and :data:`GENESIS` when empty)."""
+    cur = _cursor(conn)
+    try:
+        cur.execute("SELECT position, chain FROM ledger ORDER BY position DESC LIMIT 1")
+        tail = cur.fetchone()
+    finally:
+        cur.close()
+    return (0, GENESIS) if tail is None else (int(tail[0]), str(tail[1]))
+
+
 def chain_append(
     conn: Connection,
     content_hashes: Sequence[str],
     signer: Signer | None,
     *,
     stamp: tuple[str | None, int] | None = None,
+    chained: tuple[int, list[str]] | None = None,
 ) -> list[Checkpoint]:
     """Give the records just inserted (``content_hashes``, in insert order: their entry
     hashes, or with ``stamp`` = (writer, accepted at) their content hashes, whose entry
     hashes are then made in the same loop as the chain) their positions and chain hashes,
     and sign a checkpoint if ``signer`` is due one. Call it in the append's transaction,
     after the rows are in, with the store's writer lock held. Returns the checkpoints signed
-    (for :func:`write_anchor` once the transaction has committed)."""
+    (for :func:`write_anchor` once the transaction has committed).
+
+    ``chained``: the chain hashes computed already (while the database inserted the rows),
+    with the position of the ledger's last entry they follow; used when the ledger still
+    ends there and they follow from its last chain hash, else computed again."""
     n = len(content_hashes)
     if n == 0:
         return []
@@ -164,7 +180,11 @@ def chain_append(
             f"ledger's last entry (seq {after}), but {n} were just appended; run "
             "'xinyong ledger verify' to see where"
         )
-    if stamp is None:
+    if chained is not None and stamp is None and chained[0] == position and len(chained[1]) == n:
+        chains = chained[1]  # the caller made them from the tail it read: checked just below
+        if chains and chains[0] != extend(prev, content_hashes[:1], position + 1)[0]:
+            chains = extend(prev, content_hashes, position + 1)
+    elif stamp is None:
         chains = extend(prev, content_hashes, position + 1)
     else:
         content_hashes, chains = extend_entries(

@@ -23,6 +23,7 @@ from datetime import datetime
 import pgpq
 import polars as pl
 import psycopg
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, select
 
 from xinyong.adapters.store.db import bulk
@@ -104,10 +105,16 @@ class PostgresRecordStore(SqlRecordStore):
         return out
 
     def _insert_frame(
-        self, conn: Connection, frame: pl.DataFrame, now: int, writer: str | None
+        self,
+        conn: Connection,
+        frame: pl.DataFrame,
+        now: int,
+        writer: str | None,
+        meanwhile: Callable[[], None] = lambda: None,
     ) -> None:
         """Binary COPY of the chunk: its Arrow columns encoded in PostgreSQL's binary COPY
-        format by pgpq (in Rust; no text to parse on the server)."""
+        format by pgpq (in Rust; no text to parse on the server). psycopg sends the data
+        from a thread of its own, so ``meanwhile`` runs here while the server inserts."""
         table = (
             frame.with_columns(
                 ingested_at=pl.lit(now, dtype=pl.Int64), writer=pl.lit(writer, dtype=pl.String)
@@ -116,11 +123,13 @@ class PostgresRecordStore(SqlRecordStore):
             .to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string, which pgpq reads
         )
         encoder = pgpq.ArrowToPostgresBinaryEncoder(table.schema)
-        with _dbapi(conn).cursor() as cur, cur.copy(_COPY_BINARY_SQL) as copy:
+        cur = _dbapi(conn).cursor()
+        with cur, cur.copy(_COPY_BINARY_SQL, writer=QueuedLibpqWriter(cur)) as copy:
             copy.write(encoder.write_header())
             for batch in table.to_batches():
                 copy.write(encoder.write_batch(batch))
             copy.write(encoder.finish())
+            meanwhile()
 
     def _integrity_errors(self) -> tuple[type[BaseException], ...]:
         return (psycopg.errors.UniqueViolation,)

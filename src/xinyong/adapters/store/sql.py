@@ -23,11 +23,11 @@ import polars as pl
 from sqlalchemy import Connection, Select, bindparam, func, insert, select
 
 from xinyong.adapters.store.db import Database, Tx, bulk
-from xinyong.adapters.store.ledger import Signer, chain_append, write_anchor
+from xinyong.adapters.store.ledger import Signer, chain_append, ledger_tail, write_anchor
 from xinyong.adapters.store.migrations import migrate
 from xinyong.adapters.store.schema import RECORD_COLUMNS, records_table
 from xinyong.core.errors import InvalidRecord, RecordConflict, XinyongError
-from xinyong.core.ledger.chain import entry_hash
+from xinyong.core.ledger.chain import entry_hash, extend
 from xinyong.core.ledger.checkpoint import Checkpoint
 from xinyong.core.records import FIELDS, Record
 from xinyong.core.sanctions import Memorandum
@@ -242,16 +242,32 @@ class SqlRecordStore:
             self._lock_records(conn)
             self._db.checkpoint_after(conn)
             start = self._top_seq(conn)
+            tail: tuple[int, str] | None = None  # the ledger's end, after this append's rows
             for frame in frames:
-                new = self._insert_fresh(conn, frame, now, writer)
+                if tail is None:
+                    tail = ledger_tail(conn)
+                entries = frame.select(entry_hashes(pl.col("content_hash"), writer, now))
+                hashes = entries.to_series().to_list()
+                early: list[list[str]] = []
+                after = tail
+                new = self._insert_fresh(
+                    conn, frame, now, writer, _chain_into(early, after, hashes)
+                )
                 todo = frame.filter(pl.Series(new, dtype=pl.Boolean)) if not all(new) else frame
                 if todo.height:
                     referring = todo.filter(pl.col("refers_to").is_not_null())
                     refs.extend(
                         referring.select("id", "subject", "status", "category", "refers_to").rows()
                     )
-                    entries = todo.select(entry_hashes(pl.col("content_hash"), writer, now))
-                    made += chain_append(conn, entries.to_series().to_list(), self.signer)
+                    if early and todo is frame:  # every row new: the chain made meanwhile
+                        made += chain_append(
+                            conn, hashes, self.signer, chained=(after[0], early[0])
+                        )
+                        tail = (after[0] + len(hashes), early[0][-1])
+                    else:
+                        fresh_hashes = [h for h, keep in zip(hashes, new, strict=True) if keep]
+                        made += chain_append(conn, fresh_hashes, self.signer)
+                        tail = None  # read again
                 if may_amend is not None:  # every row, a re-sent one too (as the row path)
                     amended.update(frame.get_column("refers_to").drop_nulls().to_list())
                 inserted += todo.height
@@ -267,20 +283,26 @@ class SqlRecordStore:
         return AppendResult(inserted, duplicates, tuple(fresh_all))
 
     def _insert_fresh(
-        self, conn: Connection, frame: pl.DataFrame, now: int, writer: str | None
+        self,
+        conn: Connection,
+        frame: pl.DataFrame,
+        now: int,
+        writer: str | None,
+        meanwhile: Callable[[], None] = lambda: None,
     ) -> list[bool]:
         """Insert the rows of ``frame`` whose id is not stored yet (nor earlier in it);
         return which were. Optimistic: the whole chunk goes in under a savepoint, and only
         when the unique index on ids refuses a row is the chunk rolled back to it and its
         ids looked up (a re-sent batch), so a new batch costs no lookup. The same id with
-        other content raises :class:`RecordConflict`."""
+        other content raises :class:`RecordConflict`. ``meanwhile`` runs while the database
+        inserts the chunk (see :meth:`_insert_frame`), when it goes in whole."""
         if frame.height == 0:
             return []
         cur = _dbapi(conn).cursor()
         try:
             cur.execute("SAVEPOINT chunk")
             try:
-                self._insert_frame(conn, frame, now, writer)
+                self._insert_frame(conn, frame, now, writer, meanwhile)
             except self._integrity_errors():
                 cur.execute("ROLLBACK TO SAVEPOINT chunk")
                 cur.execute("RELEASE SAVEPOINT chunk")
@@ -315,7 +337,12 @@ class SqlRecordStore:
         return out
 
     def _insert_frame(
-        self, conn: Connection, frame: pl.DataFrame, now: int, writer: str | None
+        self,
+        conn: Connection,
+        frame: pl.DataFrame,
+        now: int,
+        writer: str | None,
+        meanwhile: Callable[[], None] = lambda: None,
     ) -> None:
         """Prepared INSERTs of :data:`_ROWS_PER_INSERT` rows each over the chunk (the stamp
         and the writer, the same for every row, written into the statement as literals):
@@ -342,6 +369,7 @@ class SqlRecordStore:
                 cur.executemany(head + one, frame.slice(full).select(COLUMNS).rows())
         finally:
             cur.close()
+        meanwhile()  # SQLite inserts in this thread: nothing to overlap with
 
     def _referents(
         self, conn: Connection, ids: list[str]
@@ -642,6 +670,12 @@ class SqlRecordStore:
             for rows in _raw_batches(conn, stmt, size=_FRAME_SLICE):
                 parts.append(pl.DataFrame(rows, schema=raw, orient="row").with_columns(casts))
         return pl.concat(parts, rechunk=True)
+
+
+def _chain_into(out: list[list[str]], tail: tuple[int, str], hashes: list[str]) -> Any:
+    """A call that appends to ``out`` the chain hashes of entries ``hashes`` after ``tail``
+    (position, chain hash): run while the database inserts their rows."""
+    return lambda: out.append(extend(tail[1], hashes, tail[0] + 1))
 
 
 def _dbapi(conn: Connection) -> Any:
