@@ -15,9 +15,11 @@ stream with :class:`~xinyong.system.columnar.Fallback`: nothing is written and t
 words the errors, as for a chunk checked in the writer's process.
 
 Protocol, over the worker's stdin and stdout: messages of a 9-byte header (kind, then
-length as 8 bytes big endian) and the payload. To the worker: a file job (offset, first
-line, rows per chunk, path), a body job (first line, rows per chunk, bytes) or a stop; from
-it: chunks, then one of done, fallback or stopped.
+length as 8 bytes big endian) and the payload. To the worker: a file job (its number, byte
+offset, first line, rows per chunk, the file's identity when its start was read, its
+absolute path), a body job (its number, first line, rows per chunk, the bytes) or a stop
+(the number of the job it stops); from it: ready once started, then for each job its chunks
+and one of done, fallback or stopped.
 """
 
 from __future__ import annotations

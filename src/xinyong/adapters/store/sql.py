@@ -13,6 +13,7 @@ and :meth:`~SqlRecordStore.journal` (:mod:`xinyong.system.ports`).
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -61,7 +62,9 @@ COLUMNS = (*FIELDS, "content_hash")
 fields (times in microseconds since the epoch, details as canonical JSON) and its hash."""
 _INSERT_COLUMNS = (*COLUMNS, "ingested_at", "writer")
 _CHUNK = 10_000  # rows per executemany call
-_ROWS_PER_INSERT = 100  # rows per INSERT statement of a columnar chunk (SQLite)
+_ROWS_PER_INSERT = 100 if sqlite3.sqlite_version_info >= (3, 32, 0) else 60
+"""Rows per INSERT statement of a columnar chunk (SQLite): 14 parameters each, within the
+32,766 a statement may bind since SQLite 3.32 (999 before)."""
 _LOOKUP_CHUNK = 50_000  # ids per set lookup
 _FRAME_SLICE = 200_000  # rows fetched at a time by frame()
 _US = timedelta(microseconds=1)
@@ -318,8 +321,6 @@ class SqlRecordStore:
         return new
 
     def _integrity_errors(self) -> tuple[type[BaseException], ...]:
-        import sqlite3
-
         return (sqlite3.IntegrityError,)
 
     def _lock_records(self, conn: Connection) -> None:
