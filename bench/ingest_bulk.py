@@ -6,8 +6,9 @@
   (``parse_file`` then ``Admission.admit``, what ``ingest`` did before), over the first
   ``--baseline-records`` of them (default: all);
 * ``POST /v1/records`` with bodies of ``--body-records`` records (default 10,000),
-  ``--bodies`` of them, columnar against the row path (the server in this process, the row
-  path forced by turning the columnar path off);
+  ``--bodies`` of them (after one not counted), columnar against the row path (the server
+  in a child process, the row path forced by turning the columnar path off there; the check
+  worker is the server's own process beside it);
 * ``xinyong ingest FILE`` of the same file, end to end (start-up to exit), as a user runs it;
 * the peak memory (max RSS) of a child process ingesting a file of ``--memory-records``
   records (default 0: skipped; the target is 10,000,000 under 2 GiB) and of its check
@@ -165,49 +166,46 @@ def file_figures(
 
 
 def http_figures(tmp: Path, body_records: int, bodies: int, backend: str) -> dict[str, Any]:
-    from bench.service_servers import serve
-    from xinyong.system.admission import Admission, AfterCommit
-    from xinyong.system.credit_system import CreditSystem
+    """``POST /v1/records`` to a server in a child process (so that this client does not
+    share its interpreter), notices off, by the columnar path and by the row path; one body
+    first and a second's pause, not counted (the server's start-up: its first request, its
+    check worker's start), then the timed ones. The server's CPU
+    seconds are read from /proc."""
+    from bench.service_servers import cpu_seconds, serve_child
 
     body_file = tmp / "bodies.jsonl"
-    write_jsonl(body_file, body_records * bodies * 2, prefix="h")
+    write_jsonl(body_file, body_records * (bodies + 1) * 2, prefix="h")
     lines = body_file.read_bytes().splitlines(keepends=True)
+    half = body_records * (bodies + 1)
     sets = {
-        "columnar": [
-            b"".join(lines[k : k + body_records])
-            for k in range(0, body_records * bodies, body_records)
-        ],
-        "row": [
-            b"".join(lines[k : k + body_records])
-            for k in range(body_records * bodies, 2 * body_records * bodies, body_records)
-        ],
+        mode: [
+            b"".join(lines[k : k + body_records]) for k in range(first, first + half, body_records)
+        ]
+        for mode, first in (("columnar", 0), ("row", half))
     }
     out: dict[str, Any] = {"body_records": body_records, "bodies": bodies, "notices": "off"}
-    original, after = Admission.admit_columns, CreditSystem.after_ingest
-    # notices off, as for files: the server would otherwise catch the live state up and send
-    # the notices of every body after its answer (and wait for them before it stops)
-    CreditSystem.after_ingest = lambda self, **k: AfterCommit([], None)  # type: ignore[method-assign]
-    try:
-        for mode in ("columnar", "row"):
-            if mode == "row":
-                Admission.admit_columns = lambda self, *a, **k: None  # type: ignore[method-assign]
-            try:
-                ctx = _pg_url() if backend == "postgresql" else _sqlite_url(tmp, mode)
-                with (
-                    ctx as url,
-                    serve(url) as base,
-                    httpx.Client(base_url=base, timeout=600) as c,
-                ):
-                    started = time.perf_counter()
-                    for body in sets[mode]:
-                        r = c.post("/v1/records", content=body, headers=AGENCY)
-                        r.raise_for_status()
-                    elapsed = time.perf_counter() - started
-            finally:
-                Admission.admit_columns = original  # type: ignore[method-assign]
-            out[f"{mode}_records_per_second"] = round(body_records * bodies / elapsed)
-    finally:
-        CreditSystem.after_ingest = after  # type: ignore[method-assign]
+    for mode in ("columnar", "row"):
+        ctx = _pg_url() if backend == "postgresql" else _sqlite_url(tmp, mode)
+        with (
+            ctx as url,
+            serve_child(url, ingest=mode) as served,
+            httpx.Client(base_url=served.base, timeout=600) as c,
+        ):
+            first, *timed = sets[mode]
+            c.post("/v1/records", content=first, headers=AGENCY).raise_for_status()
+            time.sleep(1)  # the server's check worker, started with it, is up (0.4 s)
+            cpu = cpu_seconds(served.pid)
+            started = time.perf_counter()
+            for body in timed:
+                r = c.post("/v1/records", content=body, headers=AGENCY)
+                r.raise_for_status()
+            elapsed = time.perf_counter() - started
+            used = cpu_seconds(served.pid)
+        out[f"{mode}_records_per_second"] = round(body_records * bodies / elapsed)
+        if cpu is not None and used is not None:
+            out[f"{mode}_server_cpu_us_per_record"] = round(
+                (used - cpu) / (body_records * bodies) * 1e6, 1
+            )
     out["speedup"] = round(out["columnar_records_per_second"] / out["row_records_per_second"], 2)
     return out
 

@@ -117,9 +117,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--serve", metavar="STORE", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--ingest-path", choices=("columnar", "row"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.serve:
-        serve_main(args.serve, args.port, args.baseline)
+        serve_main(args.serve, args.port, args.baseline, args.ingest_path)
         return
     figures = bench(
         args.subjects,

@@ -75,14 +75,24 @@ def cpu_seconds(pid: int) -> float | None:
 
 
 @contextmanager
-def serve_child(store_url: str, baseline: bool = False) -> Iterator[Served]:
+def serve_child(
+    store_url: str, baseline: bool = False, ingest: str | None = None
+) -> Iterator[Served]:
     """The same server in a child process (so the client does not share its interpreter);
-    with ``baseline``, gate checks take the unplanned path (:func:`unplanned_decide`)."""
+    with ``baseline``, gate checks take the unplanned path (:func:`unplanned_decide`); with
+    ``ingest`` (``"columnar"`` or ``"row"``), ``POST /v1/records`` sends no notices and
+    takes that admission path."""
     port = _free_port()
     cmd = [sys.executable, "-m", "bench.service", "--serve", store_url]
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     proc = subprocess.Popen(
-        [*cmd, "--port", str(port), *(["--baseline"] if baseline else [])],
+        [
+            *cmd,
+            "--port",
+            str(port),
+            *(["--baseline"] if baseline else []),
+            *(["--ingest-path", ingest] if ingest else []),
+        ],
         env={**os.environ, "PYTHONPATH": path},
     )
     base = f"http://127.0.0.1:{port}"
@@ -117,7 +127,9 @@ def unplanned_decide(
     return [svc.engine.check(gate, s, when).to_dict() for s in subjects]
 
 
-def serve_main(store_url: str, port: int, baseline: bool = False) -> None:
+def serve_main(
+    store_url: str, port: int, baseline: bool = False, ingest: str | None = None
+) -> None:
     """The child process of :func:`serve_child` (``python -m bench.service --serve STORE``)."""
     import uvicorn
 
@@ -125,5 +137,14 @@ def serve_main(store_url: str, port: int, baseline: bool = False) -> None:
         from xinyong.drivers.http import gates
 
         gates.decide = unplanned_decide
+    if ingest:
+        from xinyong.system.admission import Admission, AfterCommit
+        from xinyong.system.credit_system import CreditSystem
+
+        # notices off, as for files: the server would otherwise catch the live state up and
+        # send the notices of every body after its answer
+        CreditSystem.after_ingest = lambda self, **k: AfterCommit([], None)  # type: ignore[method-assign]
+        if ingest == "row":
+            Admission.admit_columns = lambda self, *a, **k: None  # type: ignore[method-assign]
     app = create_app(store_url, keys=KeyRing.from_toml(KEYS, "bench keys"))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)

@@ -38,6 +38,7 @@ from test_columnar_admission import (
 )
 from xinyong.adapters.store.sql import SqlRecordStore
 from xinyong.core.ledger.chain import entry_hash
+from xinyong.core.ledger.checkpoint import Checkpoint
 from xinyong.system import columnar, columnar_worker
 from xinyong.system.columnar import entry_hashes
 from xinyong.system.columnar_worker import CheckWorker
@@ -348,3 +349,42 @@ def test_chain_hashes_made_ahead_are_used_only_when_they_follow_the_ledger(
             audit = system.verify_ledger()
             assert audit.ok, audit
             assert audit.entries == 8
+
+
+@pytest.mark.parametrize("run", [1, 7, 100_000])
+def test_ledger_runs_and_signed_checkpoints_in_a_bulk_append(
+    run: int, worker: CheckWorker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk append writes its ledger rows a run at a time (``_LEDGER_RUN`` entries, the
+    last run at the end); with a signing key, a checkpoint every ``ledger_every`` records,
+    as the row path signs them."""
+    import xinyong.adapters.store.sql as sql
+    from xinyong.adapters.store.ledger import new_key
+
+    monkeypatch.setattr(sql, "_LEDGER_RUN", run)
+    key = tmp_path / "ledger.pem"
+    new_key(key)
+    counts = {}
+    for side, columnar_path in (("old", False), ("new", True)):
+        db = tmp_path / f"{side}.db"
+        anchor = tmp_path / f"{side}.anchor"
+        settings = xinyong.Settings(
+            db=str(db), ledger_key=key, ledger_every=4, ledger_anchor=anchor
+        )
+        path = tmp_path / f"{side}.jsonl"
+        path.write_text(jsonl(many(40)), encoding="utf-8")
+        with xinyong.open_system(settings) as system:
+            system.ingest(jsonl(many(2, prefix="s")).encode())  # a ledger that starts earlier
+            if columnar_path:
+                assert system.admission.admit_columns(path) is not None
+            else:
+                system.admission.admit(system.read(path))
+            anchors = [
+                Checkpoint.from_dict(json.loads(line)) for line in anchor.read_text().splitlines()
+            ]
+            audit = system.verify_ledger(anchors=anchors)
+            assert audit.ok, audit
+            counts[side] = (audit.entries, audit.checkpoints, audit.head, len(anchors))
+    assert counts["new"] == counts["old"]
+    assert counts["new"][:2] == (42, 10)
+    assert counts["new"][3] == 10  # every checkpoint in the anchor file too

@@ -62,6 +62,8 @@ COLUMNS = (*FIELDS, "content_hash")
 fields (times in microseconds since the epoch, details as canonical JSON) and its hash."""
 _INSERT_COLUMNS = (*COLUMNS, "ingested_at", "writer")
 _CHUNK = 10_000  # rows per executemany call
+_LEDGER_RUN = 100_000
+"""Ledger entries a bulk append writes at a time (one statement each run)."""
 _ROWS_PER_INSERT = 100 if sqlite3.sqlite_version_info >= (3, 32, 0) else 60
 """Rows per INSERT statement of a columnar chunk (SQLite): 14 parameters each, within the
 32,766 a statement may bind since SQLite 3.32 (999 before)."""
@@ -245,17 +247,18 @@ class SqlRecordStore:
             self._lock_records(conn)
             self._db.checkpoint_after(conn)
             start = self._top_seq(conn)
-            tail: tuple[int, str] | None = None  # the ledger's end, after this append's rows
+            # the chain is made chunk by chunk (while the database inserts a chunk whole);
+            # its ledger rows are written a run of up to _LEDGER_RUN entries at a time
+            tail: tuple[int, str] | None = None  # (position, chain hash) after the chunks
+            run: tuple[int, list[str], list[str]] | None = None  # from, entries, chains
             for frame in frames:
                 if tail is None:
                     tail = ledger_tail(conn)
                 entries = frame.select(entry_hashes(pl.col("content_hash"), writer, now))
                 hashes = entries.to_series().to_list()
                 early: list[list[str]] = []
-                after = tail
-                new = self._insert_fresh(
-                    conn, frame, now, writer, _chain_into(early, after, hashes)
-                )
+                meanwhile = _chain_into(early, tail, hashes)
+                new = self._insert_fresh(conn, frame, now, writer, meanwhile)
                 todo = frame.filter(pl.Series(new, dtype=pl.Boolean)) if not all(new) else frame
                 if todo.height:
                     referring = todo.filter(pl.col("refers_to").is_not_null())
@@ -263,19 +266,25 @@ class SqlRecordStore:
                         referring.select("id", "subject", "status", "category", "refers_to").rows()
                     )
                     if early and todo is frame:  # every row new: the chain made meanwhile
-                        made += chain_append(
-                            conn, hashes, self.signer, chained=(after[0], early[0])
-                        )
-                        tail = (after[0] + len(hashes), early[0][-1])
+                        fresh_hashes, chains = hashes, early[0]
                     else:
                         fresh_hashes = [h for h, keep in zip(hashes, new, strict=True) if keep]
-                        made += chain_append(conn, fresh_hashes, self.signer)
-                        tail = None  # read again
+                        chains = extend(tail[1], fresh_hashes, tail[0] + 1)
+                    if run is None:
+                        run = (tail[0], [], [])
+                    run[1].extend(fresh_hashes)
+                    run[2].extend(chains)
+                    tail = (tail[0] + len(chains), chains[-1])
+                    if len(run[1]) >= _LEDGER_RUN:
+                        made += chain_append(conn, run[1], self.signer, chained=(run[0], run[2]))
+                        run = None
                 if may_amend is not None:  # every row, a re-sent one too (as the row path)
                     amended.update(frame.get_column("refers_to").drop_nulls().to_list())
                 inserted += todo.height
                 duplicates += frame.height - todo.height
                 fresh_all.extend(new)
+            if run is not None:
+                made += chain_append(conn, run[1], self.signer, chained=(run[0], run[2]))
             if refs:
                 self._check_references(conn, refs, start)
             if amended and may_amend is not None:
