@@ -69,7 +69,7 @@ def worker(shared: CheckWorker, monkeypatch: pytest.MonkeyPatch) -> CheckWorker:
         ("BODY_MIN", 0),
         ("FILE_HEAD", 700),
         ("FILE_HEAD_WARM", 700),
-        ("BODY_HEAD", 700),
+        ("BODY_HEAD", 0.1),
         ("FILE_ROWS", 3),
         ("BODY_ROWS", 2),
     ):

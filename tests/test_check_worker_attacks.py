@@ -40,7 +40,7 @@ def small(monkeypatch: pytest.MonkeyPatch) -> None:
         ("BODY_MIN", 0),
         ("FILE_HEAD", 700),
         ("FILE_HEAD_WARM", 700),
-        ("BODY_HEAD", 700),
+        ("BODY_HEAD", 0.1),
         ("FILE_ROWS", 3),
         ("BODY_ROWS", 3),
     ):
