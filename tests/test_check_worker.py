@@ -60,10 +60,9 @@ def shared() -> Iterator[CheckWorker]:
     worker.close()
 
 
-@pytest.fixture
-def worker(shared: CheckWorker, monkeypatch: pytest.MonkeyPatch) -> CheckWorker:
+def lower_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every JSONL input goes to the worker, a few rows at a time, after a head of about
-    three rows checked in the writer's process."""
+    three rows (a tenth of a body) checked in the writer's process."""
     for name, value in (
         ("FILE_MIN", 0),
         ("BODY_MIN", 0),
@@ -74,6 +73,12 @@ def worker(shared: CheckWorker, monkeypatch: pytest.MonkeyPatch) -> CheckWorker:
         ("BODY_ROWS", 2),
     ):
         monkeypatch.setattr(columnar_worker, name, value)
+
+
+@pytest.fixture
+def worker(shared: CheckWorker, monkeypatch: pytest.MonkeyPatch) -> CheckWorker:
+    """The shared worker, given every input (see :func:`lower_thresholds`)."""
+    lower_thresholds(monkeypatch)
 
     class Shared:  # what open_system makes: the shared worker, left running at close
         def __new__(cls) -> CheckWorker:  # type: ignore[misc]

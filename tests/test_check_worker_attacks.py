@@ -21,6 +21,7 @@ from sqlalchemy import event
 
 import xinyong
 import xinyong.composition
+from test_check_worker import lower_thresholds
 from test_columnar_admission import AT, jsonl, many
 from xinyong.adapters.store.sql import SqlRecordStore
 from xinyong.system import columnar, columnar_worker
@@ -34,17 +35,8 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def small(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every JSONL input goes to the worker, three rows a chunk after a head of ~3 rows."""
-    for name, value in (
-        ("FILE_MIN", 0),
-        ("BODY_MIN", 0),
-        ("FILE_HEAD", 700),
-        ("FILE_HEAD_WARM", 700),
-        ("BODY_HEAD", 0.1),
-        ("FILE_ROWS", 3),
-        ("BODY_ROWS", 3),
-    ):
-        monkeypatch.setattr(columnar_worker, name, value)
+    """Every JSONL input goes to the worker, a few rows a chunk after a short head."""
+    lower_thresholds(monkeypatch)
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pgpq
 import polars as pl
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
@@ -36,6 +35,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from sqlalchemy import Connection
 
+from xinyong.adapters.store.binary_copy import copy_frame
 from xinyong.adapters.store.schema import checkpoints_table
 from xinyong.core.errors import XinyongError
 from xinyong.core.ledger.chain import GENESIS, entry_hash, extend, extend_entries
@@ -248,19 +248,16 @@ def _write_run(conn: Connection, position: int, seq: int, chains: list[str]) -> 
     try:
         if conn.dialect.name == "postgresql":
             n = len(chains)
-            table = pl.DataFrame(
+            entries = pl.DataFrame(
                 {
                     "position": pl.int_range(position, position + n, dtype=pl.Int64, eager=True),
                     "seq": pl.int_range(seq, seq + n, dtype=pl.Int64, eager=True),
                     "chain": pl.Series(chains, dtype=pl.String),
                 }
-            ).to_arrow(compat_level=pl.CompatLevel.oldest())
-            encoder = pgpq.ArrowToPostgresBinaryEncoder(table.schema)
-            with cur.copy("COPY ledger (position, seq, chain) FROM STDIN (FORMAT binary)") as copy:
-                copy.write(encoder.write_header())
-                for batch in table.to_batches():
-                    copy.write(encoder.write_batch(batch))
-                copy.write(encoder.finish())
+            )
+            copy_frame(
+                cur, "COPY ledger (position, seq, chain) FROM STDIN (FORMAT binary)", entries
+            )
         else:
             cur.execute(
                 "INSERT INTO ledger (position, seq, chain) "

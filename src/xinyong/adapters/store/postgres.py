@@ -20,12 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-import pgpq
 import polars as pl
 import psycopg
-from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, select
 
+from xinyong.adapters.store.binary_copy import copy_frame
 from xinyong.adapters.store.db import bulk
 from xinyong.adapters.store.ledger import Signer, chain_append, write_anchor
 from xinyong.adapters.store.schema import records_table
@@ -115,21 +114,11 @@ class PostgresRecordStore(SqlRecordStore):
         """Binary COPY of the chunk: its Arrow columns encoded in PostgreSQL's binary COPY
         format by pgpq (in Rust; no text to parse on the server). psycopg sends the data
         from a thread of its own, so ``meanwhile`` runs here while the server inserts."""
-        table = (
-            frame.with_columns(
-                ingested_at=pl.lit(now, dtype=pl.Int64), writer=pl.lit(writer, dtype=pl.String)
-            )
-            .select(_INSERT_COLUMNS)
-            .to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string, which pgpq reads
-        )
-        encoder = pgpq.ArrowToPostgresBinaryEncoder(table.schema)
-        cur = _dbapi(conn).cursor()
-        with cur, cur.copy(_COPY_BINARY_SQL, writer=QueuedLibpqWriter(cur)) as copy:
-            copy.write(encoder.write_header())
-            for batch in table.to_batches():
-                copy.write(encoder.write_batch(batch))
-            copy.write(encoder.finish())
-            meanwhile()
+        stamped = frame.with_columns(
+            ingested_at=pl.lit(now, dtype=pl.Int64), writer=pl.lit(writer, dtype=pl.String)
+        ).select(_INSERT_COLUMNS)
+        with _dbapi(conn).cursor() as cur:
+            copy_frame(cur, _COPY_BINARY_SQL, stamped, meanwhile)
 
     def _integrity_errors(self) -> tuple[type[BaseException], ...]:
         return (psycopg.errors.UniqueViolation,)
