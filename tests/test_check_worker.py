@@ -393,3 +393,16 @@ def test_ledger_runs_and_signed_checkpoints_in_a_bulk_append(
     assert counts["new"] == counts["old"]
     assert counts["new"][:2] == (42, 10)
     assert counts["new"][3] == 10  # every checkpoint in the anchor file too
+
+
+def test_progress_counts_the_records_written(worker: CheckWorker, tmp_path: Path) -> None:
+    """``ingest(progress=...)`` is told of each chunk once it is written, the worker's
+    included; the counts add up to the records."""
+    path = tmp_path / "in.jsonl"
+    path.write_text(jsonl(many(40)), encoding="utf-8")
+    told: list[int] = []
+    with xinyong.open_system(xinyong.Settings(db=str(tmp_path / "s.db"))) as system:
+        done = system.ingest(path, progress=told.append)
+    assert done.inserted == 40
+    assert sum(told) == 40
+    assert len(told) > 3  # chunk by chunk

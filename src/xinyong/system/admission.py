@@ -270,13 +270,18 @@ class Admission:
         return Admitted(result, batch.records, batch.rows, perf_counter() - started)
 
     def admit_columns(
-        self, source: Path | bytes, by: Principal | None = None, *, name: str = "body"
+        self,
+        source: Path | bytes,
+        by: Principal | None = None,
+        *,
+        name: str = "body",
+        progress: Callable[[int], None] | None = None,
     ) -> Admitted | None:
         """Admit a JSONL/CSV file or a JSONL body by the columnar path
         (:mod:`xinyong.system.columnar`), all or nothing; ``None`` when it cannot (a row
         error, a refusal, a conflict, a broken reference, a store without
         ``append_frames``): nothing was written, and the row path (:meth:`admit`) words
-        the errors."""
+        the errors. ``progress(n)``: told of each chunk of ``n`` records written."""
         append = getattr(self.store, "append_frames", None)
         if append is None:
             return None
@@ -302,6 +307,8 @@ class Admission:
                 )
                 parts.append(chunk.select("row", "id", pl.col("subject").cast(pl.Categorical)))
                 yield chunk.drop("row")
+                if progress is not None:  # asked for the next: this one is written
+                    progress(chunk.height)
 
         try:
             with contextlib.closing(frames()) as stream:  # closed whatever append raises

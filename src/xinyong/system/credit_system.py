@@ -153,15 +153,17 @@ class CreditSystem:
         *,
         by: Principal | str | None = None,
         name: str | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> Admitted:
         """Parse (unless parsed), authorise, check and append ``source``, all or nothing;
         nothing after the commit (see :meth:`after_ingest`). A file or a JSONL body goes by
         the columnar path (:meth:`Admission.admit_columns`) unless it cannot; ``name``
-        names a body in errors (default ``body``)."""
+        names a body in errors (default ``body``); ``progress(n)`` is told of each chunk of
+        ``n`` records written by the columnar path (not yet committed)."""
         who = self.principal(by)
         if isinstance(source, Path | bytes | bytearray):  # columnar, unless it cannot
             raw = source if isinstance(source, Path) else bytes(source)
-            done = self.admission.admit_columns(raw, who)
+            done = self.admission.admit_columns(raw, who, progress=progress)
             if done is not None:
                 return done
         batch = source if isinstance(source, Parsed) else self.read(source, name=name)
@@ -172,16 +174,22 @@ class CreditSystem:
         return self.admission.after_commit(notices)
 
     def ingest(
-        self, source: Source | Parsed, *, by: Principal | str | None = None, notices: bool = False
+        self,
+        source: Source | Parsed,
+        *,
+        by: Principal | str | None = None,
+        notices: bool = False,
+        progress: Callable[[int], None] | None = None,
     ) -> IngestResult:
         """Ingest a file, a JSONL body or records as one batch, all or nothing, as sent by
         ``by`` (a principal or a key's name; ``None``: the operator). Raises
         :class:`~xinyong.system.reading.IngestFailed` with every row error otherwise.
         After the commit the live state is caught up and, if ``notices``, the notices of
-        adverse changes are sent (from this batch on, even when no notices were sent before)."""
+        adverse changes are sent (from this batch on, even when no notices were sent before).
+        ``progress``: see :meth:`admit`."""
         if notices:
             self.desk.start_notices()
-        done = self.admit(source, by=by)
+        done = self.admit(source, by=by, progress=progress)
         sent = self.after_ingest(notices=notices)
         return IngestResult(
             len(done.rows),

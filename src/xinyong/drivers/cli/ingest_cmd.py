@@ -5,10 +5,13 @@ Thin: opens the system, calls :meth:`xinyong.CreditSystem.ingest`, prints a summ
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from xinyong.core.errors import XinyongError
@@ -23,6 +26,30 @@ from xinyong.drivers.cli.options import (
     settings,
 )
 from xinyong.system.reading import FORMATS, IngestFailed, RowError
+
+_PROGRESS_FROM = 16 << 20
+"""Files of this many bytes or more show the records written as they go (on a terminal)."""
+
+
+@contextmanager
+def _progress(file: Path, show: bool) -> Iterator[Callable[[int], None] | None]:
+    """A count of the records written so far, for a large file (the commit comes after
+    the last; a refused file writes nothing and says why)."""
+    try:
+        large = file.stat().st_size >= _PROGRESS_FROM
+    except OSError:
+        large = False
+    if not show or not large:
+        yield None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.completed:,} records written"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("ingest", total=None)
+        yield lambda n: bar.advance(task, n)
 
 
 def ingest_command(
@@ -71,7 +98,8 @@ def ingest_command(
     except XinyongError as e:
         fail(str(e))
     try:
-        report = system.ingest(file, by=as_agency, notices=notices)
+        with _progress(file, show=not as_json) as progress:
+            report = system.ingest(file, by=as_agency, notices=notices, progress=progress)
     except IngestFailed as e:
         if as_json:
             print_json({"written": 0, "errors": [_row_error(x) for x in e.errors]})
