@@ -195,14 +195,12 @@ class CheckWorker:
                 if self._proc is not None:
                     self._kill()
                 self._up = False
+                one_thread = {**os.environ, "POLARS_MAX_THREADS": "1"}  # the writer has a core
                 self._proc = subprocess.Popen(
                     [sys.executable, "-c", _BOOT],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
-                    env={
-                        **os.environ,
-                        "POLARS_MAX_THREADS": "1",
-                    },  # the writer needs the other core
+                    env=one_thread,
                 )
             return self._proc
 
