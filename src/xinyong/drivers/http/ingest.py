@@ -76,6 +76,34 @@ _BODY = {
     summary="Append records (agency): all or nothing",
     openapi_extra=_BODY,
     responses={
+        200: {
+            "description": "Written: per-row results, in row order",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["rows", "inserted", "duplicates", "results"],
+                        "properties": {
+                            "rows": {"type": "integer"},
+                            "inserted": {"type": "integer"},
+                            "duplicates": {"type": "integer"},
+                            "results": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "row": {"type": "integer"},
+                                        "id": {"type": "string"},
+                                        "result": {"enum": ["inserted", "duplicate"]},
+                                    },
+                                },
+                            },
+                            "notices_for_subjects": {"type": "integer"},
+                        },
+                    }
+                }
+            },
+        },
         403: {"description": "a category the agency may not record"},
         409: {"description": "an id already stored with other content"},
         422: {"description": "row errors; nothing was written"},
