@@ -218,15 +218,20 @@ def batch(name: str) -> list[dict[str, Any]]:
 # --- running both paths -------------------------------------------------------------------------
 
 
+RECORDS_SQL = (
+    "SELECT id, subject, category, occurred_at, recorded_at, source, legal_basis, evidence, "
+    "amount, severity, status, refers_to, details, content_hash, writer, ingested_at "
+    "FROM records ORDER BY seq"
+)
+LEDGER_SQL = "SELECT position, chain FROM ledger ORDER BY position"
+"""What both paths must store alike (SQLite and PostgreSQL dumps)."""
+
+
 def _dump(db: Path) -> dict[str, Any]:
     con = sqlite3.connect(db)
     try:
-        records = con.execute(
-            "SELECT id, subject, category, occurred_at, recorded_at, source, legal_basis, "
-            "evidence, amount, severity, status, refers_to, details, content_hash, writer, "
-            "ingested_at FROM records ORDER BY seq"
-        ).fetchall()
-        ledger = con.execute("SELECT position, chain FROM ledger ORDER BY position").fetchall()
+        records = con.execute(RECORDS_SQL).fetchall()
+        ledger = con.execute(LEDGER_SQL).fetchall()
     finally:
         con.close()
     return {"records": records, "ledger": ledger}
@@ -559,12 +564,8 @@ def _pg_dump(url: str) -> dict[str, Any]:
     schema = url.split("%3D", 1)[1]
     with psycopg.connect(PG_SERVER) as con:
         con.execute(f'SET search_path TO "{schema}"')
-        records = con.execute(
-            "SELECT id, subject, category, occurred_at, recorded_at, source, legal_basis, "
-            "evidence, amount, severity, status, refers_to, details, content_hash, writer, "
-            "ingested_at FROM records ORDER BY seq"
-        ).fetchall()
-        ledger = con.execute("SELECT position, chain FROM ledger ORDER BY position").fetchall()
+        records = con.execute(RECORDS_SQL).fetchall()
+        ledger = con.execute(LEDGER_SQL).fetchall()
     return {"records": [tuple(r) for r in records], "ledger": [tuple(r) for r in ledger]}
 
 

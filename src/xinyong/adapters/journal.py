@@ -140,15 +140,11 @@ class Journal:
                     self.index_pending()
                 dbapi = self._db.engine.raw_connection()  # autocommit: outside a transaction
                 try:
-                    checkpoint_wal(dbapi, self._wal_path())
+                    checkpoint_wal(dbapi, self._db.wal_path)
                 finally:
                     dbapi.close()
             except Exception:  # retried next time; reads_of brings the index up to date itself
                 continue
-
-    def _wal_path(self) -> str | None:
-        db = self._db.engine.url.database
-        return None if not db or db == ":memory:" else f"{db}-wal"
 
     # -- access log
 

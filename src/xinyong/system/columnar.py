@@ -165,34 +165,22 @@ def jsonl_items(
         yield out
 
 
-def file_items(
-    path: Path,
-    *,
-    offset: int = 0,
-    first_line: int = 1,
-    rows: int | None = None,
-    block: int = 32 << 20,
-) -> tuple[Iterator[list[tuple[int, dict[str, Any]]]], bool]:
-    """The item chunks of a file (of a JSONL file: from byte ``offset``, the start of line
-    ``first_line``, read ``block`` bytes at a time) and whether its values are typed (JSON)
-    or text (CSV)."""
+def file_items(path: Path) -> tuple[Iterator[list[tuple[int, dict[str, Any]]]], bool]:
+    """The item chunks of a file and whether its values are typed (JSON) or text (CSV)."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise Fallback
     if fmt == "csv":
-        if offset:
-            raise Fallback
         return _csv_items(path), False
 
     def chunks() -> Iterator[bytes]:
         try:
             with path.open("rb") as f:
-                f.seek(offset)
-                yield from byte_chunks(f.read, block)
+                yield from byte_chunks(f.read)
         except OSError:
             raise Fallback from None
 
-    return jsonl_items(chunks(), first_line=first_line, rows=rows), True
+    return jsonl_items(chunks()), True
 
 
 def is_jsonl(path: Path) -> bool:

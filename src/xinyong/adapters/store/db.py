@@ -117,6 +117,14 @@ class Database:
         """A write transaction, one writer at a time (SQLite: ``BEGIN IMMEDIATE``)."""
         return Tx(self.engine, self.lock, "IMMEDIATE", self)
 
+    @property
+    def wal_path(self) -> str | None:
+        """The SQLite WAL file of a store on disk (``None``: in memory, or PostgreSQL)."""
+        db = self.engine.url.database
+        if self.dialect != "sqlite" or self.memory or not db:
+            return None
+        return f"{db}-wal"
+
     def checkpoint_after(self, conn: Connection) -> None:
         """SQLite: let the write transaction on ``conn`` commit without checkpointing the
         WAL on the way (a bulk append's commit would otherwise copy everything it wrote into
@@ -149,7 +157,7 @@ class Database:
             try:
                 dbapi = self.engine.raw_connection()
                 try:
-                    checkpoint_wal(dbapi, f"{self.engine.url.database}-wal")
+                    checkpoint_wal(dbapi, self.wal_path)
                 finally:
                     dbapi.close()
             except Exception:

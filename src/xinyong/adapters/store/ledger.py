@@ -124,15 +124,22 @@ def load_key(path: Path) -> Ed25519PrivateKey:
 # --- appending (inside the append's transaction) ---------------------------------------------
 
 
+def _last_entry(cur: Any) -> tuple[int, int, str]:
+    """The ledger's last position, the seq of its record and its chain hash (0, 0 and
+    :data:`GENESIS` when empty)."""
+    cur.execute("SELECT position, seq, chain FROM ledger ORDER BY position DESC LIMIT 1")
+    tail = cur.fetchone()
+    return (0, 0, GENESIS) if tail is None else (int(tail[0]), int(tail[1]), str(tail[2]))
+
+
 def ledger_tail(conn: Connection) -> tuple[int, str]:
     """The ledger's last position and chain hash (0 and :data:`GENESIS` when empty)."""
     cur = _cursor(conn)
     try:
-        cur.execute("SELECT position, chain FROM ledger ORDER BY position DESC LIMIT 1")
-        tail = cur.fetchone()
+        position, _seq, chain = _last_entry(cur)
     finally:
         cur.close()
-    return (0, GENESIS) if tail is None else (int(tail[0]), str(tail[1]))
+    return position, chain
 
 
 def chain_append(
@@ -158,9 +165,7 @@ def chain_append(
         return []
     cur = _cursor(conn)
     try:
-        cur.execute("SELECT position, seq, chain FROM ledger ORDER BY position DESC LIMIT 1")
-        tail = cur.fetchone()
-        position, after, prev = (0, 0, GENESIS) if tail is None else tail
+        position, after, prev = _last_entry(cur)
         mark = "%s" if conn.dialect.name == "postgresql" else "?"
         # both ends from the primary key's index, whatever the planner's statistics say (a
         # count would scan): the n rows just inserted lie after `after`, so when the ends
