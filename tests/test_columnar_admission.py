@@ -603,3 +603,49 @@ def test_entries_and_chain_in_one_loop_equal_the_two_steps() -> None:
         entries, chains = extend_entries(GENESIS, hashes, writer, AT, 5)
         assert entries == [entry_hash(h, writer, AT) for h in hashes]
         assert chains == extend(GENESIS, entries, 5)
+
+
+@pytest.mark.parametrize("run_size", [1, 5, 100_000])
+def test_postgresql_spans_with_rows_stored_already(
+    pg_url: str, tmp_path: Path, run_size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL streams a span of chunks (up to ``_LEDGER_RUN`` rows) through one COPY;
+    when a row in it is stored already the span is rolled back and its chunks go in one at
+    a time, their ids looked up. Stored rows early, in the middle and at the end of the
+    input, over spans of one chunk to all of them, store what the row path stores."""
+    import xinyong.adapters.store.sql as sql
+
+    monkeypatch.setattr(columnar, "CHUNK", 3)
+    monkeypatch.setattr(sql, "_LEDGER_RUN", run_size)
+    rows = many(20)
+    before = [rows[1], rows[10], rows[11], rows[19]]
+    path = tmp_path / "input.jsonl"
+    path.write_text(jsonl(rows), encoding="utf-8")
+    old = run(tmp_path, "old", path, columnar_path=False, before=before)
+    with xinyong.open_system(xinyong.Settings(db=pg_url, check_workers=0)) as system:
+        system.ingest(jsonl(before).encode())
+        done = system.admission.admit_columns(path, None)
+        assert done is not None
+        assert (done.result.inserted, done.result.duplicates) == (16, 4)
+        assert list(done.result.fresh) == [r not in before for r in rows]
+        audit = system.verify_ledger()
+        assert audit.ok, audit
+        assert audit.entries == 20
+    assert _pg_dump(pg_url) == old["store"]
+
+
+def test_postgresql_conflict_in_a_later_chunk_writes_nothing(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stored id sent with other content in the span's last chunk: the COPY is refused,
+    the span rolled back, the lookup finds the conflict, and nothing of the batch stays."""
+    monkeypatch.setattr(columnar, "CHUNK", 4)
+    rows = many(12)
+    path = tmp_path / "input.jsonl"
+    path.write_text(jsonl([*rows, rec(id="stored1", evidence="changed")]), encoding="utf-8")
+    with xinyong.open_system(xinyong.Settings(db=pg_url, check_workers=0)) as system:
+        system.ingest(jsonl([rec(id="stored1")]).encode())
+        before = _pg_dump(pg_url)
+        assert system.admission.admit_columns(path, None) is None
+        assert _pg_dump(pg_url) == before
+        assert system.verify_ledger().ok

@@ -17,27 +17,31 @@ A schema can be chosen with ``?options=-csearch_path%3Dname``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
 import polars as pl
 import psycopg
 from sqlalchemy import Connection, select
 
-from xinyong.adapters.store.binary_copy import copy_frame
+from xinyong.adapters.store import sql
+from xinyong.adapters.store.binary_copy import FrameCopy, copy_frame
 from xinyong.adapters.store.db import bulk
-from xinyong.adapters.store.ledger import Signer, chain_append, write_anchor
+from xinyong.adapters.store.ledger import Signer, chain_append, ledger_tail, write_anchor
 from xinyong.adapters.store.schema import records_table
 from xinyong.adapters.store.sql import (
     _CHUNK,
     _INSERT_COLUMNS,
     _LOOKUP_CHUNK,
+    Inserted,
     SqlRecordStore,
     _as_error,
     _dbapi,
+    _entry_list,
     entries,
     fresh,
 )
+from xinyong.core.ledger.chain import extend
 from xinyong.core.records import Record
 from xinyong.core.timeutil import now
 from xinyong.system.record_rows import STATUS
@@ -103,6 +107,50 @@ class PostgresRecordStore(SqlRecordStore):
                     out[rid] = (subject, status, category, source, int(seq))
         return out
 
+    def _inserted(
+        self, conn: Connection, frames: Iterable[pl.DataFrame], now: int, writer: str | None
+    ) -> Iterator[Inserted]:
+        """Chunks go in a span at a time (up to :data:`~.sql._LEDGER_RUN` rows): one binary COPY
+        fed chunk by chunk as they come, so the server inserts a chunk while the next is
+        checked, and the chain of a chunk's entries is made meanwhile. The span is under a
+        savepoint: when the unique index on ids refuses a row (a re-sent batch), the span is
+        rolled back and its chunks go in again one at a time, their ids looked up."""
+        tail = ledger_tail(conn)
+        chunks = iter(frames)
+        more = True
+        while more:
+            span: list[tuple[pl.DataFrame, list[str], list[str], tuple[int, str]]] = []
+            more = False
+            with _dbapi(conn).cursor() as cur:
+                cur.execute("SAVEPOINT span")
+                try:
+                    with FrameCopy(cur, _COPY_BINARY_SQL) as copy:
+                        for frame in chunks:
+                            copy.write(_stamped(frame, now, writer))
+                            hashes = _entry_list(frame, writer, now)  # while it inserts
+                            chains = extend(tail[1], hashes, tail[0] + 1)
+                            span.append((frame, hashes, chains, tail))
+                            if chains:
+                                tail = (tail[0] + len(chains), chains[-1])
+                            if copy.rows >= sql._LEDGER_RUN:  # read here: tests lower it
+                                more = True
+                                break
+                except psycopg.errors.UniqueViolation:
+                    cur.execute("ROLLBACK TO SAVEPOINT span")
+                    cur.execute("RELEASE SAVEPOINT span")
+                    tail = span[0][3]
+                    for k, (frame, hashes, _chains, _after) in enumerate(span):
+                        new = self._insert_looked_up(conn, frame, now, writer)
+                        done = Inserted.of(frame, new, hashes, tail, last=k == len(span) - 1)
+                        tail = done.tail
+                        yield done
+                    continue
+                cur.execute("RELEASE SAVEPOINT span")
+            for k, (frame, hashes, chains, after) in enumerate(span):
+                yield Inserted.of(
+                    frame, [True] * frame.height, hashes, after, chains, last=k == len(span) - 1
+                )
+
     def _insert_frame(
         self,
         conn: Connection,
@@ -114,11 +162,8 @@ class PostgresRecordStore(SqlRecordStore):
         """Binary COPY of the chunk: its Arrow columns encoded in PostgreSQL's binary COPY
         format by pgpq (in Rust; no text to parse on the server). psycopg sends the data
         from a thread of its own, so ``meanwhile`` runs here while the server inserts."""
-        stamped = frame.with_columns(
-            ingested_at=pl.lit(now, dtype=pl.Int64), writer=pl.lit(writer, dtype=pl.String)
-        ).select(_INSERT_COLUMNS)
         with _dbapi(conn).cursor() as cur:
-            copy_frame(cur, _COPY_BINARY_SQL, stamped, meanwhile)
+            copy_frame(cur, _COPY_BINARY_SQL, _stamped(frame, now, writer), meanwhile)
 
     def _integrity_errors(self) -> tuple[type[BaseException], ...]:
         return (psycopg.errors.UniqueViolation,)
@@ -141,6 +186,13 @@ class PostgresRecordStore(SqlRecordStore):
         stmt = select(subject).distinct().order_by(subject)
         with self._read() as conn:
             return list(conn.scalars(stmt))
+
+
+def _stamped(frame: pl.DataFrame, now: int, writer: str | None) -> pl.DataFrame:
+    """A checked chunk's rows as stored: with the acceptance instant and the writer."""
+    return frame.with_columns(
+        ingested_at=pl.lit(now, dtype=pl.Int64), writer=pl.lit(writer, dtype=pl.String)
+    ).select(_INSERT_COLUMNS)
 
 
 def _copy(

@@ -16,6 +16,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -247,35 +248,21 @@ class SqlRecordStore:
             self._lock_records(conn)
             self._db.checkpoint_after(conn)
             start = self._top_seq(conn)
-            # the chain is made chunk by chunk (while the database inserts a chunk whole);
-            # its ledger rows are written a run of up to _LEDGER_RUN entries at a time
-            tail: tuple[int, str] | None = None  # (position, chain hash) after the chunks
+            # the ledger rows are written a run of up to _LEDGER_RUN entries at a time
             run: tuple[int, list[str], list[str]] | None = None  # from, entries, chains
-            for frame in frames:
-                if tail is None:
-                    tail = ledger_tail(conn)
-                entries = frame.select(entry_hashes(pl.col("content_hash"), writer, now))
-                hashes = entries.to_series().to_list()
-                early: list[list[str]] = []
-                meanwhile = _chain_into(early, tail, hashes)
-                new = self._insert_fresh(conn, frame, now, writer, meanwhile)
+            for done in self._inserted(conn, frames, now, writer):
+                frame, new = done.frame, done.new
                 todo = frame.filter(pl.Series(new, dtype=pl.Boolean)) if not all(new) else frame
                 if todo.height:
                     referring = todo.filter(pl.col("refers_to").is_not_null())
                     refs.extend(
                         referring.select("id", "subject", "status", "category", "refers_to").rows()
                     )
-                    if early and todo is frame:  # every row new: the chain made meanwhile
-                        fresh_hashes, chains = hashes, early[0]
-                    else:
-                        fresh_hashes = [h for h, keep in zip(hashes, new, strict=True) if keep]
-                        chains = extend(tail[1], fresh_hashes, tail[0] + 1)
                     if run is None:
-                        run = (tail[0], [], [])
-                    run[1].extend(fresh_hashes)
-                    run[2].extend(chains)
-                    tail = (tail[0] + len(chains), chains[-1])
-                    if len(run[1]) >= _LEDGER_RUN:
+                        run = (done.after[0], [], [])
+                    run[1].extend(done.entries)
+                    run[2].extend(done.chains)
+                    if len(run[1]) >= _LEDGER_RUN and done.last:  # every row in is chained
                         made += chain_append(conn, run[1], self.signer, chained=(run[0], run[2]))
                         run = None
                 if may_amend is not None:  # every row, a re-sent one too (as the row path)
@@ -293,6 +280,23 @@ class SqlRecordStore:
                     raise InvalidRecord("a record of another agency is amended", field="refers_to")
         write_anchor(self.signer, made)  # committed: now outside the store too
         return AppendResult(inserted, duplicates, tuple(fresh_all))
+
+    def _inserted(
+        self, conn: Connection, frames: Iterable[pl.DataFrame], now: int, writer: str | None
+    ) -> Iterator[Inserted]:
+        """Insert each chunk's rows not stored yet (:meth:`_insert_fresh`), in order, and
+        say which were, with the chain of their ledger entries (made while the database
+        inserted the chunk, when it went in whole)."""
+        tail: tuple[int, str] | None = None
+        for frame in frames:
+            if tail is None:
+                tail = ledger_tail(conn)
+            hashes = _entry_list(frame, writer, now)
+            early: list[list[str]] = []
+            new = self._insert_fresh(conn, frame, now, writer, _chain_into(early, tail, hashes))
+            done = Inserted.of(frame, new, hashes, tail, early[0] if early else None)
+            tail = done.tail
+            yield done
 
     def _insert_fresh(
         self,
@@ -323,6 +327,13 @@ class SqlRecordStore:
                 return [True] * frame.height
         finally:
             cur.close()
+        return self._insert_looked_up(conn, frame, now, writer)
+
+    def _insert_looked_up(
+        self, conn: Connection, frame: pl.DataFrame, now: int, writer: str | None
+    ) -> list[bool]:
+        """Insert the rows of ``frame`` whose id is not stored yet (nor earlier in it), the
+        chunk's ids looked up first; return which were."""
         ids = frame["id"].to_list()
         new = _fresh_in(ids, frame["content_hash"].to_list(), self._stored_hashes(conn, ids))
         if any(new):
@@ -680,6 +691,55 @@ class SqlRecordStore:
             for rows in _raw_batches(conn, stmt, size=_FRAME_SLICE):
                 parts.append(pl.DataFrame(rows, schema=raw, orient="row").with_columns(casts))
         return pl.concat(parts, rechunk=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Inserted:
+    """A chunk of a bulk append, inserted: which of its rows were new (the others were
+    stored already), their ledger entry hashes and chain hashes, and the ledger's end
+    (position, chain hash) they follow."""
+
+    frame: pl.DataFrame
+    new: list[bool]
+    entries: list[str]
+    chains: list[str]
+    after: tuple[int, str]
+    last: bool = True
+    """No row is stored beyond this chunk's yet (a store that inserts several chunks at
+    once says so at the last of them): the ledger may be written up to here."""
+
+    @classmethod
+    def of(
+        cls,
+        frame: pl.DataFrame,
+        new: list[bool],
+        hashes: list[str],
+        after: tuple[int, str],
+        chains: list[str] | None = None,
+        last: bool = True,
+    ) -> Inserted:
+        """``hashes``: the entry hashes of every row; ``chains``: theirs after ``after``,
+        if made already (used only when every row is new)."""
+        if all(new):
+            entries = hashes
+            if chains is None:
+                chains = extend(after[1], entries, after[0] + 1)
+        else:
+            entries = [h for h, keep in zip(hashes, new, strict=True) if keep]
+            chains = extend(after[1], entries, after[0] + 1)
+        return cls(frame, new, entries, chains, after, last)
+
+    @property
+    def tail(self) -> tuple[int, str]:
+        """The ledger's end after this chunk's entries."""
+        if not self.chains:
+            return self.after
+        return self.after[0] + len(self.chains), self.chains[-1]
+
+
+def _entry_list(frame: pl.DataFrame, writer: str | None, now: int) -> list[str]:
+    """The ledger entry hash of each row of a checked chunk."""
+    return frame.select(entry_hashes(pl.col("content_hash"), writer, now)).to_series().to_list()
 
 
 def _chain_into(out: list[list[str]], tail: tuple[int, str], hashes: list[str]) -> Any:
