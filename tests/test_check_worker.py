@@ -69,6 +69,7 @@ def lower_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
         ("FILE_HEAD", 700),
         ("FILE_HEAD_WARM", 700),
         ("BODY_HEAD", 0.1),
+        ("BODY_HEAD_INSERTING", 0.1),
         ("FILE_ROWS", 3),
         ("BODY_ROWS", 2),
     ):
@@ -227,8 +228,8 @@ def test_a_file_the_worker_cannot_read_falls_back_to_the_row_path(
     split = columnar_worker._split
     gone = os.fsencode(tmp_path / "gone.jsonl")
 
-    def split_elsewhere(source: Any, cold: bool) -> Any:  # the worker is sent a missing file
-        head, kind, payload = split(source, cold)
+    def split_elsewhere(source: Any, cold: bool, **kw: Any) -> Any:  # sent a missing file
+        head, kind, payload = split(source, cold, **kw)
         return head, kind, payload.replace(os.fsencode(path), gone)
 
     monkeypatch.setattr(columnar_worker, "_split", split_elsewhere)
@@ -406,3 +407,29 @@ def test_progress_counts_the_records_written(worker: CheckWorker, tmp_path: Path
     assert done.inserted == 40
     assert sum(told) == 40
     assert len(told) > 3  # chunk by chunk
+
+
+def test_the_writer_checks_less_of_a_body_when_it_inserts_the_rows_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the writer's process inserts the rows itself: it checks a smaller head of a
+    body (:data:`BODY_HEAD_INSERTING`) than where a database server inserts them."""
+    body = jsonl(many(200)).encode()
+    for inserting, share in (
+        (False, columnar_worker.BODY_HEAD),
+        (True, columnar_worker.BODY_HEAD_INSERTING),
+    ):
+        split = columnar_worker._split(body, cold=False, inserting=inserting)
+        assert split is not None
+        assert abs(len(split[0]) / len(body) - share) < 0.02
+    asked: list[bool] = []
+    real = CheckWorker.chunks
+
+    def chunks(self: CheckWorker, source: Any, *, inserting: bool = False) -> Any:
+        asked.append(inserting)
+        return real(self, source, inserting=inserting)
+
+    monkeypatch.setattr(CheckWorker, "chunks", chunks)
+    with xinyong.open_system(xinyong.Settings(db=str(tmp_path / "s.db"))) as system:
+        assert system.ingest(body).inserted == 200
+    assert asked == [True]

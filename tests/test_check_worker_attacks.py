@@ -120,8 +120,8 @@ def test_a_file_replaced_while_being_ingested_is_not_mixed(
     assert fresh_worker.wait_ready(60)
     split = columnar_worker._split
 
-    def split_then_replace(source: Any, cold: bool) -> Any:
-        out = split(source, cold)
+    def split_then_replace(source: Any, cold: bool, **kw: Any) -> Any:
+        out = split(source, cold, **kw)
         new = tmp_path / "new.jsonl"
         new.write_text(jsonl(many(20, prefix="new")), encoding="utf-8")
         os.replace(new, path)  # the writer holds the old head; the path is the new file

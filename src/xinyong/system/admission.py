@@ -290,7 +290,12 @@ class Admission:
         cats = self.categories
         latest = columnar.micros_of(self.store_now() + FUTURE_TOLERANCE)
 
-        checked = local_chunks if self.checker is None else self.checker.chunks
+        checker, inserting = self.checker, getattr(self.store, "inserts_in_process", False)
+
+        def checked(source: Path | bytes) -> Generator[pl.DataFrame]:
+            if checker is None:
+                return local_chunks(source)
+            return checker.chunks(source, inserting=inserting)
 
         def frames() -> Generator[pl.DataFrame]:
             with contextlib.closing(checked(source)) as chunks:  # the worker freed at once

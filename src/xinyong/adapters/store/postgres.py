@@ -66,6 +66,8 @@ def pg_url(url: str) -> str:
 class PostgresRecordStore(SqlRecordStore):
     """:class:`~xinyong.system.record_store.RecordStore` on PostgreSQL."""
 
+    inserts_in_process = False  # the server inserts, in a process of its own
+
     def __init__(
         self, url: str, *, signer: Signer | None = None, clock: Callable[[], datetime] = now
     ) -> None:

@@ -77,6 +77,10 @@ _str = str.__str__
 class SqlRecordStore:
     """:class:`~xinyong.system.record_store.RecordStore` over a SQLAlchemy database URL."""
 
+    inserts_in_process = True
+    """The rows are inserted in this process (SQLite), not by a database server: the
+    columnar admission leaves more of a body's checking to its worker process."""
+
     def __init__(
         self, url: str, *, signer: Signer | None = None, clock: Callable[[], datetime] = now
     ) -> None:
