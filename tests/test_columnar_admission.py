@@ -649,3 +649,24 @@ def test_postgresql_conflict_in_a_later_chunk_writes_nothing(
         assert system.admission.admit_columns(path, None) is None
         assert _pg_dump(pg_url) == before
         assert system.verify_ledger().ok
+
+
+def test_postgresql_bad_row_in_a_later_chunk_cancels_the_copy(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row the columns cannot vouch for, found while earlier chunks are already streaming
+    into the span's COPY: the COPY is cancelled, nothing stays, the row path words the error,
+    and the store takes the next batch."""
+    monkeypatch.setattr(columnar, "CHUNK", 4)
+    rows = [*many(12), rec(id="bad", occurred_at="yesterday")]
+    path = tmp_path / "input.jsonl"
+    path.write_text(jsonl(rows), encoding="utf-8")
+    with xinyong.open_system(xinyong.Settings(db=pg_url, check_workers=0)) as system:
+        before = _pg_dump(pg_url)
+        assert system.admission.admit_columns(path, None) is None
+        assert _pg_dump(pg_url) == before
+        with pytest.raises(IngestFailed) as failed:
+            system.ingest(path)
+        assert [(e.row, e.field) for e in failed.value.errors] == [(13, "occurred_at")]
+        assert system.ingest(jsonl(rows[:12]).encode()).inserted == 12
+        assert system.verify_ledger().ok
