@@ -268,12 +268,15 @@ def _instant(name: str) -> pl.Expr:
     store writes back: ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``, a fraction only when not zero),
     else null (the row validator reads the other forms)."""
     c = pl.col(name)
-    dt = pl.Datetime("us", "UTC")
-    whole = c.str.strptime(dt, "%Y-%m-%dT%H:%M:%SZ", strict=False).dt.epoch("us")
-    frac = c.str.strptime(dt, "%Y-%m-%dT%H:%M:%S%.fZ", strict=False).dt.epoch("us")
+    # the whole seconds by a fixed-width parse, the fraction's six digits (when written)
+    # added as a number: a parse with %.f costs about twice as much (measured on 25,000)
+    whole = c.str.slice(0, 19).str.strptime(
+        pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S", strict=False
+    )
+    frac = c.str.slice(20, 6).cast(pl.Int64, strict=False).fill_null(0)
+    us = whole.dt.epoch("us") + frac
     short = c.str.len_bytes() == 20
-    us = pl.when(short).then(whole).otherwise(frac)
-    return pl.when(c.str.contains(_CANONICAL_INSTANT) & (short | (us.mod(1_000_000) != 0))).then(us)
+    return pl.when(c.str.contains(_CANONICAL_INSTANT) & (short | (frac != 0))).then(us)
 
 
 def _residents(subjects: pl.Series, today: date) -> pl.DataFrame:
