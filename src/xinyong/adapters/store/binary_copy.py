@@ -3,6 +3,7 @@ parses no text and this process builds no row objects."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -18,7 +19,9 @@ class FrameCopy:
     psycopg sends them from a thread of its own, so the server inserts one frame while
     this process makes the next. Opened at the first frame (nothing is sent for none);
     leaving the block ends the COPY and waits for the server's answer (an error in any row
-    is raised there), or, on an exception, cancels it."""
+    is raised there), or, on an exception, cancels it and lets that exception go on (not
+    an error the server may have raised about the rows sent so far: the caller's exception
+    is the one to act on)."""
 
     def __init__(self, cur: Any, sql: str) -> None:
         self._cur = cur
@@ -52,9 +55,16 @@ class FrameCopy:
         if self._block is None:
             return
         block, self._block = self._block, None
-        if t is None:
+        if t is not None:  # cancel; what the block raised is what the caller sees
+            with contextlib.suppress(Exception):  # e.g. a row the server refused meanwhile
+                block.__exit__(t, e, tb)
+            return
+        try:
             self._copy.write(self._encoder.finish())
-        block.__exit__(t, e, tb)
+        except BaseException as failed:  # the COPY is ended (cancelled) all the same
+            block.__exit__(type(failed), failed, failed.__traceback__)
+            raise
+        block.__exit__(None, None, None)
 
 
 def copy_frame(
