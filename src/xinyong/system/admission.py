@@ -281,7 +281,8 @@ class Admission:
         (:mod:`xinyong.system.columnar`), all or nothing; ``None`` when it cannot (a row
         error, a refusal, a conflict, a broken reference, a store without
         ``append_frames``): nothing was written, and the row path (:meth:`admit`) words
-        the errors. ``progress(n)``: told of each chunk of ``n`` records written."""
+        the errors. ``progress(n)``: told of each chunk of ``n`` records the store has
+        taken (written, or on PostgreSQL sent into the span's COPY), before the commit."""
         append = getattr(self.store, "append_frames", None)
         if append is None:
             return None
@@ -312,7 +313,7 @@ class Admission:
                 )
                 parts.append(chunk.select("row", "id", pl.col("subject").cast(pl.Categorical)))
                 yield chunk.drop("row")
-                if progress is not None:  # asked for the next: this one is written
+                if progress is not None:  # asked for the next: the store took this one
                     progress(chunk.height)
 
         try:

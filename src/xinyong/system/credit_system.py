@@ -159,7 +159,7 @@ class CreditSystem:
         nothing after the commit (see :meth:`after_ingest`). A file or a JSONL body goes by
         the columnar path (:meth:`Admission.admit_columns`) unless it cannot; ``name``
         names a body in errors (default ``body``); ``progress(n)`` is told of each chunk of
-        ``n`` records written by the columnar path (not yet committed)."""
+        ``n`` records the store has taken on the columnar path (not yet committed)."""
         who = self.principal(by)
         if isinstance(source, Path | bytes | bytearray):  # columnar, unless it cannot
             raw = source if isinstance(source, Path) else bytes(source)
