@@ -174,12 +174,16 @@ def test_agency_refused_category_in_a_later_span_writes_nothing(
     write) in a chunk of a later span, after earlier spans were COPYed and their ledger run
     written: everything is rolled back."""
     _small(monkeypatch, 3, 5)
-    rows = [*many(14), rec(id="tax", category="tax.arrears")]
-    path = _write(tmp_path, rows)
-    with _system(pg_url) as system:
-        start = _pg_dump(pg_url)
-        assert system.admission.admit_columns(path, AGENCY) is None
-        assert _pg_dump(pg_url) == start
+    _refused_whole(pg_url, tmp_path, [*many(14), rec(id="tax", category="tax.arrears")], AGENCY)
+
+
+def _refused_whole(url: str, tmp: Path, rows: list[dict[str, Any]], by: Any = None) -> None:
+    """The columnar path refuses ``rows`` and leaves the store as it was, its ledger sound."""
+    path = _write(tmp, rows)
+    with _system(url) as system:
+        start = _pg_dump(url)
+        assert system.admission.admit_columns(path, by) is None
+        assert _pg_dump(url) == start
         assert system.verify_ledger().ok
 
 
@@ -285,12 +289,7 @@ def test_broken_reference_in_a_later_span_writes_nothing(
 ) -> None:
     _small(monkeypatch, 2, run_size)
     rows = [*many(9), rec(id="c", status="revocation", refers_to="nowhere"), *many(3, "n")]
-    path = _write(tmp_path, rows)
-    with _system(pg_url) as system:
-        start = _pg_dump(pg_url)
-        assert system.admission.admit_columns(path, None) is None
-        assert _pg_dump(pg_url) == start
-        assert system.verify_ledger().ok
+    _refused_whole(pg_url, tmp_path, rows)
 
 
 @pytest.mark.parametrize(
