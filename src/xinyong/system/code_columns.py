@@ -1,5 +1,6 @@
-"""Resident identity numbers checked as columns: the checks of
-:func:`xinyong.core.codes.check` that make a GB 11643 number valid, as Polars expressions.
+"""Credit codes checked as columns: the checks of :func:`xinyong.core.codes.check` that make
+a GB 11643 resident identity number or a GB 32100 unified social credit code valid, as
+Polars expressions.
 
 Used where a whole column of codes is checked at once: admission (a row whose subject is a
 valid resident number needs no row validator) and batch scoring (a valid resident number's
@@ -14,7 +15,12 @@ from functools import lru_cache
 
 import polars as pl
 
-from xinyong.core.codes.organisation import shipped_allow_list
+from xinyong.core.codes.organisation import (
+    ALPHABET,
+    GB11714_WEIGHTS,
+    USCC_WEIGHTS,
+    shipped_allow_list,
+)
 from xinyong.core.codes.regions import province_name
 from xinyong.core.codes.resident import (
     CHECK_CHARS,
@@ -25,6 +31,10 @@ from xinyong.core.codes.resident import (
 )
 
 RESIDENT_SHAPE = r"^[0-9]{17}[0-9X]$"
+ORGANISATION_SHAPE = rf"^[{ALPHABET}]{{2}}[0-9]{{6}}[{ALPHABET}]{{10}}$"
+"""18 symbols of the GB 32100 alphabet, the division code (positions 3-8) in digits."""
+_GB11714_VALUES = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+_USCC_VALUES = {c: i for i, c in enumerate(ALPHABET)}
 
 
 @lru_cache(maxsize=1)
@@ -73,5 +83,40 @@ def valid_resident(code: pl.Expr, today: date, *, foreign: bool) -> pl.Expr:
         & (born <= today)
         & ((mark | province) if foreign else (~mark & province))
         & check_char_ok(code)
+        & ~code.is_in(allow_listed())
+    )
+
+
+def _weighted(
+    code: pl.Expr, first: int, weights: tuple[int, ...], values: dict[str, int]
+) -> pl.Expr:
+    """The sum of the characters' values times the weights, from position ``first``
+    (0-based); a character without a value counts as nothing (the shape check refuses it)."""
+    return pl.sum_horizontal(
+        [
+            code.str.slice(first + i, 1).replace_strict(values, default=None, return_dtype=pl.Int32)
+            * w
+            for i, w in enumerate(weights)
+        ]
+    )
+
+
+def valid_organisation(code: pl.Expr) -> pl.Expr:
+    """Whether ``code`` (as written) is a unified social credit code that ``check(code)``
+    finds valid and reads as nothing else: 18 symbols of the GB 32100 alphabet with digits
+    in positions 3-8, the GB 11714 check character at position 17 and the GB 32100 one at
+    position 18 right. Left to the one Python check: a code that could also be read as a
+    resident number (17 digits and a digit or X: ``check`` weighs both readings) and an
+    allow-listed pilot code (valid whatever its check characters)."""
+    org = 11 - _weighted(code, 8, GB11714_WEIGHTS, _GB11714_VALUES) % 11
+    org_char = (pl.when(org == 10).then(pl.lit("X")).when(org == 11).then(pl.lit("0"))).otherwise(
+        org.cast(pl.String)
+    )
+    uscc = (31 - _weighted(code, 0, USCC_WEIGHTS, _USCC_VALUES) % 31) % 31
+    return (
+        code.str.contains(ORGANISATION_SHAPE)
+        & ~code.str.contains(RESIDENT_SHAPE)
+        & (code.str.slice(16, 1) == org_char)
+        & (code.str.slice(17, 1) == pl.lit(ALPHABET).str.slice(uscc, 1))
         & ~code.is_in(allow_listed())
     )

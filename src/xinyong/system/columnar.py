@@ -42,7 +42,7 @@ from xinyong.core.record_content import DETAIL_RANGES, _whole
 from xinyong.core.record_fields import EARLIEST, LATEST, MAX_DETAILS, MAX_LENGTH
 from xinyong.core.records import FIELDS, REQUIRED, SEVERITIES, Record, Status, _details
 from xinyong.core.roles import ROLE_CATEGORY
-from xinyong.system.code_columns import birth_day, valid_resident
+from xinyong.system.code_columns import birth_day, valid_organisation, valid_resident
 from xinyong.system.reading import FORMATS, _csv
 from xinyong.system.record_store import _iso, canonical, details_json
 
@@ -279,20 +279,30 @@ def _instant(name: str) -> pl.Expr:
     return pl.when(c.str.contains(_CANONICAL_INSTANT) & (short | (frac != 0))).then(us)
 
 
-def _residents(subjects: pl.Series, today: date) -> pl.DataFrame:
-    """The distinct subjects that are valid resident identity numbers as written (the
-    checks of :func:`xinyong.core.codes.check` that make one valid, over the column), with
-    the start of their birth day in microseconds."""
-    valid, born = _resident_exprs(today)
-    return pl.DataFrame({"subject": subjects.unique()}).filter(valid).select("subject", born)
+def _valid_subjects(subjects: pl.Series, today: date) -> pl.DataFrame:
+    """The distinct subjects that are valid credit codes as written (the checks of
+    :func:`xinyong.core.codes.check` that make one valid, over the column): ``_born``, the
+    start of a resident's birth day in microseconds (null for an organisation), and
+    ``_org``, whether it is an organisation's code."""
+    resident, born, organisation = _subject_exprs(today)
+    frame = pl.DataFrame({"subject": subjects.unique()}).with_columns(_resident=resident)
+    people = frame.filter("_resident").select("subject", born.alias("_born"), _org=False)
+    others = frame.filter(~pl.col("_resident"))
+    if others.height == 0:  # the usual batch: residents only, no second check
+        return people
+    organisations = others.filter(organisation).select(
+        "subject", _born=pl.lit(None, dtype=pl.Int64), _org=True
+    )
+    return pl.concat([people, organisations])
 
 
 @lru_cache(maxsize=4)
-def _resident_exprs(today: date) -> tuple[pl.Expr, pl.Expr]:
+def _subject_exprs(today: date) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     subject = pl.col("subject")
     return (
         valid_resident(subject, today, foreign=True).fill_null(False),
-        birth_day(subject).cast(pl.Datetime("us")).dt.epoch("us").alias("_born"),
+        birth_day(subject).cast(pl.Datetime("us")).dt.epoch("us"),
+        valid_organisation(subject).fill_null(False),
     )
 
 
@@ -338,12 +348,13 @@ def _rules() -> pl.Expr:
     has_ref = refers.is_not_null() & (refers.str.len_bytes() > 0)
     ok = pl.all_horizontal(
         *(_text_ok(f) for f in _TEXT_FIELDS if f not in ("subject", "occurred_at", "recorded_at")),
-        pl.col("_born").is_not_null(),
         occ.is_between(_EARLIEST_US, _LATEST_US, closed="left"),
         rec.is_between(_EARLIEST_US, _LATEST_US, closed="left"),
         occ <= rec,
-        # conduct on or after the subject's birth (two days' margin for China's local time)
-        occ - _DAY_US * 2 >= pl.col("_born"),
+        # a valid code: an organisation's, or a resident's with the conduct on or after the
+        # subject's birth (two days' margin for China's local time)
+        pl.col("_org").fill_null(False)
+        | (pl.col("_born").is_not_null() & (occ - _DAY_US * 2 >= pl.col("_born"))),
         pl.col("severity").is_null() | pl.col("severity").is_in(["", *SEVERITIES]),
         status.is_null() | status.is_in(["", *_STATUSES]),
         ~has_ref | (refers != pl.col("id")),
@@ -563,7 +574,7 @@ def check_chunk(items: Sequence[tuple[int, dict[str, Any]]], typed: bool) -> pl.
         plan = plan.with_columns(_amount_text=pl.lit("null"))
     frame = (
         plan.join(
-            _residents(frame["subject"], date.today()).lazy(),
+            _valid_subjects(frame["subject"], date.today()).lazy(),
             on="subject",
             how="left",
             maintain_order="left",
