@@ -3,9 +3,9 @@ a GB 11643 resident identity number or a GB 32100 unified social credit code val
 Polars expressions.
 
 Used where a whole column of codes is checked at once: admission (a row whose subject is a
-valid resident number needs no row validator) and batch scoring (a valid resident number's
-birth date for the population a scheme covers). Codes the expressions do not vouch for are
-left to the one Python check.
+valid resident number or organisation code needs no row validator) and batch scoring (a
+valid resident number's birth date for the population a scheme covers). Codes the
+expressions do not vouch for are left to the one Python check.
 """
 
 from __future__ import annotations
