@@ -535,3 +535,35 @@ def test_a_copy_whose_end_cannot_be_sent_is_cancelled_not_left_open(
     with pytest.raises(KeyError):
         send(Block(0, True), KeyError("a later chunk refused"))
     assert exits == [KeyError]
+
+
+def test_a_refusal_reported_while_a_chunk_is_sent_loses_no_chunk(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """psycopg may report the server's refusal of a row (a re-sent id) while a later chunk
+    is being sent rather than at the COPY's end: the chunk being sent and those not yet read
+    must still go in, after the span is rolled back and its chunks looked up."""
+    import psycopg
+
+    from xinyong.adapters.store import binary_copy
+
+    _small(monkeypatch, 3, 100_000)
+    rows = many(9)
+    real = binary_copy.FrameCopy.write
+    calls = [0]
+
+    def refused_at_second(self: Any, frame: pl.DataFrame) -> None:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise psycopg.errors.UniqueViolation("duplicate key value (reported late)")
+        real(self, frame)
+
+    with _system(pg_url) as system:
+        system.ingest(jsonl(rows[:1]).encode())
+        old = run(tmp_path, "old", _write(tmp_path, rows), columnar_path=False, before=rows[:1])
+        monkeypatch.setattr(binary_copy.FrameCopy, "write", refused_at_second)
+        done = system.admission.admit_columns(_write(tmp_path, rows, "again.jsonl"), None)
+        assert done is not None
+        assert (done.result.inserted, done.result.duplicates) == (8, 1)
+        assert system.verify_ledger().ok
+    assert _pg_dump(pg_url) == old["store"]

@@ -17,6 +17,7 @@ A schema can be chosen with ``?options=-csearch_path%3Dname``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
@@ -121,37 +122,40 @@ class PostgresRecordStore(SqlRecordStore):
         chunks = iter(frames)
         more = True
         while more:
-            span: list[tuple[pl.DataFrame, list[str], list[str], tuple[int, str]]] = []
+            start = tail  # the chain's end before the span (the ledger's rows may lag)
+            taken: list[pl.DataFrame] = []  # the span's chunks, kept before they are sent
+            made: list[Inserted] = []  # each as inserted, if the span goes in whole
             more = False
             with _dbapi(conn).cursor() as cur:
                 cur.execute("SAVEPOINT span")
                 try:
                     with FrameCopy(cur, _COPY_BINARY_SQL) as copy:
                         for frame in chunks:
+                            taken.append(frame)
                             copy.write(_stamped(frame, now, writer))
                             hashes = _entry_list(frame, writer, now)  # while it inserts
                             chains = extend(tail[1], hashes, tail[0] + 1)
-                            span.append((frame, hashes, chains, tail))
-                            if chains:
-                                tail = (tail[0] + len(chains), chains[-1])
+                            made.append(
+                                Inserted(frame, [True] * frame.height, hashes, chains, tail)
+                            )
+                            tail = made[-1].tail
                             if copy.rows >= sql._LEDGER_RUN:  # read here: tests lower it
                                 more = True
                                 break
                 except psycopg.errors.UniqueViolation:
                     cur.execute("ROLLBACK TO SAVEPOINT span")
                     cur.execute("RELEASE SAVEPOINT span")
-                    tail = span[0][3]
-                    for k, (frame, hashes, _chains, _after) in enumerate(span):
+                    made = []
+                    tail = start
+                    more = True  # the refusal may have come before the span's last chunk
+                    for frame in taken:
                         new = self._insert_looked_up(conn, frame, now, writer)
-                        done = Inserted.of(frame, new, hashes, tail, last=k == len(span) - 1)
-                        tail = done.tail
-                        yield done
-                    continue
-                cur.execute("RELEASE SAVEPOINT span")
-            for k, (frame, hashes, chains, after) in enumerate(span):
-                yield Inserted.of(
-                    frame, [True] * frame.height, hashes, after, chains, last=k == len(span) - 1
-                )
+                        made.append(Inserted.of(frame, new, _entry_list(frame, writer, now), tail))
+                        tail = made[-1].tail
+                else:
+                    cur.execute("RELEASE SAVEPOINT span")
+            for k, done in enumerate(made):
+                yield dataclasses.replace(done, last=k == len(made) - 1)
 
     def _insert_frame(
         self,
