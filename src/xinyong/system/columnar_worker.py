@@ -2,9 +2,10 @@
 
 Columnar admission (:mod:`xinyong.system.columnar`) reads, checks and hashes chunks, and the
 store writes them, in one transaction. On a large input the writer's process checks the first
-part itself (:data:`FILE_HEAD` bytes of a file, half of a body) while this
-worker reads and checks the rest, chunk after chunk, and sends each back as Arrow IPC; the
-writer inserts chunk ``k`` while the worker checks chunk ``k + 1``. Both run the same
+part itself (:data:`FILE_HEAD` bytes of a file; of a body :data:`BODY_HEAD`, or
+:data:`BODY_HEAD_INSERTING` when it inserts the rows itself) while this worker reads and
+checks the rest, chunk after chunk, and sends each back as Arrow IPC; the writer inserts
+chunk ``k`` while the worker checks chunk ``k + 1``. Both run the same
 :func:`~xinyong.system.columnar.check_chunk`, so the result is the same whichever checks a
 row.
 

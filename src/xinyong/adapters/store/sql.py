@@ -720,7 +720,6 @@ class Inserted:
         hashes: list[str],
         after: tuple[int, str],
         chains: list[str] | None = None,
-        last: bool = True,
     ) -> Inserted:
         """``hashes``: the entry hashes of every row; ``chains``: theirs after ``after``,
         if made already (used only when every row is new)."""
@@ -731,7 +730,7 @@ class Inserted:
         else:
             entries = [h for h, keep in zip(hashes, new, strict=True) if keep]
             chains = extend(after[1], entries, after[0] + 1)
-        return cls(frame, new, entries, chains, after, last)
+        return cls(frame, new, entries, chains, after)
 
     @property
     def tail(self) -> tuple[int, str]:
