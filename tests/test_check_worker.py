@@ -327,6 +327,32 @@ def test_a_bulk_commit_is_checkpointed_after_it_and_the_connection_restored(
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
 
 
+def test_a_bulk_append_has_the_larger_page_cache_while_it_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """... and the connection it wrote on has its usual one back after the commit."""
+    from xinyong.adapters.store.db import BULK_CACHE_KIB
+
+    seen: list[int] = []
+    used: list[Any] = []
+    settings = xinyong.Settings(db=str(tmp_path / "s.db"), check_workers=0)
+    with xinyong.open_system(settings) as system:
+        store = system.store
+        real = type(store)._insert_frame
+
+        def spy(self: Any, conn: Any, *args: Any, **kwargs: Any) -> None:
+            seen.append(conn.exec_driver_sql("PRAGMA cache_size").scalar())
+            used.append(conn.connection.dbapi_connection)
+            real(self, conn, *args, **kwargs)
+
+        monkeypatch.setattr(type(store), "_insert_frame", spy)
+        system.ingest(jsonl(many(300)).encode())
+        assert seen
+        assert set(seen) == {-BULK_CACHE_KIB}
+        assert used[0].execute("PRAGMA cache_size").fetchone()[0] == -65536
+        assert used[0].execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+
+
 def test_chain_hashes_made_ahead_are_used_only_when_they_follow_the_ledger(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
