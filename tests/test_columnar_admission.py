@@ -727,3 +727,77 @@ def test_postgresql_bad_row_in_a_later_chunk_cancels_the_copy(
         assert [(e.row, e.field) for e in failed.value.errors] == [(13, "occurred_at")]
         assert system.ingest(jsonl(rows[:12]).encode()).inserted == 12
         assert system.verify_ledger().ok
+
+
+def _subject_codes(n: int) -> list[str]:
+    """``n`` valid resident numbers, some organisation codes, and invalid mutations."""
+    from datetime import date
+
+    from xinyong.core.codes.issue import make_resident_id, make_uscc
+
+    out = [
+        make_resident_id("110105", date(1960 + i % 50, 1 + i % 12, 1 + i % 28), i + 1)
+        for i in range(n)
+    ]
+    out += [make_uscc("9", "1", "110105", f"{i:08d}") for i in range(n // 4)]
+    out += [c[:-1] + ("0" if c[-1] != "0" else "1") for c in out[::7]]  # wrong check characters
+    return out
+
+
+def test_subjects_remembered_from_earlier_chunks_are_checked_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A process keeps the valid subjects it has checked (``_checked_subjects``): a chunk
+    checked with that memory warm gives the same valid subjects, birth days and kinds as
+    one checked with it cold, and the memory starts over past its bound."""
+    from datetime import date
+
+    import polars as pl
+
+    today = date.today()
+    codes = _subject_codes(400)
+
+    def cold(subjects: list[str]) -> dict[str, tuple[Any, ...]]:
+        frame = columnar._valid_subjects(pl.Series(subjects), today)
+        return {r[0]: r[1:] for r in frame.rows()}
+
+    def warm(subjects: list[str]) -> dict[str, tuple[Any, ...]]:
+        frame = columnar._checked_subjects(pl.Series(subjects), today)
+        got = {r[0]: r[1:] for r in frame.rows()}
+        return {s: got[s] for s in set(subjects) if s in got}
+
+    monkeypatch.setattr(columnar, "_known", [])
+    first, second = codes[: len(codes) // 2], codes[len(codes) // 3 :]  # overlapping
+    assert warm(first) == cold(first)
+    assert warm(second) == cold(second)  # some remembered, some new
+    assert warm(codes) == cold(codes)
+    held = columnar._known[0].frame
+    assert held.height == len(cold(codes)), "every valid subject is remembered once"
+    # bounded: past KNOWN_SUBJECTS the memory holds only the last chunk's
+    monkeypatch.setattr(columnar, "_known", [])
+    monkeypatch.setattr(columnar, "KNOWN_SUBJECTS", 50)
+    for k in range(0, len(codes), 40):
+        part = codes[k : k + 40]
+        assert warm(part) == cold(part)
+        assert columnar._known[0].frame.height <= 50
+
+
+def test_a_remembered_subject_is_checked_again_on_another_day(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whether a resident number is valid depends on the day (no birth in the future): a
+    subject remembered as valid one day is not vouched for on an earlier one."""
+    from datetime import date, timedelta
+
+    import polars as pl
+
+    from xinyong.core.codes.issue import make_resident_id
+
+    born = date.today() - timedelta(days=3)
+    code = make_resident_id("110105", born, 7)
+    monkeypatch.setattr(columnar, "_known", [])
+    assert columnar._checked_subjects(pl.Series([code]), date.today())["subject"].to_list() == [
+        code
+    ]
+    before = columnar._checked_subjects(pl.Series([code]), born - timedelta(days=30))
+    assert code not in before["subject"].to_list()

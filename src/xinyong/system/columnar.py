@@ -296,6 +296,43 @@ def _valid_subjects(subjects: pl.Series, today: date) -> pl.DataFrame:
     return pl.concat([people, organisations])
 
 
+KNOWN_SUBJECTS = 1_000_000
+"""Valid subjects a process keeps (with their birth day and kind) so that a subject seen in
+an earlier chunk is not checked again: a credit file has many records of one subject (in the
+benchmark's file, ten). Past this many the memory starts over."""
+
+
+@dataclass(frozen=True)
+class _Known:
+    today: date
+    frame: pl.DataFrame  # subject, _born, _org: valid subjects as of ``today``
+
+
+_known: list[_Known] = []  # the process's, replaced whole (never changed in place)
+
+
+def _checked_subjects(subjects: pl.Series, today: date) -> pl.DataFrame:
+    """:func:`_valid_subjects` of ``subjects``, the ones seen before (as of ``today``: a
+    birth day checked yesterday is checked again) taken from the process's memory of them,
+    only the others checked; the frame returned may hold other subjects too."""
+    held = _known[0] if _known and _known[0].today == today else None
+    if held is None:
+        fresh = _valid_subjects(subjects, today)
+        _known[:] = [_Known(today, fresh)]
+        return fresh
+    wanted = pl.DataFrame({"subject": subjects.unique()})
+    unseen = wanted.join(held.frame, on="subject", how="anti")["subject"]
+    seen = held.frame.join(wanted, on="subject", how="semi")
+    if unseen.len() == 0:
+        return seen
+    fresh = _valid_subjects(unseen, today)
+    if held.frame.height + fresh.height > KNOWN_SUBJECTS:
+        _known[:] = [_Known(today, pl.concat([seen, fresh]))]
+    else:
+        _known[:] = [_Known(today, pl.concat([held.frame, fresh], rechunk=False))]
+    return pl.concat([seen, fresh])
+
+
 @lru_cache(maxsize=4)
 def _subject_exprs(today: date) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     subject = pl.col("subject")
@@ -574,7 +611,7 @@ def check_chunk(items: Sequence[tuple[int, dict[str, Any]]], typed: bool) -> pl.
         plan = plan.with_columns(_amount_text=pl.lit("null"))
     frame = (
         plan.join(
-            _valid_subjects(frame["subject"], date.today()).lazy(),
+            _checked_subjects(frame["subject"], date.today()).lazy(),
             on="subject",
             how="left",
             maintain_order="left",
