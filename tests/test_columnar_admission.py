@@ -801,3 +801,134 @@ def test_a_remembered_subject_is_checked_again_on_another_day(
     ]
     before = columnar._checked_subjects(pl.Series([code]), born - timedelta(days=30))
     assert code not in before["subject"].to_list()
+
+
+_SHARED_SHAPES: dict[str, Any] = {
+    # every candidate column the same in every row, with quotes, a newline, non-ASCII text
+    "all shared": lambda i: rec(
+        id=f"s{i}",
+        evidence="it's \"quoted\"\nand 信用 '; DROP TABLE records; --",
+        legal_basis="Road Traffic Safety Law art. 90 ('s' \\ x)",
+        severity="serious",
+        status="active",
+        details={"points": 3},
+    ),
+    # one row differs, at the end: nothing shared from those columns
+    "last row differs": lambda i: rec(
+        id=f"d{i}",
+        evidence="e" if i < 449 else "f",
+        legal_basis="lb" if i < 449 else "lb2",
+    ),
+    # a null evidence is stored empty: one value with the empty ones
+    "null then empty": lambda i: rec(id=f"n{i}", evidence=None if i % 2 else ""),
+    # text that differs only in case is not one value
+    "case differs": lambda i: rec(id=f"c{i}", evidence="ev" if i % 2 else "EV"),
+    # -0.0 is stored as 0.0 (by both paths); an amount is shared only when null throughout
+    "signed zeros": lambda i: rec(id=f"z{i}", amount=0.0 if i % 3 else -0.0),
+    # the same amount throughout is bound per row (only a null amount is shared)
+    "one amount": lambda i: rec(id=f"a{i}", amount=12.5),
+    # a revocation in the middle: refers_to and status vary in one row only
+    "one revocation": lambda i: (
+        rec(id=f"v{i}") if i != 150 else rec(id=f"v{i}", refers_to="v3", status="revocation")
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_SHARED_SHAPES))
+def test_columns_shared_by_a_whole_chunk_are_stored_as_by_the_row_path(
+    shape: str, tmp_path: Path
+) -> None:
+    """A chunk of 450 rows (four statements of 100 rows and 50 rows one at a time) whose
+    columns hold one value throughout, or nearly, is stored as the row path stores it, and
+    the columns shared are those that hold one value (``_shared_values``)."""
+    import polars as pl
+
+    from xinyong.adapters.store import sql
+
+    rows = [_SHARED_SHAPES[shape](i) for i in range(450)]
+    old, new = compare(tmp_path, file_source(rows))
+    assert "errors" not in old, old.get("errors")
+    assert new["columnar"]
+    assert len(new["store"]["records"]) == 450
+    stored = pl.DataFrame(
+        new["store"]["records"],
+        schema=[c.split()[-1] for c in RECORDS_SQL[7 : RECORDS_SQL.index(" FROM")].split(", ")],
+        orient="row",
+        infer_schema_length=None,
+    )
+    shared = set(
+        sql._shared_values(stored.rename({"writer": "_w"}).with_columns(pl.lit(None).alias("_x")))
+    )
+    expected = {
+        "all shared": {
+            "category",
+            "source",
+            "legal_basis",
+            "evidence",
+            "severity",
+            "status",
+            "refers_to",
+            "details",
+            "amount",
+        },
+        "last row differs": {
+            "category",
+            "source",
+            "severity",
+            "status",
+            "refers_to",
+            "details",
+            "amount",
+        },
+        "null then empty": {
+            "category",
+            "source",
+            "legal_basis",
+            "evidence",
+            "severity",
+            "status",
+            "refers_to",
+            "details",
+            "amount",
+        },
+        "case differs": {
+            "category",
+            "source",
+            "legal_basis",
+            "severity",
+            "status",
+            "refers_to",
+            "details",
+            "amount",
+        },
+        "signed zeros": {
+            "category",
+            "source",
+            "legal_basis",
+            "evidence",
+            "severity",
+            "status",
+            "refers_to",
+            "details",
+        },
+        "one amount": {
+            "category",
+            "source",
+            "legal_basis",
+            "evidence",
+            "severity",
+            "status",
+            "refers_to",
+            "details",
+        },
+        "one revocation": {
+            "category",
+            "source",
+            "legal_basis",
+            "evidence",
+            "severity",
+            "details",
+            "amount",
+        },
+    }[shape]
+    assert shared == expected

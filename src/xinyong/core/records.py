@@ -87,6 +87,10 @@ class Record:
     the content hash or equality: the same record sent twice is the same record)."""
 
     def __post_init__(self) -> None:
+        # -0.0 is 0.0: SQLite stores a whole REAL as an integer and gives back 0.0, so a
+        # record hashed with "-0.0" would no longer match its stored fields
+        if self.amount == 0 and math.copysign(1.0, self.amount) < 0:
+            object.__setattr__(self, "amount", 0.0)
         # Every rule works in UTC (days, calendar months): normalise whatever zone came in.
         for name in ("occurred_at", "recorded_at", "accepted_at"):
             t: datetime | None = getattr(self, name)

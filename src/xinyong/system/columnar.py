@@ -517,7 +517,7 @@ def _amount(raw: Any, typed: bool) -> Any:
             a = float(raw)
         except (TypeError, ValueError):
             return _BAD
-    return a if math.isfinite(a) else _BAD
+    return a + 0.0 if math.isfinite(a) else _BAD  # -0.0 is 0.0, as in Record
 
 
 def _details_text(raw: Any, category: Any, row: int) -> str | None:
