@@ -68,6 +68,8 @@ def lower_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
         ("BODY_MIN", 0),
         ("FILE_HEAD", 700),
         ("FILE_HEAD_WARM", 700),
+        ("FILE_HEAD_INSERTING", 700),
+        ("FILE_HEAD_WARM_INSERTING", 700),
         ("BODY_HEAD", 0.1),
         ("BODY_HEAD_INSERTING", 0.1),
         ("FILE_ROWS", 3),
@@ -459,3 +461,24 @@ def test_the_writer_checks_less_of_a_body_when_it_inserts_the_rows_too(
     with xinyong.open_system(xinyong.Settings(db=str(tmp_path / "s.db"))) as system:
         assert system.ingest(body).inserted == 200
     assert asked == [True]
+
+
+def test_the_writer_checks_more_of_a_file_when_it_inserts_the_rows_too(tmp_path: Path) -> None:
+    """... but more of a file: its inserts cost less than the worker's checking there
+    (:data:`FILE_HEAD_INSERTING`, :data:`FILE_HEAD_WARM_INSERTING`)."""
+    path = tmp_path / "big.jsonl"
+    line = (json.dumps(many(1)[0]) + "\n").encode()
+    path.write_bytes(line * (columnar_worker.FILE_HEAD_INSERTING // len(line) + 1000))
+    heads = {
+        (cold, inserting): len(split[0])
+        for cold in (True, False)
+        for inserting in (True, False)
+        if (split := columnar_worker._split(path, cold=cold, inserting=inserting)) is not None
+    }
+    for (cold, inserting), size in {
+        (True, False): columnar_worker.FILE_HEAD,
+        (False, False): columnar_worker.FILE_HEAD_WARM,
+        (True, True): columnar_worker.FILE_HEAD_INSERTING,
+        (False, True): columnar_worker.FILE_HEAD_WARM_INSERTING,
+    }.items():
+        assert size - len(line) < heads[cold, inserting] <= size, (cold, inserting)
