@@ -747,39 +747,43 @@ def _subject_codes(n: int) -> list[str]:
 def test_subjects_remembered_from_earlier_chunks_are_checked_alike(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A process keeps the valid subjects it has checked (``_checked_subjects``): a chunk
-    checked with that memory warm gives the same valid subjects, birth days and kinds as
-    one checked with it cold, and the memory starts over past its bound."""
+    """A process keeps the valid subjects it has checked (``subject_columns``): a chunk
+    checked with that memory warm gives each row the same birth day and kind as
+    ``_valid_subjects`` (null and false for an invalid code, a null subject), and the
+    memory starts over past its bound."""
     from datetime import date
 
     import polars as pl
 
     today = date.today()
-    codes = _subject_codes(400)
+    codes = [*_subject_codes(400), ORG, None]
 
-    def cold(subjects: list[str]) -> dict[str, tuple[Any, ...]]:
-        frame = columnar._valid_subjects(pl.Series(subjects), today)
-        return {r[0]: r[1:] for r in frame.rows()}
+    def cold(subjects: list[str | None]) -> list[tuple[Any, bool]]:
+        frame = columnar._valid_subjects(pl.Series(subjects, dtype=pl.String).drop_nulls(), today)
+        valid = {r[0]: (r[1], r[2]) for r in frame.rows()}
+        return [valid.get(s, (None, False)) for s in subjects]  # type: ignore[arg-type]
 
-    def warm(subjects: list[str]) -> dict[str, tuple[Any, ...]]:
-        frame = columnar._checked_subjects(pl.Series(subjects), today)
-        got = {r[0]: r[1:] for r in frame.rows()}
-        return {s: got[s] for s in set(subjects) if s in got}
+    def warm(subjects: list[str | None]) -> list[tuple[Any, bool]]:
+        born, org = columnar.subject_columns(pl.Series(subjects, dtype=pl.String), today)
+        return list(zip(born.to_list(), org.to_list(), strict=True))
 
     monkeypatch.setattr(columnar, "_known", [])
     first, second = codes[: len(codes) // 2], codes[len(codes) // 3 :]  # overlapping
     assert warm(first) == cold(first)
     assert warm(second) == cold(second)  # some remembered, some new
     assert warm(codes) == cold(codes)
-    held = columnar._known[0].frame
-    assert held.height == len(cold(codes)), "every valid subject is remembered once"
-    # bounded: past KNOWN_SUBJECTS the memory holds only the last chunk's
+    assert warm(codes[::-1]) == cold(codes[::-1])
+    kinds = {org for _, org in cold(codes)}
+    assert kinds == {True, False}, "residents and organisations both"
+    valid = {s for s, (born, org) in zip(codes, cold(codes), strict=True) if org or born}
+    assert set(columnar._known[0].valid) == valid, "every valid subject remembered once"
+    # bounded: past KNOWN_SUBJECTS the memory starts over
     monkeypatch.setattr(columnar, "_known", [])
     monkeypatch.setattr(columnar, "KNOWN_SUBJECTS", 50)
     for k in range(0, len(codes), 40):
         part = codes[k : k + 40]
         assert warm(part) == cold(part)
-        assert columnar._known[0].frame.height <= 50
+        assert len(columnar._known[0].valid) <= 50
 
 
 def test_a_remembered_subject_is_checked_again_on_another_day(
@@ -796,11 +800,11 @@ def test_a_remembered_subject_is_checked_again_on_another_day(
     born = date.today() - timedelta(days=3)
     code = make_resident_id("110105", born, 7)
     monkeypatch.setattr(columnar, "_known", [])
-    assert columnar._checked_subjects(pl.Series([code]), date.today())["subject"].to_list() == [
-        code
-    ]
-    before = columnar._checked_subjects(pl.Series([code]), born - timedelta(days=30))
-    assert code not in before["subject"].to_list()
+    today_born, _ = columnar.subject_columns(pl.Series([code]), date.today())
+    assert today_born.to_list() != [None]
+    before, org = columnar.subject_columns(pl.Series([code]), born - timedelta(days=30))
+    assert before.to_list() == [None]
+    assert org.to_list() == [False]
 
 
 _SHARED_SHAPES: dict[str, Any] = {
