@@ -87,10 +87,10 @@ class Record:
     the content hash or equality: the same record sent twice is the same record)."""
 
     def __post_init__(self) -> None:
-        # -0.0 is 0.0: SQLite stores a whole REAL as an integer and gives back 0.0, so a
-        # record hashed with "-0.0" would no longer match its stored fields
-        if self.amount == 0 and math.copysign(1.0, self.amount) < 0:
-            object.__setattr__(self, "amount", 0.0)
+        # an amount is a float, as the stores give it back: a record built with amount=5 was
+        # hashed as "5" and read back as 5.0, so it no longer matched its stored fields
+        if type(self.amount) is int:
+            object.__setattr__(self, "amount", float(self.amount))
         # Every rule works in UTC (days, calendar months): normalise whatever zone came in.
         for name in ("occurred_at", "recorded_at", "accepted_at"):
             t: datetime | None = getattr(self, name)
@@ -169,6 +169,11 @@ class Record:
                 ) from None
             if not math.isfinite(amount):
                 raise InvalidRecord("must be a finite number", field="amount", row=row)
+            # -0.0 is read as 0.0: SQLite stores a whole REAL as an integer and gives back
+            # 0.0, so a record hashed with "-0.0" would no longer match its stored fields
+            # (done here, where records come in, not when a store's row is read back: one
+            # stored as -0.0 on PostgreSQL before still matches its hash)
+            amount += 0.0
 
         severity = _text(data, "severity", False, row) or None
         if severity is not None and severity not in SEVERITIES:

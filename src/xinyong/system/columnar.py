@@ -330,8 +330,9 @@ def subject_columns(subjects: pl.Series, today: date) -> tuple[pl.Series, pl.Ser
         unseen = {s for s, v in zip(names, found, strict=True) if v is None and s is not None}
         if unseen:
             checked = _valid_subjects(pl.Series(list(unseen), dtype=pl.String), today)
-            if len(held.valid) + checked.height > KNOWN_SUBJECTS:
-                held = _Known(today, {})
+            if len(held.valid) + checked.height > KNOWN_SUBJECTS:  # start over: this
+                seen = zip(names, found, strict=True)  # chunk's remembered ones kept
+                held = _Known(today, {s: v for s, v in seen if v is not None})
                 _known[:] = [held]
             values = checked.select(
                 pl.when("_org").then(pl.lit(_ORG, dtype=pl.Int64)).otherwise("_born")
@@ -530,7 +531,7 @@ def _amount(raw: Any, typed: bool) -> Any:
             a = float(raw)
         except (TypeError, ValueError):
             return _BAD
-    return a + 0.0 if math.isfinite(a) else _BAD  # -0.0 is 0.0, as in Record
+    return a + 0.0 if math.isfinite(a) else _BAD  # -0.0 is 0.0, as Record.from_dict reads it
 
 
 def _details_text(raw: Any, category: Any, row: int) -> str | None:
