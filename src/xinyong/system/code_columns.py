@@ -10,6 +10,7 @@ expressions do not vouch for are left to the one Python check.
 
 from __future__ import annotations
 
+import string
 from datetime import date
 from functools import lru_cache
 
@@ -19,6 +20,7 @@ from xinyong.core.codes.organisation import (
     ALPHABET,
     GB11714_WEIGHTS,
     USCC_WEIGHTS,
+    gb11714_value,
     shipped_allow_list,
 )
 from xinyong.core.codes.regions import province_name
@@ -33,7 +35,7 @@ from xinyong.core.codes.resident import (
 RESIDENT_SHAPE = r"^[0-9]{17}[0-9X]$"
 ORGANISATION_SHAPE = rf"^[{ALPHABET}]{{2}}[0-9]{{6}}[{ALPHABET}]{{10}}$"
 """18 symbols of the GB 32100 alphabet, the division code (positions 3-8) in digits."""
-_GB11714_VALUES = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+_GB11714_VALUES = {c: gb11714_value(c) for c in string.digits + string.ascii_uppercase}
 _USCC_VALUES = {c: i for i, c in enumerate(ALPHABET)}
 
 

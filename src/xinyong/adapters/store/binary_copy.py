@@ -4,7 +4,6 @@ parses no text and this process builds no row objects."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -67,12 +66,8 @@ class FrameCopy:
         block.__exit__(None, None, None)
 
 
-def copy_frame(
-    cur: Any, sql: str, frame: pl.DataFrame, meanwhile: Callable[[], None] | None = None
-) -> None:
+def copy_frame(cur: Any, sql: str, frame: pl.DataFrame) -> None:
     """``COPY ... FROM STDIN (FORMAT binary)`` (``sql``) of ``frame``'s columns, in the
-    order the statement names them; ``meanwhile`` runs here while the server inserts."""
+    order the statement names them."""
     with FrameCopy(cur, sql) as copy:
         copy.write(frame)
-        if meanwhile is not None:
-            meanwhile()

@@ -42,7 +42,6 @@ from xinyong.adapters.store.sql import (
     entries,
     fresh,
 )
-from xinyong.core.ledger.chain import extend
 from xinyong.core.records import Record
 from xinyong.core.timeutil import now
 from xinyong.system.record_rows import STATUS
@@ -134,10 +133,7 @@ class PostgresRecordStore(SqlRecordStore):
                             taken.append(frame)
                             copy.write(_stamped(frame, now, writer))
                             hashes = _entry_list(frame, writer, now)  # while it inserts
-                            chains = extend(tail[1], hashes, tail[0] + 1)
-                            made.append(
-                                Inserted(frame, [True] * frame.height, hashes, chains, tail)
-                            )
+                            made.append(Inserted.of(frame, [True] * frame.height, hashes, tail))
                             tail = made[-1].tail
                             if copy.rows >= sql._LEDGER_RUN:  # read here: tests lower it
                                 more = True
@@ -163,13 +159,11 @@ class PostgresRecordStore(SqlRecordStore):
         frame: pl.DataFrame,
         now: int,
         writer: str | None,
-        meanwhile: Callable[[], None] = lambda: None,
     ) -> None:
         """Binary COPY of the chunk: its Arrow columns encoded in PostgreSQL's binary COPY
-        format by pgpq (in Rust; no text to parse on the server). psycopg sends the data
-        from a thread of its own, so ``meanwhile`` runs here while the server inserts."""
+        format by pgpq (in Rust; no text to parse on the server)."""
         with _dbapi(conn).cursor() as cur:
-            copy_frame(cur, _COPY_BINARY_SQL, _stamped(frame, now, writer), meanwhile)
+            copy_frame(cur, _COPY_BINARY_SQL, _stamped(frame, now, writer))
 
     def _integrity_errors(self) -> tuple[type[BaseException], ...]:
         return (psycopg.errors.UniqueViolation,)

@@ -303,16 +303,14 @@ class SqlRecordStore:
         self, conn: Connection, frames: Iterable[pl.DataFrame], now: int, writer: str | None
     ) -> Iterator[Inserted]:
         """Insert each chunk's rows not stored yet (:meth:`_insert_fresh`), in order, and
-        say which were, with the chain of their ledger entries (made while the database
-        inserted the chunk, when it went in whole)."""
+        say which were, with the chain of their ledger entries (SQLite inserts in this
+        thread: the chain is made after the chunk is in)."""
         tail: tuple[int, str] | None = None
         for frame in frames:
             if tail is None:
                 tail = ledger_tail(conn)
-            hashes = _entry_list(frame, writer, now)
-            early: list[list[str]] = []
-            new = self._insert_fresh(conn, frame, now, writer, _chain_into(early, tail, hashes))
-            done = Inserted.of(frame, new, hashes, tail, early[0] if early else None)
+            new = self._insert_fresh(conn, frame, now, writer)
+            done = Inserted.of(frame, new, _entry_list(frame, writer, now), tail)
             tail = done.tail
             yield done
 
@@ -322,21 +320,19 @@ class SqlRecordStore:
         frame: pl.DataFrame,
         now: int,
         writer: str | None,
-        meanwhile: Callable[[], None] = lambda: None,
     ) -> list[bool]:
         """Insert the rows of ``frame`` whose id is not stored yet (nor earlier in it);
         return which were. Optimistic: the whole chunk goes in under a savepoint, and only
         when the unique index on ids refuses a row is the chunk rolled back to it and its
         ids looked up (a re-sent batch), so a new batch costs no lookup. The same id with
-        other content raises :class:`RecordConflict`. ``meanwhile`` runs while the database
-        inserts the chunk (see :meth:`_insert_frame`), when it goes in whole."""
+        other content raises :class:`RecordConflict`."""
         if frame.height == 0:
             return []
         cur = _dbapi(conn).cursor()
         try:
             cur.execute("SAVEPOINT chunk")
             try:
-                self._insert_frame(conn, frame, now, writer, meanwhile)
+                self._insert_frame(conn, frame, now, writer)
             except self._integrity_errors():
                 cur.execute("ROLLBACK TO SAVEPOINT chunk")
                 cur.execute("RELEASE SAVEPOINT chunk")
@@ -381,7 +377,6 @@ class SqlRecordStore:
         frame: pl.DataFrame,
         now: int,
         writer: str | None,
-        meanwhile: Callable[[], None] = lambda: None,
     ) -> None:
         """Prepared INSERTs of :data:`_ROWS_PER_INSERT` rows each over the chunk (the stamp
         and the writer, the same for every row, written into the statement as literals):
@@ -422,7 +417,6 @@ class SqlRecordStore:
                 cur.executemany(head + one, frame.slice(full).select(COLUMNS).rows())
         finally:
             cur.close()
-        meanwhile()  # SQLite inserts in this thread: nothing to overlap with
 
     def _referents(
         self, conn: Connection, ids: list[str]
@@ -747,18 +741,11 @@ class Inserted:
         new: list[bool],
         hashes: list[str],
         after: tuple[int, str],
-        chains: list[str] | None = None,
     ) -> Inserted:
-        """``hashes``: the entry hashes of every row; ``chains``: theirs after ``after``,
-        if made already (used only when every row is new)."""
-        if all(new):
-            entries = hashes
-            if chains is None:
-                chains = extend(after[1], entries, after[0] + 1)
-        else:
-            entries = [h for h, keep in zip(hashes, new, strict=True) if keep]
-            chains = extend(after[1], entries, after[0] + 1)
-        return cls(frame, new, entries, chains, after)
+        """``hashes``: the entry hashes of every row; the chain of the new ones is made
+        after ``after``."""
+        entries = hashes if all(new) else [h for h, k in zip(hashes, new, strict=True) if k]
+        return cls(frame, new, entries, extend(after[1], entries, after[0] + 1), after)
 
     @property
     def tail(self) -> tuple[int, str]:
@@ -771,12 +758,6 @@ class Inserted:
 def _entry_list(frame: pl.DataFrame, writer: str | None, now: int) -> list[str]:
     """The ledger entry hash of each row of a checked chunk."""
     return frame.select(entry_hashes(pl.col("content_hash"), writer, now)).to_series().to_list()
-
-
-def _chain_into(out: list[list[str]], tail: tuple[int, str], hashes: list[str]) -> Any:
-    """A call that appends to ``out`` the chain hashes of entries ``hashes`` after ``tail``
-    (position, chain hash): run while the database inserts their rows."""
-    return lambda: out.append(extend(tail[1], hashes, tail[0] + 1))
 
 
 def _shared_values(frame: pl.DataFrame) -> dict[str, Any]:
