@@ -78,6 +78,13 @@ def _restore_autocheckpoint(conn: Connection, pages: int, cache: int) -> None:
         conn.invalidate()
 
 
+PAGE_SIZE = 8192
+"""Bytes a page of a new SQLite store: a bulk append costs less than with SQLite's default
+4,096 (measured on 1,000,000 records, alternated: writer CPU 5.45-5.49 s against 5.86-5.92;
+over HTTP, 10,000-record bodies, server CPU 9.3 against 10.0 us a record; 16,384 no better).
+Set before the first table exists (SQLite ignores it after, and in WAL mode)."""
+
+
 def _sqlite_setup(engine: Engine) -> None:
     """Pragmas on every connection; explicit BEGIN (IMMEDIATE for writers)."""
 
@@ -86,6 +93,7 @@ def _sqlite_setup(engine: Engine) -> None:
         dbapi_conn.isolation_level = None  # pysqlite must not BEGIN on its own
         cur = dbapi_conn.cursor()
         for pragma in (
+            f"page_size={PAGE_SIZE}",  # a new store's; an existing one keeps its own
             "journal_mode=WAL",
             "synchronous=NORMAL",
             "busy_timeout=30000",
