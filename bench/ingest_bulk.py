@@ -23,6 +23,10 @@ The columnar figure is to the commit; the SQLite WAL checkpoint that copies the 
 the database file runs after it in a thread, and the figure "with the WAL checkpointed"
 includes it.
 
+With ``--repeat N`` each columnar file and HTTP figure is run N times, each on a fresh store
+(and server), and the median is reported beside every run: on this machine the same figure
+moves by 10% and more from run to run. The row path runs once.
+
 Targets (issue 17): >= 150,000 records/s into each store; >= 100,000 records/s over HTTP.
 Run from the repository root: ``python -m bench.ingest_bulk``; figures go to
 ``bench/results.json`` under ``ingest_bulk``, stamped with the machine's speed.
@@ -327,6 +331,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--no-pg", action="store_true")
     p.add_argument("--results", type=Path, default=RESULTS)
     args = p.parse_args(argv)
+    if args.repeat < 1:
+        p.error(f"--repeat must be 1 or more (got {args.repeat}): the runs of each figure")
     n = args.records
     nb = min(args.baseline_records or n, n)
     pg = not args.no_pg and pg_reachable()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench import ingest_bulk
 
 
@@ -42,3 +44,10 @@ def test_the_benchmark_runs_small_with_repeats(tmp_path: Path) -> None:
         saved["ingest_bulk"]["file_sqlite"]["columnar_runs_records_per_second"]
         == (figures["file_sqlite"]["columnar_runs_records_per_second"])
     )
+
+
+def test_repeat_below_one_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as e:
+        ingest_bulk.main(["--repeat", "0", "--no-pg"])
+    assert e.value.code == 2
+    assert "--repeat must be 1 or more (got 0)" in capsys.readouterr().err
