@@ -155,18 +155,7 @@ def file_figures(
     row path once."""
 
     def fresh() -> Any:
-        if backend == "postgresql":
-            return _pg_url()
-
-        @contextmanager
-        def sqlite() -> Iterator[str]:
-            d = Path(tempfile.mkdtemp(dir=tmp))
-            try:
-                yield str(d / "store.db")
-            finally:
-                shutil.rmtree(d, ignore_errors=True)
-
-        return sqlite()
+        return _pg_url() if backend == "postgresql" else _sqlite_url(tmp, "file")
 
     runs = []
     for _ in range(repeat):
